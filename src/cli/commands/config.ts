@@ -1,0 +1,42 @@
+import { Option, type Command } from 'commander';
+import { loadConfig, type Config, type Environment } from '../../config';
+import type { CliIo } from '../program';
+
+/** What an operator may see of the configuration: durations as written, no token or connection string. */
+export function describeConfig(config: Config): Record<string, unknown> {
+  return {
+    vaultUrls: config.vaultUrls,
+    vaultCaFile: config.vaultCaFile ?? null,
+    vaultToken: config.vaultToken === undefined ? null : '***',
+    redisUrl: config.redisUrl.replace(/\/\/([^@/]*)@/, '//***@'),
+    queuePrefix: config.queuePrefix,
+    rotationInterval: config.rotationInterval.iso,
+    usageGrace: config.usageGrace.iso,
+    sweepInterval: config.sweepInterval.iso,
+    healthPort: config.healthPort,
+    telemetry: config.appInsightsConnectionString
+      ? 'azure-monitor'
+      : config.otlpEndpoint !== undefined
+        ? 'otlp'
+        : 'console',
+    logLevel: config.logLevel,
+  };
+}
+
+export function registerConfigCommand(program: Command, io: CliIo, env: Environment): void {
+  program
+    .command('config')
+    .description('Validate the environment and print the effective configuration (secrets masked)')
+    .addOption(new Option('--output <format>', 'table or json').choices(['table', 'json']).default('table'))
+    .addHelpText('after', '\nExample:\n  ROTATOR_USAGE_GRACE=PT10M rotator config --output json\n')
+    .action((opts: { output: string }) => {
+      const described = describeConfig(loadConfig(env));
+      if (opts.output === 'json') {
+        io.stdout.write(`${JSON.stringify(described)}\n`);
+        return;
+      }
+      for (const [key, value] of Object.entries(described)) {
+        io.stdout.write(`${key.padEnd(18)} ${Array.isArray(value) ? value.join(', ') : String(value)}\n`);
+      }
+    });
+}

@@ -1,0 +1,63 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { isRotatorError } from '../errors';
+import type { Environment } from '../config';
+import { registerConfigCommand } from './commands/config';
+import { registerEmulatorCommand } from './commands/emulator';
+
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  /** The environment, handed in so that only the config module interprets it. */
+  env: Environment;
+}
+
+/** Parses a TCP port argument; commander turns the error into exit 2 with our message. */
+export function parsePort(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError(`'${text}' is not a TCP port; use a number from 0 to 65535`);
+  }
+  return port;
+}
+
+export function buildProgram(io: CliIo): Command {
+  const program = new Command('rotator')
+    .description(
+      'Keeps service-account credentials in Azure Key Vault fresh: scheduled and forced-after-use rotation.',
+    )
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  registerEmulatorCommand(program, io);
+  registerConfigCommand(program, io, io.env);
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code: 0 success, 1 a failed operation, 2 bad usage or input.
+ * Expected failures print one line naming the problem and the fix, never a stack trace.
+ */
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
+      if (error.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (isRotatorError(error)) {
+      io.stderr.write(`rotator: ${error.toOneLine()}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(
+      `rotator: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    return 1;
+  }
+}

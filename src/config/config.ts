@@ -1,0 +1,133 @@
+import { existsSync } from 'node:fs';
+import { z } from 'zod';
+import { RotatorError } from '../errors';
+import { parseIsoDuration, type ParsedDuration } from './duration';
+
+/** The whole configuration, compiled once at start; nothing else reads the environment. */
+export interface Config {
+  vaultUrls: string[];
+  vaultCaFile: string | undefined;
+  /** A fixed bearer token (the emulator's); unset means DefaultAzureCredential. */
+  vaultToken: string | undefined;
+  redisUrl: string;
+  queuePrefix: string;
+  rotationInterval: ParsedDuration;
+  usageGrace: ParsedDuration;
+  sweepInterval: ParsedDuration;
+  healthPort: number;
+  appInsightsConnectionString: string | undefined;
+  otlpEndpoint: string | undefined;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+const MAX_USAGE_GRACE = parseIsoDuration('PT8H') as ParsedDuration;
+
+/** Each variable: its default and what is allowed, so a bad value is reported with the fix. */
+const VARIABLES = {
+  ROTATOR_VAULT_URL: {
+    allowed: 'comma-separated https:// Key Vault URLs, e.g. https://myvault.vault.azure.net',
+  },
+  ROTATOR_VAULT_CA_FILE: { allowed: 'the path of a readable PEM file (the emulator prints it as caFile)' },
+  ROTATOR_VAULT_TOKEN: { allowed: 'a non-empty bearer token, only for the emulator' },
+  REDIS_URL: { default: 'redis://127.0.0.1:6379', allowed: 'a redis:// or rediss:// URL' },
+  ROTATOR_QUEUE_PREFIX: { default: 'bull', allowed: 'letters, digits, - and _ (BullMQ key prefix)' },
+  ROTATOR_ROTATION_INTERVAL: { default: 'P13D', allowed: 'a positive ISO-8601 duration such as P13D' },
+  ROTATOR_USAGE_GRACE: { default: 'PT30M', allowed: 'a positive ISO-8601 duration of at most PT8H' },
+  ROTATOR_SWEEP_INTERVAL: { default: 'PT5M', allowed: 'a positive ISO-8601 duration such as PT5M' },
+  ROTATOR_HEALTH_PORT: { default: '8080', allowed: 'a TCP port from 1 to 65535' },
+  APPLICATIONINSIGHTS_CONNECTION_STRING: { allowed: 'an Application Insights connection string' },
+  OTEL_EXPORTER_OTLP_ENDPOINT: { allowed: 'an http(s):// URL' },
+  ROTATOR_LOG_LEVEL: { default: 'info', allowed: 'fatal, error, warn, info, debug, trace or silent' },
+} as const satisfies Record<string, { default?: string; allowed: string }>;
+
+export type VariableName = keyof typeof VARIABLES;
+export const CONFIG_VARIABLES = Object.keys(VARIABLES) as VariableName[];
+
+function read(env: Environment, name: VariableName): string | undefined {
+  const raw = env[name];
+  if (raw !== undefined && raw.trim() !== '') return raw.trim();
+  const spec: { allowed: string; default?: string } = VARIABLES[name];
+  return spec.default;
+}
+
+/** Connection strings may carry passwords: never echo one back. */
+function shown(name: VariableName, value: string): string {
+  if (name === 'REDIS_URL') return value.replace(/\/\/([^@/]*)@/, '//***@');
+  if (name === 'ROTATOR_VAULT_TOKEN' || name === 'APPLICATIONINSIGHTS_CONNECTION_STRING') return '***';
+  return value;
+}
+
+function invalid(name: VariableName, value: string, reason?: string): RotatorError {
+  const why = reason === undefined ? '' : ` (${reason})`;
+  return new RotatorError('CONFIG_INVALID', `${name}='${shown(name, value)}' is invalid${why}`, {
+    hint: `set ${name} to ${VARIABLES[name].allowed}`,
+    exitCode: 2,
+  });
+}
+
+function duration(env: Environment, name: VariableName, max?: ParsedDuration): ParsedDuration {
+  const raw = read(env, name) as string;
+  const parsed = parseIsoDuration(raw);
+  if (parsed === undefined) throw invalid(name, raw, 'not a positive ISO-8601 duration');
+  if (max !== undefined && parsed.ms > max.ms) throw invalid(name, raw, `longer than ${max.iso}`);
+  return parsed;
+}
+
+const httpsUrl = z.url({ protocol: /^https$/ });
+const redisUrl = z.url({ protocol: /^rediss?$/ });
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+function vaultUrls(env: Environment): string[] {
+  const raw = read(env, 'ROTATOR_VAULT_URL');
+  if (raw === undefined) return [];
+  const urls = raw.split(',').map((u) => u.trim().replace(/\/+$/, ''));
+  for (const url of urls) {
+    if (!httpsUrl.safeParse(url).success)
+      throw invalid('ROTATOR_VAULT_URL', raw, `'${url}' is not an https URL`);
+  }
+  return [...new Set(urls.map((u) => u.toLowerCase()))].map(
+    (lower) => urls.find((u) => u.toLowerCase() === lower) as string,
+  );
+}
+
+function optional(env: Environment, name: VariableName, schema?: z.ZodType<string>): string | undefined {
+  const raw = read(env, name);
+  if (raw === undefined) return undefined;
+  if (schema !== undefined && !schema.safeParse(raw).success) throw invalid(name, raw);
+  return raw;
+}
+
+/** Reads and validates the environment once; throws a CONFIG_INVALID RotatorError (exit 2) on the first bad value. */
+export function loadConfig(env: Environment): Config {
+  const caFile = optional(env, 'ROTATOR_VAULT_CA_FILE');
+  if (caFile !== undefined && !existsSync(caFile))
+    throw invalid('ROTATOR_VAULT_CA_FILE', caFile, 'no such file');
+  const redis = read(env, 'REDIS_URL') as string;
+  if (!redisUrl.safeParse(redis).success) throw invalid('REDIS_URL', redis);
+  const prefix = read(env, 'ROTATOR_QUEUE_PREFIX') as string;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) throw invalid('ROTATOR_QUEUE_PREFIX', prefix);
+  const portText = read(env, 'ROTATOR_HEALTH_PORT') as string;
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port < 1 || port > 65535) throw invalid('ROTATOR_HEALTH_PORT', portText);
+  const logLevel = read(env, 'ROTATOR_LOG_LEVEL') as string;
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+  const level = levels.find((l) => l === logLevel);
+  if (level === undefined) throw invalid('ROTATOR_LOG_LEVEL', logLevel);
+
+  return {
+    vaultUrls: vaultUrls(env),
+    vaultCaFile: caFile,
+    vaultToken: optional(env, 'ROTATOR_VAULT_TOKEN'),
+    redisUrl: redis,
+    queuePrefix: prefix,
+    rotationInterval: duration(env, 'ROTATOR_ROTATION_INTERVAL'),
+    usageGrace: duration(env, 'ROTATOR_USAGE_GRACE', MAX_USAGE_GRACE),
+    sweepInterval: duration(env, 'ROTATOR_SWEEP_INTERVAL'),
+    healthPort: port,
+    appInsightsConnectionString: optional(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
+    otlpEndpoint: optional(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', httpUrl),
+    logLevel: level,
+  };
+}

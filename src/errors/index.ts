@@ -1,0 +1,1 @@
+export { RotatorError, isRotatorError, type ErrorCode, type RotatorErrorOptions } from './rotator-error';

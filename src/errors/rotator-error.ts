@@ -1,0 +1,52 @@
+/**
+ * Every failure the rotator expects carries a stable code (branch on it, never on message text),
+ * a hint that tells the operator what to do, and the exit code the CLI should use.
+ */
+export type ErrorCode =
+  | 'CONFIG_INVALID'
+  | 'USAGE_INVALID'
+  | 'VAULT_UNREACHABLE'
+  | 'VAULT_THROTTLED'
+  | 'VAULT_FORBIDDEN'
+  | 'VAULT_REJECTED'
+  | 'SECRET_NOT_FOUND'
+  | 'SECRET_MISCONFIGURED'
+  | 'ROTATION_LOCKED'
+  | 'VERIFY_FAILED'
+  | 'ROTATION_UNRECOVERABLE'
+  | 'TARGET_MISCONFIGURED'
+  | 'TARGET_UNREACHABLE'
+  | 'TARGET_REJECTED';
+
+export interface RotatorErrorOptions {
+  hint: string;
+  exitCode?: 1 | 2;
+  cause?: unknown;
+  /** A permanent failure: retrying cannot help until someone fixes the secret or the target. */
+  permanent?: boolean;
+}
+
+export class RotatorError extends Error {
+  readonly code: ErrorCode;
+  readonly hint: string;
+  readonly exitCode: 1 | 2;
+  readonly permanent: boolean;
+
+  constructor(code: ErrorCode, message: string, options: RotatorErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'RotatorError';
+    this.code = code;
+    this.hint = options.hint;
+    this.exitCode = options.exitCode ?? 1;
+    this.permanent = options.permanent ?? false;
+  }
+
+  /** One line for a terminal: the problem, then the fix. */
+  toOneLine(): string {
+    return `${this.code}: ${this.message} — ${this.hint}`;
+  }
+}
+
+export function isRotatorError(error: unknown): error is RotatorError {
+  return error instanceof RotatorError;
+}

@@ -1,0 +1,89 @@
+import { loadConfig } from '../../src/config';
+import { isRotatorError } from '../../src/errors';
+
+function failure(env: Record<string, string>): {
+  code: string;
+  message: string;
+  hint: string;
+  exitCode: number;
+} {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (isRotatorError(error))
+      return { code: error.code, message: error.message, hint: error.hint, exitCode: error.exitCode };
+    throw error;
+  }
+  throw new Error('expected loadConfig to fail');
+}
+
+describe('loadConfig', () => {
+  it('fills the contract defaults when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.redisUrl).toBe('redis://127.0.0.1:6379');
+    expect(config.rotationInterval.iso).toBe('P13D');
+    expect(config.rotationInterval.ms).toBe(13 * 24 * 3600 * 1000);
+    expect(config.usageGrace.ms).toBe(30 * 60 * 1000);
+    expect(config.sweepInterval.ms).toBe(5 * 60 * 1000);
+    expect(config.healthPort).toBe(8080);
+    expect(config.queuePrefix).toBe('bull');
+    expect(config.vaultUrls).toEqual([]);
+  });
+
+  it('splits several vault URLs, trims them and drops duplicates', () => {
+    const config = loadConfig({
+      ROTATOR_VAULT_URL: 'https://a.vault.azure.net/, https://b.vault.azure.net,https://A.vault.azure.net',
+    });
+    expect(config.vaultUrls).toEqual(['https://a.vault.azure.net', 'https://b.vault.azure.net']);
+  });
+
+  it('rejects a plain-http vault URL naming the variable, the value and what is allowed', () => {
+    const f = failure({ ROTATOR_VAULT_URL: 'http://v.vault.azure.net' });
+    expect(f.code).toBe('CONFIG_INVALID');
+    expect(f.exitCode).toBe(2);
+    expect(f.message).toContain('ROTATOR_VAULT_URL');
+    expect(f.message).toContain('http://v.vault.azure.net');
+    expect(f.hint).toContain('https://');
+  });
+
+  it.each([['P13X'], ['13 days'], ['PT0S'], ['-P1D'], ['']])(
+    'treats %p as the default or rejects it',
+    (value) => {
+      if (value === '') {
+        expect(loadConfig({ ROTATOR_ROTATION_INTERVAL: value }).rotationInterval.iso).toBe('P13D');
+        return;
+      }
+      const f = failure({ ROTATOR_ROTATION_INTERVAL: value });
+      expect(f.message).toContain('ROTATOR_ROTATION_INTERVAL');
+      expect(f.hint).toContain('ISO-8601');
+    },
+  );
+
+  it('caps the usage grace at PT8H', () => {
+    expect(loadConfig({ ROTATOR_USAGE_GRACE: 'PT8H' }).usageGrace.ms).toBe(8 * 3600 * 1000);
+    const f = failure({ ROTATOR_USAGE_GRACE: 'PT8H1M' });
+    expect(f.message).toContain('longer than PT8H');
+    expect(f.exitCode).toBe(2);
+  });
+
+  it('rejects ports outside 1..65535 and non-numbers', () => {
+    for (const port of ['0', '65536', '80a', '-1']) {
+      expect(failure({ ROTATOR_HEALTH_PORT: port }).message).toContain('ROTATOR_HEALTH_PORT');
+    }
+  });
+
+  it('never echoes a Redis password or a token in its message', () => {
+    const f = failure({ REDIS_URL: 'http://user:hunter2@redis:6379' });
+    expect(f.message).not.toContain('hunter2');
+    expect(f.message).toContain('REDIS_URL');
+  });
+
+  it('rejects a CA file that does not exist', () => {
+    const f = failure({ ROTATOR_VAULT_CA_FILE: '/nonexistent/ca.pem' });
+    expect(f.message).toContain('no such file');
+  });
+
+  it('rejects an unknown log level', () => {
+    expect(failure({ ROTATOR_LOG_LEVEL: 'loud' }).hint).toContain('info');
+  });
+});
