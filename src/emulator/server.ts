@@ -1,0 +1,174 @@
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { handleAdmin } from './admin';
+import { checkAuth } from './auth';
+import { createCertificates } from './certificates';
+import { Counters } from './counters';
+import { KvError, badParameter } from './errors';
+import { FaultController, type FaultOptions } from './faults';
+import { parseJsonBody, readBody, sendError, sendJson } from './http-io';
+import { execute } from './operations';
+import { loadSnapshot, saveSnapshot } from './persistence';
+import { isMutation, needsBody, parseTarget, route } from './routes';
+import { SecretStore } from './store';
+import { Wire } from './wire';
+
+export type { FaultOptions } from './faults';
+
+/** The subset of pino the emulator uses, so callers can pass theirs or nothing. */
+export interface EmulatorLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface EmulatorOptions {
+  /** 0 = ephemeral. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  dataFile?: string;
+  requiredToken?: string;
+  /** Where caFile is written; default a temp dir. */
+  certDir?: string;
+  faults?: FaultOptions;
+  logger?: EmulatorLogger;
+}
+
+export interface RunningEmulator {
+  /** https://127.0.0.1:PORT */
+  url: string;
+  caFile: string;
+  port: number;
+  close(): Promise<void>;
+  setFaults(f: FaultOptions): void;
+  counters(): Record<string, number>;
+  resetCounters(): void;
+}
+
+interface Deps {
+  store: SecretStore;
+  wire: Wire;
+  faults: FaultController;
+  counters: Counters;
+  baseUrl: string;
+  dataFile?: string;
+  requiredToken?: string;
+  logger?: EmulatorLogger;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function handle(req: IncomingMessage, res: ServerResponse, d: Deps): Promise<void> {
+  const target = parseTarget(req.url);
+  if (target.segments[0] === '_emulator') {
+    await handleAdmin(req, res, target.segments, d.faults, d.counters);
+    return;
+  }
+  // Read (bounded) before answering anything, so a keep-alive connection never holds unread bytes.
+  const raw = await readBody(req);
+  checkAuth(req, d.requiredToken);
+  const apiVersion = target.query.get('api-version');
+  if (!apiVersion) throw badParameter('The request URI contains an invalid or missing api-version.');
+  const r = route(req.method ?? 'GET', target.segments);
+
+  const latency = d.faults.latencyMs();
+  if (latency > 0) await sleep(latency);
+  const fault = d.faults.decide();
+  if (fault) {
+    d.counters.increment(fault.kind);
+    throw fault.error;
+  }
+  d.counters.increment(r.op);
+
+  const result = execute(r, {
+    store: d.store,
+    wire: d.wire,
+    baseUrl: d.baseUrl,
+    query: target.query,
+    apiVersion,
+    body: () => (needsBody(r.op) ? parseJsonBody(req, raw) : undefined),
+  });
+  if (d.dataFile && isMutation(r.op)) saveSnapshot(d.dataFile, d.store.snapshot());
+  sendJson(res, result.status, result.body);
+}
+
+function onRequest(req: IncomingMessage, res: ServerResponse, d: Deps): void {
+  handle(req, res, d).catch((err: unknown) => {
+    if (err instanceof KvError) {
+      if (err.status === 401) d.counters.increment('unauthorized');
+      else if (err.status >= 400 && err.status < 500 && err.status !== 429)
+        d.counters.increment('badRequest');
+      sendError(res, err);
+      // After a refused oversized body the rest of the stream is garbage: drop the connection.
+      if (err.status === 413) res.on('finish', () => req.destroy());
+      return;
+    }
+    d.logger?.error({ err }, 'emulator request failed');
+    sendError(res, new KvError(500, 'InternalServerError', 'The emulator failed to handle the request.'));
+  });
+}
+
+/** Starts an HTTPS Key Vault secrets emulator with its own CA; resolves once it is listening. */
+export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
+  const certs = await createCertificates(opts.certDir);
+  const store = new SecretStore();
+  if (opts.dataFile) {
+    const snapshot = loadSnapshot(opts.dataFile);
+    if (snapshot) store.load(snapshot);
+  }
+  const faults = new FaultController(opts.faults ?? {});
+  const counters = new Counters();
+  const host = opts.host ?? '127.0.0.1';
+  const sockets = new Set<Socket>();
+  // Deps is filled in once the port is known, because ids in every answer carry the real port.
+  const deps: { current?: Deps } = {};
+  const server: Server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
+    if (deps.current) onRequest(req, res, deps.current);
+    else sendError(res, new KvError(503, 'ServiceUnavailable', 'The emulator is starting.'));
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  server.on('tlsClientError', () => undefined);
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+  const url = `https://${urlHost}:${port}`;
+  deps.current = {
+    store,
+    wire: new Wire(url),
+    faults,
+    counters,
+    baseUrl: url,
+    ...(opts.dataFile !== undefined && { dataFile: opts.dataFile }),
+    ...(opts.requiredToken !== undefined && { requiredToken: opts.requiredToken }),
+    ...(opts.logger !== undefined && { logger: opts.logger }),
+  };
+  opts.logger?.info({ url, caFile: certs.caFile }, 'key vault emulator listening');
+
+  return {
+    url,
+    caFile: certs.caFile,
+    port,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Keep-alive sockets from SDK clients would otherwise hold close() open indefinitely.
+        for (const s of sockets) s.destroy();
+      }),
+    setFaults: (f) => faults.set(f),
+    counters: () => counters.snapshot(),
+    resetCounters: () => counters.reset(),
+  };
+}
