@@ -1,0 +1,57 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { LockLease, RotationLock } from '../rotation/rotation-lock';
+
+// Compare-and-act scripts: only the holder of the token may renew or release.
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+export interface RedisLockOptions {
+  prefix: string;
+  leaseMs?: number;
+}
+
+/**
+ * A token lease in Redis, renewed at a third of its length while the rotation runs, so a crashed
+ * holder frees the secret within one lease and a live one never loses it to a slow step.
+ */
+export class RedisRotationLock implements RotationLock {
+  private readonly leaseMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisLockOptions,
+  ) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+  }
+
+  async acquire(key: string): Promise<LockLease | undefined> {
+    const redisKey = `${this.options.prefix}:rotator-lock:${key}`;
+    const token = randomUUID();
+    const ok = await this.redis.set(redisKey, token, 'PX', this.leaseMs, 'NX');
+    if (ok !== 'OK') return undefined;
+    let held = true;
+    const timer = setInterval(
+      () => {
+        this.redis
+          .eval(RENEW, 1, redisKey, token, String(this.leaseMs))
+          .then((renewed) => {
+            if (renewed !== 1) held = false;
+          })
+          .catch(() => {
+            held = false;
+          });
+      },
+      Math.floor(this.leaseMs / 3),
+    );
+    timer.unref();
+    return {
+      held: () => held,
+      release: async () => {
+        clearInterval(timer);
+        held = false;
+        await this.redis.eval(RELEASE, 1, redisKey, token);
+      },
+    };
+  }
+}

@@ -1,0 +1,86 @@
+import { RotatorError } from '../errors';
+import type { RotationTarget, TargetContext, TargetKind, VerifyOutcome } from '../targets/target';
+import type { SecretStore, SecretWithValue } from '../vault';
+import type { RotationDeps } from './rotation-types';
+
+const TARGET_KINDS: readonly TargetKind[] = ['keyvault', 'postgres', 'entra-app', 'entra-user'];
+
+/** Tags that describe one version and must not be carried to the next. */
+const PER_VERSION_TAGS = [
+  'checked-out-at',
+  'rotation-key-id',
+  'rotated-at',
+  'rotation-reason',
+  'rotation-id',
+];
+
+export function misconfigured(name: string, message: string, hint: string): RotatorError {
+  return new RotatorError('SECRET_MISCONFIGURED', `${name}: ${message}`, { hint, permanent: true });
+}
+
+export function resolveTarget(deps: RotationDeps, secret: SecretWithValue): RotationTarget {
+  const kind = secret.tags['rotation-target'];
+  const known = TARGET_KINDS.find((k) => k === kind);
+  const target = known === undefined ? undefined : deps.target(known);
+  if (target === undefined) {
+    throw misconfigured(
+      secret.name,
+      `rotation-target '${kind ?? ''}' is not a supported target`,
+      `tag it with one of ${TARGET_KINDS.join(', ')}`,
+    );
+  }
+  const missing = target.requiredTags.filter((tag) => (secret.tags[tag] ?? '').trim() === '');
+  if (missing.length > 0) {
+    throw misconfigured(
+      secret.name,
+      `missing tag ${missing.join(', ')}`,
+      `add ${missing.join(', ')} for a ${target.kind} target`,
+    );
+  }
+  return target;
+}
+
+export function targetContext(
+  store: SecretStore,
+  secret: SecretWithValue,
+  rotationId: string,
+): TargetContext {
+  return {
+    secretName: secret.name,
+    vaultUrl: store.vaultUrl,
+    tags: secret.tags,
+    rotationId,
+    readSibling: async (name) => (await store.get(name))?.value,
+  };
+}
+
+export async function verifyWithin(
+  deps: RotationDeps,
+  target: RotationTarget,
+  ctx: TargetContext,
+  value: string,
+): Promise<VerifyOutcome> {
+  let last: VerifyOutcome = { accepted: false, reason: 'not checked', endpoint: target.kind };
+  for (let attempt = 1; attempt <= deps.verifyAttempts; attempt += 1) {
+    last = await target.verify(ctx, value);
+    if (last.accepted) return last;
+    if (attempt < deps.verifyAttempts) await deps.sleep(deps.verifyDelayMs);
+  }
+  return last;
+}
+
+/** The tags of a committed version: the operator's tags, minus what described the previous version. */
+export function committedTags(
+  previous: Readonly<Record<string, string>>,
+  extra: Record<string, string>,
+  stamp: { rotatedAt: string; reason: string; rotationId: string },
+): Record<string, string> {
+  const kept = Object.fromEntries(Object.entries(previous).filter(([k]) => !PER_VERSION_TAGS.includes(k)));
+  return {
+    ...kept,
+    ...extra,
+    'rotated-at': stamp.rotatedAt,
+    'rotation-reason': stamp.reason,
+    'rotation-id': stamp.rotationId,
+  };
+}

@@ -1,0 +1,42 @@
+import type { DateTime } from 'luxon';
+import type { Clock } from '../clock/clock';
+import type { SecretStore } from '../vault';
+import type { RotationTarget, TargetKind } from '../targets/target';
+import type { RotationLock } from './rotation-lock';
+
+export type RotationReason = 'scheduled' | 'usage' | 'manual' | 'recovery';
+
+export interface RotationRequest {
+  secretName: string;
+  reason: Exclude<RotationReason, 'recovery'>;
+  /** The trigger's time: a rotation committed at or after it satisfies the request. */
+  triggeredAt: DateTime;
+}
+
+export type RotationOutcome = 'rotated' | 'satisfied' | 'recovered';
+
+export interface RotationResult {
+  outcome: RotationOutcome;
+  rotationId: string | undefined;
+  /** The Key Vault version now current; never the value. */
+  version: string | undefined;
+  /** What recovery found, when a previous rotation had been interrupted. */
+  recovery: 'committed-pending' | 'finished-commit' | 'rolled-back' | 'restored-previous' | undefined;
+}
+
+/** A step boundary, reported so that crash tests can kill the process exactly there. */
+export type RotationStep =
+  'locked' | 'prepared' | 'applied' | 'verified' | 'committed' | 'retired' | 'closed';
+
+export interface RotationDeps {
+  store: SecretStore;
+  target(kind: TargetKind): RotationTarget | undefined;
+  lock: RotationLock;
+  clock: Clock;
+  newRotationId(): string;
+  /** Bounded verification: replication lag in directories makes a fresh credential fail for a while. */
+  verifyAttempts: number;
+  sleep(ms: number): Promise<void>;
+  verifyDelayMs: number;
+  onStep?(step: RotationStep, rotationId: string | undefined): void | Promise<void>;
+}

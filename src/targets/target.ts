@@ -1,0 +1,45 @@
+import type { GenerationPolicy } from '../rotation/generate-value';
+
+export type TargetKind = 'keyvault' | 'postgres' | 'entra-app' | 'entra-user';
+
+/** Everything a target learns about the secret it rotates; never a value it should not need. */
+export interface TargetContext {
+  secretName: string;
+  vaultUrl: string;
+  /** All tags of the secret's current version (rotation-account, rotation-connection, …). */
+  tags: Readonly<Record<string, string>>;
+  rotationId: string;
+  /** Reads another secret of the same vault (e.g. the admin connection string named by rotation-connection). */
+  readSibling(name: string): Promise<string | undefined>;
+}
+
+/** What `apply` leaves behind: the value now live (targets like Entra apps generate it themselves) and tags to commit. */
+export interface AppliedCredential {
+  value: string;
+  /** Extra tags for the committed Key Vault version, e.g. `rotation-key-id` of an Entra app password. */
+  tags: Record<string, string>;
+}
+
+export type VerifyOutcome = { accepted: true } | { accepted: false; reason: string; endpoint: string };
+
+/**
+ * One target system. The engine calls: apply → verify → (commit in Key Vault) → retire.
+ * Every method must be idempotent: after a crash the engine may call any of them again.
+ */
+export interface RotationTarget {
+  readonly kind: TargetKind;
+  /** Undefined when the target generates the value itself (Entra app passwords). */
+  readonly policy: GenerationPolicy | undefined;
+  /** Whether the target changes outside Key Vault, so that a pending value must be stored first. */
+  readonly external: boolean;
+  /** Tags this target requires, checked before anything changes (a missing one is a permanent error). */
+  readonly requiredTags: readonly string[];
+  apply(ctx: TargetContext, newValue: string | undefined): Promise<AppliedCredential>;
+  verify(ctx: TargetContext, value: string): Promise<VerifyOutcome>;
+  /** Retires the previous credential where the target holds several; `previousTags` are the old version's tags. */
+  retire(
+    ctx: TargetContext,
+    previousTags: Readonly<Record<string, string>>,
+    committed: AppliedCredential,
+  ): Promise<void>;
+}

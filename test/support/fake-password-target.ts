@@ -1,0 +1,47 @@
+import { POLICIES } from '../../src/rotation/generate-value';
+import type {
+  AppliedCredential,
+  RotationTarget,
+  TargetContext,
+  VerifyOutcome,
+} from '../../src/targets/target';
+
+/**
+ * A target system that holds one password per account, like PostgreSQL, checked at compile time
+ * against the real port. It keeps a call log and can be told to reject or to fail an apply.
+ */
+export class FakePasswordTarget implements RotationTarget {
+  readonly kind = 'postgres' as const;
+  readonly policy = POLICIES.postgres;
+  readonly external = true;
+  readonly requiredTags = ['rotation-account'] as const;
+  readonly passwords = new Map<string, string>();
+  readonly calls: string[] = [];
+  failNextApply = false;
+
+  apply(ctx: TargetContext, newValue: string | undefined): Promise<AppliedCredential> {
+    this.calls.push(`apply ${ctx.tags['rotation-account'] ?? ''}`);
+    if (this.failNextApply) {
+      this.failNextApply = false;
+      return Promise.reject(new Error('target unavailable'));
+    }
+    if (newValue === undefined) return Promise.reject(new Error('this target needs a value'));
+    this.passwords.set(ctx.tags['rotation-account'] ?? '', newValue);
+    return Promise.resolve({ value: newValue, tags: {} });
+  }
+
+  verify(ctx: TargetContext, value: string): Promise<VerifyOutcome> {
+    this.calls.push(`verify ${ctx.tags['rotation-account'] ?? ''}`);
+    const live = this.passwords.get(ctx.tags['rotation-account'] ?? '');
+    return Promise.resolve(
+      live === value
+        ? { accepted: true }
+        : { accepted: false, reason: 'password authentication failed', endpoint: 'fake' },
+    );
+  }
+
+  retire(): Promise<void> {
+    this.calls.push('retire');
+    return Promise.resolve();
+  }
+}
