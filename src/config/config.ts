@@ -18,6 +18,22 @@ export interface Config {
   appInsightsConnectionString: string | undefined;
   otlpEndpoint: string | undefined;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Microsoft Graph's base URL (entra-app and entra-user targets). */
+  graphUrl: string;
+  /** The Entra token endpoint's host (verification of Entra credentials). */
+  authorityHost: string;
+  /** The tenant of the managed Entra applications and users. */
+  tenantId: string | undefined;
+  /** Rotations one daemon runs at once. */
+  workerConcurrency: number;
+  /** Worker-wide rate limit: at most `max` rotations started per `per`, across all replicas. */
+  rateLimit: { max: number; per: ParsedDuration };
+  /** Attempts of a rotation with transient failures before it is quarantined. */
+  maxAttempts: number;
+  /** What the daemon does when Redis may evict keys: refuse to start, or warn loudly. */
+  evictionPolicyCheck: 'refuse' | 'warn';
+  /** How long a stopping daemon lets a running rotation finish. */
+  shutdownTimeout: ParsedDuration;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -40,6 +56,17 @@ const VARIABLES = {
   APPLICATIONINSIGHTS_CONNECTION_STRING: { allowed: 'an Application Insights connection string' },
   OTEL_EXPORTER_OTLP_ENDPOINT: { allowed: 'an http(s):// URL' },
   ROTATOR_LOG_LEVEL: { default: 'info', allowed: 'fatal, error, warn, info, debug, trace or silent' },
+  ROTATOR_GRAPH_URL: { default: 'https://graph.microsoft.com', allowed: 'an https:// URL' },
+  ROTATOR_AUTHORITY_HOST: { default: 'https://login.microsoftonline.com', allowed: 'an https:// URL' },
+  AZURE_TENANT_ID: { allowed: 'the directory (tenant) id of the managed Entra applications and users' },
+  ROTATOR_WORKER_CONCURRENCY: { default: '4', allowed: 'an integer from 1 to 256' },
+  ROTATOR_RATE_LIMIT: {
+    default: '100/PT10S',
+    allowed: 'rotations/ISO-8601 duration, e.g. 100/PT10S (a rotation writes Key Vault 1 to 3 times)',
+  },
+  ROTATOR_MAX_ATTEMPTS: { default: '6', allowed: 'an integer from 1 to 50' },
+  ROTATOR_REDIS_EVICTION_CHECK: { default: 'refuse', allowed: 'refuse or warn' },
+  ROTATOR_SHUTDOWN_TIMEOUT: { default: 'PT30S', allowed: 'a positive ISO-8601 duration such as PT30S' },
 } as const satisfies Record<string, { default?: string; allowed: string }>;
 
 export type VariableName = keyof typeof VARIABLES;
@@ -92,10 +119,32 @@ function vaultUrls(env: Environment): string[] {
   );
 }
 
+function integer(env: Environment, name: VariableName, min: number, max: number): number {
+  const raw = read(env, name) as string;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < min || value > max) throw invalid(name, raw);
+  return value;
+}
+
+function rateLimit(env: Environment): Config['rateLimit'] {
+  const raw = read(env, 'ROTATOR_RATE_LIMIT') as string;
+  const match = /^(\d+)\/(.+)$/.exec(raw);
+  const max = Number(match?.[1]);
+  const per = match === null ? undefined : parseIsoDuration(match[2] as string);
+  if (per === undefined || !(max >= 1)) throw invalid('ROTATOR_RATE_LIMIT', raw);
+  return { max, per };
+}
+
 function optional(env: Environment, name: VariableName, schema?: z.ZodType<string>): string | undefined {
   const raw = read(env, name);
   if (raw === undefined) return undefined;
   if (schema !== undefined && !schema.safeParse(raw).success) throw invalid(name, raw);
+  return raw;
+}
+
+function evictionCheck(env: Environment): Config['evictionPolicyCheck'] {
+  const raw = read(env, 'ROTATOR_REDIS_EVICTION_CHECK') as string;
+  if (raw !== 'refuse' && raw !== 'warn') throw invalid('ROTATOR_REDIS_EVICTION_CHECK', raw);
   return raw;
 }
 
@@ -129,5 +178,13 @@ export function loadConfig(env: Environment): Config {
     appInsightsConnectionString: optional(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
     otlpEndpoint: optional(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', httpUrl),
     logLevel: level,
+    graphUrl: (optional(env, 'ROTATOR_GRAPH_URL', httpsUrl) as string).replace(/\/+$/, ''),
+    authorityHost: (optional(env, 'ROTATOR_AUTHORITY_HOST', httpsUrl) as string).replace(/\/+$/, ''),
+    tenantId: optional(env, 'AZURE_TENANT_ID'),
+    workerConcurrency: integer(env, 'ROTATOR_WORKER_CONCURRENCY', 1, 256),
+    rateLimit: rateLimit(env),
+    maxAttempts: integer(env, 'ROTATOR_MAX_ATTEMPTS', 1, 50),
+    evictionPolicyCheck: evictionCheck(env),
+    shutdownTimeout: duration(env, 'ROTATOR_SHUTDOWN_TIMEOUT'),
   };
 }

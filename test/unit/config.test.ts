@@ -86,4 +86,27 @@ describe('loadConfig', () => {
   it('rejects an unknown log level', () => {
     expect(failure({ ROTATOR_LOG_LEVEL: 'loud' }).hint).toContain('info');
   });
+
+  it('parses the rate limit as rotations per ISO-8601 duration', () => {
+    const config = loadConfig({ ROTATOR_RATE_LIMIT: '30/PT10S' });
+    expect(config.rateLimit.max).toBe(30);
+    expect(config.rateLimit.per.ms).toBe(10_000);
+    expect(loadConfig({}).rateLimit.max).toBe(100);
+    expect(failure({ ROTATOR_RATE_LIMIT: 'fast' }).message).toContain("ROTATOR_RATE_LIMIT='fast'");
+    expect(failure({ ROTATOR_RATE_LIMIT: '0/PT1S' }).exitCode).toBe(2);
+  });
+
+  it('bounds worker concurrency and attempts, and knows only refuse or warn for eviction', () => {
+    expect(loadConfig({}).workerConcurrency).toBe(4);
+    expect(failure({ ROTATOR_WORKER_CONCURRENCY: '0' }).code).toBe('CONFIG_INVALID');
+    expect(failure({ ROTATOR_MAX_ATTEMPTS: '2.5' }).code).toBe('CONFIG_INVALID');
+    expect(failure({ ROTATOR_REDIS_EVICTION_CHECK: 'ignore' }).hint).toContain('refuse or warn');
+  });
+
+  it('accepts only https Graph and authority URLs and trims their trailing slash', () => {
+    expect(loadConfig({ ROTATOR_GRAPH_URL: 'https://127.0.0.1:4443/' }).graphUrl).toBe(
+      'https://127.0.0.1:4443',
+    );
+    expect(failure({ ROTATOR_AUTHORITY_HOST: 'http://login' }).code).toBe('CONFIG_INVALID');
+  });
 });
