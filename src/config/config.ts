@@ -32,6 +32,8 @@ export interface Config {
   maxAttempts: number;
   /** What the daemon does when Redis may evict keys: refuse to start, or warn loudly. */
   evictionPolicyCheck: 'refuse' | 'warn';
+  /** The first retry delay of a failed rotation; doubled per attempt, with jitter. */
+  retryBackoff: ParsedDuration;
   /** How long a stopping daemon lets a running rotation finish. */
   shutdownTimeout: ParsedDuration;
 }
@@ -66,6 +68,10 @@ const VARIABLES = {
   },
   ROTATOR_MAX_ATTEMPTS: { default: '6', allowed: 'an integer from 1 to 50' },
   ROTATOR_REDIS_EVICTION_CHECK: { default: 'refuse', allowed: 'refuse or warn' },
+  ROTATOR_RETRY_BACKOFF: {
+    default: 'PT5S',
+    allowed: 'a positive ISO-8601 duration: the first retry delay, doubled per attempt with jitter',
+  },
   ROTATOR_SHUTDOWN_TIMEOUT: { default: 'PT30S', allowed: 'a positive ISO-8601 duration such as PT30S' },
 } as const satisfies Record<string, { default?: string; allowed: string }>;
 
@@ -185,6 +191,7 @@ export function loadConfig(env: Environment): Config {
     rateLimit: rateLimit(env),
     maxAttempts: integer(env, 'ROTATOR_MAX_ATTEMPTS', 1, 50),
     evictionPolicyCheck: evictionCheck(env),
+    retryBackoff: duration(env, 'ROTATOR_RETRY_BACKOFF'),
     shutdownTimeout: duration(env, 'ROTATOR_SHUTDOWN_TIMEOUT'),
   };
 }

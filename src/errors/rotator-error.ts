@@ -24,6 +24,8 @@ export interface RotatorErrorOptions {
   cause?: unknown;
   /** A permanent failure: retrying cannot help until someone fixes the secret or the target. */
   permanent?: boolean;
+  /** How long the service asked us to wait (Retry-After) before trying again. */
+  retryAfterMs?: number;
 }
 
 export class RotatorError extends Error {
@@ -31,6 +33,7 @@ export class RotatorError extends Error {
   readonly hint: string;
   readonly exitCode: 1 | 2;
   readonly permanent: boolean;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ErrorCode, message: string, options: RotatorErrorOptions) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -39,6 +42,7 @@ export class RotatorError extends Error {
     this.hint = options.hint;
     this.exitCode = options.exitCode ?? 1;
     this.permanent = options.permanent ?? false;
+    this.retryAfterMs = options.retryAfterMs;
   }
 
   /** One line for a terminal: the problem, then the fix. */

@@ -19,6 +19,8 @@ export interface DueDecision {
   scheduledAt: DateTime;
   /** Set while a checkout after the last rotation still awaits its forced rotation. */
   forcedAt: DateTime | undefined;
+  /** The checkout that forced rotation counts from (the earliest after the last rotation). */
+  checkedOutAt: DateTime | undefined;
   dueAt: DateTime;
   reason: DueReason;
   overdue: boolean;
@@ -64,8 +66,8 @@ export function decideDue(input: ScheduleInput, defaults: ScheduleDefaults, now:
   const interval = intervalOf(input.tags, defaults.interval);
   const scheduledAt = lastRotated.plus(interval);
   const checkedOut = instant('checked-out-at', input.tags['checked-out-at']);
-  const forcedAt =
-    checkedOut !== undefined && checkedOut >= lastRotated ? checkedOut.plus(defaults.grace) : undefined;
+  const pendingCheckout = checkedOut !== undefined && checkedOut >= lastRotated ? checkedOut : undefined;
+  const forcedAt = pendingCheckout?.plus(defaults.grace);
   const usageFirst = forcedAt !== undefined && forcedAt < scheduledAt;
   const dueAt = usageFirst ? forcedAt : scheduledAt;
   return {
@@ -73,6 +75,7 @@ export function decideDue(input: ScheduleInput, defaults: ScheduleDefaults, now:
     interval,
     scheduledAt,
     forcedAt,
+    checkedOutAt: pendingCheckout,
     dueAt,
     reason: usageFirst ? 'usage' : 'scheduled',
     overdue: scheduledAt <= now,

@@ -43,3 +43,6 @@ export interface RotationTarget {
     committed: AppliedCredential,
   ): Promise<void>;
 }
+
+/** Finds the target of a kind; undefined for a kind this build does not support. */
+export type TargetLookup = (kind: TargetKind) => RotationTarget | undefined;

@@ -33,6 +33,7 @@ export function translateVaultError(error: unknown, vaultUrl: string, operation:
     return new RotatorError('VAULT_THROTTLED', `Key Vault throttled ${where}`, {
       hint: `retry after ${retry === undefined ? 'a backoff' : `${retry} ms`}; lower the rotation rate limit if this persists`,
       cause: error,
+      retryAfterMs: retry,
     });
   }
   if (rest.statusCode === 401 || rest.statusCode === 403) {

@@ -1,0 +1,79 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export type ReadinessCheck = () => Promise<void>;
+
+export interface HealthServerOptions {
+  port: number;
+  host?: string;
+  /** Named dependencies that must answer for /readyz: Redis and every vault. */
+  checks: Record<string, ReadinessCheck>;
+  /** False while the daemon stops: /readyz then fails so no new work is routed here. */
+  accepting(): boolean;
+  checkTimeoutMs?: number;
+}
+
+export interface HealthServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+function withTimeout(check: ReadinessCheck, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+    check().then(
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** `/healthz`: the process answers. `/readyz`: Redis and every vault answer, and the daemon is not stopping. */
+export async function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {
+  const timeoutMs = options.checkTimeoutMs ?? 3_000;
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const reply = (status: number, body: unknown): void => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(`${JSON.stringify(body)}\n`);
+    };
+    if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, { status: 'method not allowed' });
+    if (path === '/healthz') return reply(200, { status: 'ok' });
+    if (path !== '/readyz') return reply(404, { status: 'not found', paths: ['/healthz', '/readyz'] });
+    void (async () => {
+      const entries = Object.entries(options.checks);
+      const results = await Promise.all(
+        entries.map(async ([name, check]) => {
+          try {
+            await withTimeout(check, timeoutMs);
+            return [name, 'ok'] as const;
+          } catch (error) {
+            return [name, `failing: ${error instanceof Error ? error.message : String(error)}`] as const;
+          }
+        }),
+      );
+      const checks = Object.fromEntries(results);
+      const accepting = options.accepting();
+      const ready = accepting && results.every(([, r]) => r === 'ok');
+      reply(ready ? 200 : 503, { status: ready ? 'ready' : accepting ? 'not ready' : 'stopping', checks });
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,120 @@
+import type { JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { DateTime } from 'luxon';
+import type { Clock } from '../clock/clock';
+import type { RotationJobData } from './job-data';
+import { rotationJobId, secretKey, type TriggerKind } from './job-ids';
+
+export interface RotationJobDefaults {
+  attempts: number;
+}
+
+export interface PlannedJob {
+  id: string;
+  data: RotationJobData;
+  runAt: DateTime;
+}
+
+/** How many jobs one BullMQ addBulk carries: large enough to amortise round trips, small enough to keep Redis responsive. */
+const BULK = 500;
+
+/**
+ * Puts rotation jobs on the `rotations` queue under deterministic ids. It also keeps, per secret, the id
+ * of its one scheduled job in a Redis hash, so a changed due time replaces the old job instead of
+ * adding a second one. The hash is rebuilt by the sweep after a Redis loss.
+ */
+export class RotationScheduler {
+  private readonly indexKey: string;
+
+  constructor(
+    private readonly queue: Queue<RotationJobData>,
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly clock: Clock,
+    private readonly defaults: RotationJobDefaults,
+  ) {
+    this.indexKey = `${prefix}:rotator:schedule`;
+  }
+
+  plan(
+    kind: TriggerKind,
+    vault: string,
+    secret: string,
+    at: { triggeredAt: DateTime; dueAt: DateTime; idStamp: DateTime | string },
+    extra: Partial<Pick<RotationJobData, 'requestedBy' | 'note' | 'checkoutId' | 'traceparent'>> = {},
+  ): PlannedJob {
+    const reason = kind === 'recover' ? 'scheduled' : kind;
+    return {
+      id: rotationJobId(kind, secretKey(vault, secret), at.idStamp),
+      runAt: at.dueAt,
+      data: {
+        secret,
+        vault,
+        reason,
+        triggeredAt: at.triggeredAt.toISO() ?? '',
+        dueAt: at.dueAt.toISO() ?? '',
+        ...extra,
+      },
+    };
+  }
+
+  private options(job: PlannedJob): JobsOptions {
+    return {
+      jobId: job.id,
+      delay: Math.max(0, job.runAt.toMillis() - this.clock.now().toMillis()),
+      attempts: this.defaults.attempts,
+      backoff: { type: 'rotator' },
+      // Completed jobs are kept a while so that re-adding the same trigger stays a no-op.
+      removeOnComplete: { age: 14 * 24 * 3600, count: 50_000 },
+      removeOnFail: { age: 90 * 24 * 3600 },
+    };
+  }
+
+  /** Adds jobs; an id that exists (waiting, delayed, active, completed or failed) is left alone. */
+  async add(jobs: PlannedJob[]): Promise<void> {
+    for (let i = 0; i < jobs.length; i += BULK) {
+      await this.queue.addBulk(
+        jobs
+          .slice(i, i + BULK)
+          .map((job) => ({ name: job.data.reason, data: job.data, opts: this.options(job) })),
+      );
+    }
+  }
+
+  /** The scheduled job id of every secret as last recorded, keyed by secretKey. */
+  async scheduledIndex(): Promise<Record<string, string>> {
+    return this.redis.hgetall(this.indexKey);
+  }
+
+  /**
+   * Makes the scheduled jobs of these secrets exactly `jobs`: adds them, removes each secret's previous
+   * scheduled job when its id changed, and records the new ids.
+   */
+  async replaceScheduled(
+    jobs: Array<{ key: string; job: PlannedJob }>,
+    index: Record<string, string>,
+  ): Promise<void> {
+    const stale = jobs.filter(({ key, job }) => index[key] !== undefined && index[key] !== job.id);
+    await this.removeJobs(stale.map(({ key }) => index[key] as string));
+    await this.add(jobs.map(({ job }) => job));
+    const changed = jobs.filter(({ key, job }) => index[key] !== job.id);
+    for (let i = 0; i < changed.length; i += BULK) {
+      const pairs = changed.slice(i, i + BULK).flatMap(({ key, job }) => [key, job.id]);
+      await this.redis.hset(this.indexKey, ...pairs);
+    }
+  }
+
+  /** Drops the scheduled jobs of secrets that are no longer managed or no longer exist. */
+  async unschedule(keys: string[], index: Record<string, string>): Promise<void> {
+    await this.removeJobs(keys.map((k) => index[k]).filter((id): id is string => id !== undefined));
+    if (keys.length > 0) await this.redis.hdel(this.indexKey, ...keys);
+  }
+
+  private async removeJobs(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const job = await this.queue.getJob(id);
+      // An active job is left to finish: the engine's trigger check makes it harmless.
+      if (job !== undefined && !(await job.isActive())) await job.remove().catch(() => undefined);
+    }
+  }
+}

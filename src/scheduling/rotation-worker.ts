@@ -1,0 +1,108 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { DateTime } from 'luxon';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock';
+import { isRotatorError, RotatorError } from '../errors';
+import type { RotationRequest, RotationResult } from '../rotation';
+import type { SecretStore } from '../vault';
+import { describeIssues, rotationJobSchema, type RotationJobData, type RotationJobResult } from './job-data';
+import { secretKey } from './job-ids';
+import type { OutcomeStore } from './outcome-store';
+
+/** Runs one rotation; the daemon wraps the engine with its lock, targets and tracing. */
+export type RotateFn = (
+  request: RotationRequest,
+  store: SecretStore,
+  job: { id: string; data: RotationJobData },
+) => Promise<RotationResult>;
+
+export interface RotationWorkerDeps {
+  stores: readonly SecretStore[];
+  rotate: RotateFn;
+  outcomes: OutcomeStore;
+  clock: Clock;
+  logger: Logger;
+  /** How long a job waits when another worker holds the secret's lock. */
+  lockedRetryMs: number;
+}
+
+export function findStore(stores: readonly SecretStore[], vaultUrl: string): SecretStore | undefined {
+  const wanted = vaultUrl.replace(/\/+$/, '').toLowerCase();
+  return stores.find((s) => s.vaultUrl.replace(/\/+$/, '').toLowerCase() === wanted);
+}
+
+function describe(error: unknown): { code: string; text: string } {
+  if (isRotatorError(error)) return { code: error.code, text: error.toOneLine() };
+  return { code: 'UNEXPECTED', text: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * The processor of the `rotations` queue. Permanent errors fail the job at once (UnrecoverableError);
+ * transient ones are retried with backoff until the attempts run out, and the secret is then
+ * quarantined: visible in `status` and `jobs` until an operator retries it.
+ */
+export function createRotationProcessor(deps: RotationWorkerDeps) {
+  return async (job: Job<RotationJobData>, token?: string): Promise<RotationJobResult> => {
+    const parsed = rotationJobSchema.safeParse(job.data);
+    if (!parsed.success)
+      throw new UnrecoverableError(`USAGE_INVALID: bad rotation job: ${describeIssues(parsed.error)}`);
+    const data = parsed.data;
+    const id = job.id ?? '';
+    const key = secretKey(data.vault, data.secret);
+    const store = findStore(deps.stores, data.vault);
+    if (store === undefined) {
+      throw new UnrecoverableError(
+        `CONFIG_INVALID: vault ${data.vault} is not configured — add it to ROTATOR_VAULT_URL or drop the job`,
+      );
+    }
+    const request: RotationRequest = {
+      secretName: data.secret,
+      reason: data.reason,
+      triggeredAt: DateTime.fromISO(data.triggeredAt, { zone: 'utc' }),
+    };
+    const log = deps.logger.child({ job: id, secret: data.secret, vault: data.vault, reason: data.reason });
+    try {
+      const result = await deps.rotate(request, store, { id, data });
+      await deps.outcomes.record(key, {
+        outcome: result.outcome,
+        at: deps.clock.now().toISO() ?? '',
+        reason: data.reason,
+        rotationId: result.rotationId,
+        jobId: id,
+      });
+      log.info(
+        { outcome: result.outcome, rotationId: result.rotationId, recovery: result.recovery },
+        'rotation job done',
+      );
+      return { outcome: result.outcome, rotationId: result.rotationId, version: result.version };
+    } catch (error) {
+      if (isRotatorError(error) && error.code === 'ROTATION_LOCKED' && token !== undefined) {
+        // Not a failure: another worker is on it. Wait without spending an attempt.
+        log.info('secret is locked by another rotation; job postponed');
+        await job.moveToDelayed(Date.now() + deps.lockedRetryMs, token);
+        throw new DelayedError();
+      }
+      if (isRotatorError(error) && error.code === 'SECRET_NOT_FOUND' && data.reason !== 'manual') {
+        log.warn('secret no longer exists; scheduled job dropped');
+        return { outcome: 'satisfied', rotationId: undefined, version: undefined };
+      }
+      const { code, text } = describe(error);
+      const permanent = isRotatorError(error) && error.permanent;
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      await deps.outcomes.record(key, {
+        outcome: permanent ? 'failed' : lastAttempt ? 'quarantined' : 'retrying',
+        at: deps.clock.now().toISO() ?? '',
+        reason: data.reason,
+        jobId: id,
+        errorCode: code,
+        error: text,
+      });
+      log.error({ code, attempt: job.attemptsMade + 1, permanent }, 'rotation job failed');
+      if (permanent) throw new UnrecoverableError(text);
+      throw new RotatorError(isRotatorError(error) ? error.code : 'ROTATION_UNRECOVERABLE', text, {
+        hint: 'retried with backoff',
+        retryAfterMs: isRotatorError(error) ? error.retryAfterMs : undefined,
+      });
+    }
+  };
+}

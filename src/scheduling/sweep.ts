@@ -1,0 +1,188 @@
+import { DateTime, type Duration } from 'luxon';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock';
+import { isRotatorError } from '../errors';
+import { PENDING_TAGS } from '../rotation/pending-record';
+import type { SecretProperties, SecretStore } from '../vault';
+import { decideDue, ScheduleTagError } from './due-time';
+import { secretKey, vaultSuffix } from './job-ids';
+import type { OutcomeStore } from './outcome-store';
+import type { PlannedJob, RotationScheduler } from './rotation-scheduler';
+
+export interface SweepDeps {
+  stores: readonly SecretStore[];
+  scheduler: RotationScheduler;
+  outcomes: OutcomeStore;
+  clock: Clock;
+  defaults: { interval: Duration; grace: Duration };
+  logger: Logger;
+  /** Receives the age of every managed secret and the overdue count, for the gauges. */
+  observe?(ages: SecretAge[], overdue: number): void;
+  /** Called for each schedule decision, for tracing. */
+  onDecision?(decision: SweepDecision): void;
+}
+
+export interface SecretAge {
+  secret: string;
+  vault: string;
+  ageSeconds: number;
+}
+
+export interface SweepDecision {
+  secret: string;
+  vault: string;
+  decision: 'scheduled' | 'overdue' | 'forced' | 'recover' | 'misconfigured' | 'removed';
+  dueAt?: string;
+}
+
+export interface SweepSummary {
+  vaults: number;
+  unreachableVaults: string[];
+  managed: number;
+  overdue: number;
+  forced: number;
+  recovering: number;
+  misconfigured: number;
+  removed: number;
+}
+
+interface VaultPlan {
+  scheduled: Array<{ key: string; job: PlannedJob }>;
+  other: PlannedJob[];
+  seen: Set<string>;
+}
+
+/**
+ * Makes the queue agree with Key Vault, the source of truth: one scheduled job per managed secret at
+ * its due time, a forced job for each recorded checkout not yet satisfied, a recovery job for each
+ * interrupted rotation, and no job for secrets that are gone or no longer managed. Safe to run on any
+ * replica at any time; every job id is deterministic.
+ */
+export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
+  const now = deps.clock.now();
+  const summary: SweepSummary = {
+    vaults: deps.stores.length,
+    unreachableVaults: [],
+    managed: 0,
+    overdue: 0,
+    forced: 0,
+    recovering: 0,
+    misconfigured: 0,
+    removed: 0,
+  };
+  const ages: SecretAge[] = [];
+  const index = await deps.scheduler.scheduledIndex();
+  for (const store of deps.stores) {
+    const plan: VaultPlan = { scheduled: [], other: [], seen: new Set() };
+    try {
+      for await (const props of store.list()) {
+        await planSecret(deps, store, props, now, plan, summary, ages);
+      }
+    } catch (error) {
+      // A vault we cannot list keeps its jobs: dropping them on a transient error would lose schedules.
+      summary.unreachableVaults.push(store.vaultUrl);
+      deps.logger.warn(
+        { vault: store.vaultUrl, code: isRotatorError(error) ? error.code : undefined },
+        'sweep could not list the vault; its schedule is left as it was',
+      );
+      continue;
+    }
+    await deps.scheduler.replaceScheduled(plan.scheduled, index);
+    await deps.scheduler.add(plan.other);
+    const suffix = vaultSuffix(store.vaultUrl);
+    const gone = Object.keys(index).filter((key) => key.endsWith(suffix) && !plan.seen.has(key));
+    await deps.scheduler.unschedule(gone, index);
+    for (const key of gone) {
+      deps.onDecision?.({ secret: key.slice(0, -suffix.length), vault: store.vaultUrl, decision: 'removed' });
+    }
+    summary.removed += gone.length;
+  }
+  deps.observe?.(ages, summary.overdue);
+  return summary;
+}
+
+async function planSecret(
+  deps: SweepDeps,
+  store: SecretStore,
+  props: SecretProperties,
+  now: DateTime,
+  plan: VaultPlan,
+  summary: SweepSummary,
+  ages: SecretAge[],
+): Promise<void> {
+  const vault = store.vaultUrl;
+  const pendingFor = props.tags[PENDING_TAGS.for];
+  if (pendingFor !== undefined) {
+    if (props.tags[PENDING_TAGS.state] === 'prepared') {
+      // An interrupted rotation: a recovery job finishes or rolls it back now, not at the next due time.
+      const epoch = DateTime.fromMillis(0, { zone: 'utc' });
+      plan.other.push(
+        deps.scheduler.plan('recover', vault, pendingFor, {
+          triggeredAt: epoch,
+          dueAt: now,
+          idStamp: props.version,
+        }),
+      );
+      summary.recovering += 1;
+      deps.onDecision?.({ secret: pendingFor, vault, decision: 'recover' });
+    }
+    return;
+  }
+  if (props.tags['rotation-target'] === undefined) return;
+  const key = secretKey(vault, props.name);
+  plan.seen.add(key);
+  summary.managed += 1;
+  let decision;
+  try {
+    decision = decideDue({ tags: props.tags, createdOn: props.createdOn }, deps.defaults, now);
+  } catch (error) {
+    if (!(error instanceof ScheduleTagError)) throw error;
+    summary.misconfigured += 1;
+    await deps.outcomes.record(key, {
+      outcome: 'misconfigured',
+      at: now.toISO() ?? '',
+      errorCode: 'SECRET_MISCONFIGURED',
+      error: error.message,
+    });
+    deps.onDecision?.({ secret: props.name, vault, decision: 'misconfigured' });
+    return;
+  }
+  ages.push({
+    secret: props.name,
+    vault,
+    ageSeconds: Math.max(0, now.diff(decision.lastRotated).as('seconds')),
+  });
+  if (decision.overdue) summary.overdue += 1;
+  plan.scheduled.push({
+    key,
+    job: deps.scheduler.plan('scheduled', vault, props.name, {
+      // Any rotation after the one this schedule counts from satisfies it.
+      triggeredAt: decision.lastRotated.plus(1),
+      dueAt: decision.scheduledAt,
+      idStamp: decision.scheduledAt,
+    }),
+  });
+  deps.onDecision?.({
+    secret: props.name,
+    vault,
+    decision: decision.overdue ? 'overdue' : 'scheduled',
+    dueAt: decision.scheduledAt.toISO() ?? undefined,
+  });
+  if (decision.forcedAt !== undefined && decision.checkedOutAt !== undefined) {
+    const checkedOut = decision.checkedOutAt;
+    plan.other.push(
+      deps.scheduler.plan('usage', vault, props.name, {
+        triggeredAt: checkedOut,
+        dueAt: decision.forcedAt,
+        idStamp: checkedOut,
+      }),
+    );
+    summary.forced += 1;
+    deps.onDecision?.({
+      secret: props.name,
+      vault,
+      decision: 'forced',
+      dueAt: decision.forcedAt.toISO() ?? undefined,
+    });
+  }
+}

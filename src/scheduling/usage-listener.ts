@@ -1,0 +1,172 @@
+import { UnrecoverableError, type Job } from 'bullmq';
+import { DateTime, type Duration } from 'luxon';
+import type { Logger } from 'pino';
+import type { Clock } from '../clock/clock';
+import { RotatorError } from '../errors';
+import type { RotationLock } from '../rotation/rotation-lock';
+import type { SecretStore, SecretWithValue } from '../vault';
+import { describeIssues, usageEventSchema, type UsageEvent } from './job-data';
+import type { RotationScheduler } from './rotation-scheduler';
+import { findStore } from './rotation-worker';
+
+export interface UsageListenerDeps {
+  stores: readonly SecretStore[];
+  scheduler: RotationScheduler;
+  /** Serialises tag updates of one secret across replicas (a lock namespace of its own). */
+  tagLock: RotationLock;
+  clock: Clock;
+  grace: Duration;
+  logger: Logger;
+  sleep(ms: number): Promise<void>;
+  /** Events further in the future than this are refused (clock skew allowance). */
+  maxFutureSkew?: Duration;
+  /** Events older than this are refused: a checkout that old is an import mistake, not a usage. */
+  maxAge?: Duration;
+  /** Told of each accepted event, for the `usage.checkout` span and audit. */
+  onAccepted?(event: UsageEvent, outcome: UsageOutcome): void;
+}
+
+export interface UsageOutcome {
+  secret: string;
+  vault: string;
+  /** The checkout forced rotation counts from: the earliest unsatisfied one. */
+  countedFrom: string;
+  forcedAt: string;
+  /** A rotation committed after the checkout already made it unnecessary. */
+  satisfied: boolean;
+  jobId: string | undefined;
+}
+
+function reject(reason: string): UnrecoverableError {
+  // UnrecoverableError: BullMQ fails the job at once and keeps the reason; an invalid event never loops.
+  return new UnrecoverableError(`USAGE_INVALID: ${reason}`);
+}
+
+async function locate(deps: UsageListenerDeps, event: UsageEvent): Promise<[SecretStore, SecretWithValue]> {
+  const candidates =
+    event.vault === undefined
+      ? deps.stores
+      : [findStore(deps.stores, event.vault)].filter((s) => s !== undefined);
+  if (candidates.length === 0) throw reject(`vault ${event.vault ?? ''} is not one of ROTATOR_VAULT_URL`);
+  for (const store of candidates) {
+    const secret = await store.get(event.secret);
+    if (secret !== undefined) return [store, secret];
+  }
+  throw reject(`secret ${event.secret} does not exist in ${candidates.map((s) => s.vaultUrl).join(', ')}`);
+}
+
+function instant(text: string | undefined): DateTime | undefined {
+  if (text === undefined) return undefined;
+  const parsed = DateTime.fromISO(text, { zone: 'utc' });
+  return parsed.isValid ? parsed : undefined;
+}
+
+/**
+ * The processor of the contract's `usage-events` queue. It validates the event, records the checkout
+ * on the secret's current version as `checked-out-at` (durable: a Redis loss cannot drop it; only the
+ * earliest unsatisfied checkout is kept, so a later one never postpones the rotation), then schedules
+ * the forced rotation under an id derived from that earliest checkout, so repeated checkouts give one job.
+ */
+export function createUsageProcessor(deps: UsageListenerDeps) {
+  return async (job: Job<unknown>): Promise<UsageOutcome> => {
+    const parsed = usageEventSchema.safeParse(job.data);
+    if (!parsed.success) throw reject(describeIssues(parsed.error));
+    const event = parsed.data;
+    const at = DateTime.fromISO(event.at, { zone: 'utc' });
+    const now = deps.clock.now();
+    const skew = deps.maxFutureSkew ?? { minutes: 5 };
+    const maxAge = deps.maxAge ?? { days: 30 };
+    if (at > now.plus(skew)) throw reject(`at ${event.at} is in the future`);
+    if (at < now.minus(maxAge))
+      throw reject(`at ${event.at} is older than ${now.minus(maxAge).toISO() ?? ''}`);
+
+    const [store] = await locate(deps, event);
+    const recorded = await recordCheckout(deps, store, event.secret, at);
+    const outcome: UsageOutcome = {
+      secret: recorded.name,
+      vault: store.vaultUrl,
+      countedFrom: recorded.countedFrom.toISO() ?? '',
+      forcedAt: recorded.countedFrom.plus(deps.grace).toISO() ?? '',
+      satisfied: recorded.satisfied,
+      jobId: undefined,
+    };
+    if (!recorded.satisfied) {
+      const planned = deps.scheduler.plan(
+        'usage',
+        store.vaultUrl,
+        recorded.name,
+        {
+          triggeredAt: recorded.countedFrom,
+          dueAt: recorded.countedFrom.plus(deps.grace),
+          idStamp: recorded.countedFrom,
+        },
+        {
+          checkoutId: event.checkoutId,
+          traceparent: event.traceparent,
+          requestedBy: event.actor,
+          note: event.reason,
+        },
+      );
+      await deps.scheduler.add([planned]);
+      outcome.jobId = planned.id;
+    }
+    deps.logger.info(
+      {
+        secret: outcome.secret,
+        vault: outcome.vault,
+        actor: event.actor,
+        forcedAt: outcome.forcedAt,
+        satisfied: outcome.satisfied,
+      },
+      outcome.satisfied
+        ? 'checkout already satisfied by a later rotation'
+        : 'checkout recorded; forced rotation scheduled',
+    );
+    deps.onAccepted?.(event, outcome);
+    return outcome;
+  };
+}
+
+async function recordCheckout(
+  deps: UsageListenerDeps,
+  store: SecretStore,
+  name: string,
+  at: DateTime,
+): Promise<{ name: string; countedFrom: DateTime; satisfied: boolean }> {
+  const lease = await acquire(deps, `${store.vaultUrl}|${name.toLowerCase()}`);
+  try {
+    // A rotation may commit a new version between our read and our tag write; then look again.
+    for (let round = 0; round < 3; round += 1) {
+      const current = await store.get(name);
+      if (current === undefined) throw reject(`secret ${name} does not exist in ${store.vaultUrl}`);
+      const rotatedAt = instant(current.tags['rotated-at']);
+      if (rotatedAt !== undefined && rotatedAt >= at)
+        return { name: current.name, countedFrom: at, satisfied: true };
+      const lastRotated = rotatedAt ?? instant(current.createdOn?.toISOString()) ?? at;
+      const existing = instant(current.tags['checked-out-at']);
+      if (existing !== undefined && existing >= lastRotated && existing <= at) {
+        return { name: current.name, countedFrom: existing, satisfied: false };
+      }
+      await store.updateProperties(current.name, current.version, {
+        tags: { ...current.tags, 'checked-out-at': at.toISO() ?? '' },
+      });
+      const after = await store.get(name);
+      if (after?.version === current.version)
+        return { name: current.name, countedFrom: at, satisfied: false };
+    }
+    return { name, countedFrom: at, satisfied: false };
+  } finally {
+    await lease.release();
+  }
+}
+
+async function acquire(deps: UsageListenerDeps, key: string) {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const lease = await deps.tagLock.acquire(key);
+    if (lease !== undefined) return lease;
+    await deps.sleep(100);
+  }
+  throw new RotatorError('ROTATION_LOCKED', `another listener is recording a checkout of ${key}`, {
+    hint: 'retried automatically',
+  });
+}
