@@ -41,6 +41,8 @@ export interface DaemonDeps {
   /** How long a job waits when another worker holds the lock. */
   lockedRetryMs?: number;
   healthHost?: string;
+  /** Overrides ROTATOR_HEALTH_PORT (tests pass 0 for a free port). */
+  healthPort?: number;
 }
 
 export interface RunningDaemon {
@@ -201,7 +203,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   };
   for (const store of stores) checks[store.vaultUrl] = () => store.ping();
   const health: HealthServer = await startHealthServer({
-    port: config.healthPort,
+    port: deps.healthPort ?? config.healthPort,
     host: deps.healthHost,
     checks,
     accepting: () => accepting,
