@@ -1,7 +1,13 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { isRotatorError } from '../errors';
 import type { Environment } from '../config';
+import { registerCheckoutCommand } from './commands/checkout';
 import { registerConfigCommand } from './commands/config';
+import { registerDaemonCommand } from './commands/daemon';
+import { registerJobsCommand } from './commands/jobs';
+import { registerRetryCommand } from './commands/retry';
+import { registerRotateCommand } from './commands/rotate';
+import { registerStatusCommand } from './commands/status';
 import { registerEmulatorCommand } from './commands/emulator';
 
 export interface CliIo {
@@ -31,6 +37,12 @@ export function buildProgram(io: CliIo): Command {
     })
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
+  registerDaemonCommand(program, io);
+  registerRotateCommand(program, io);
+  registerCheckoutCommand(program, io);
+  registerStatusCommand(program, io);
+  registerJobsCommand(program, io);
+  registerRetryCommand(program, io);
   registerEmulatorCommand(program, io);
   registerConfigCommand(program, io, io.env);
   return program;

@@ -227,10 +227,12 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     // worker.close() waits for running jobs without a bound; a rotation left unfinished is safe
     // (pending record + lease expiry), so after the timeout we force the close.
     const closed = Promise.all(workers.map((w) => w.close())).then(() => 'closed' as const);
-    const outcome = await Promise.race([
-      closed,
-      sleep(config.shutdownTimeout.ms).then(() => 'timeout' as const),
-    ]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), config.shutdownTimeout.ms);
+    });
+    const outcome = await Promise.race([closed, timeout]);
+    clearTimeout(timer);
     if (outcome === 'timeout') {
       logger.warn(
         { timeout: config.shutdownTimeout.iso },

@@ -16,7 +16,10 @@ export type ErrorCode =
   | 'ROTATION_UNRECOVERABLE'
   | 'TARGET_MISCONFIGURED'
   | 'TARGET_UNREACHABLE'
-  | 'TARGET_REJECTED';
+  | 'TARGET_REJECTED'
+  | 'REDIS_UNREACHABLE'
+  | 'JOB_NOT_FOUND'
+  | 'ROTATION_FAILED';
 
 export interface RotatorErrorOptions {
   hint: string;

@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { DateTime } from 'luxon';
+import { RotatorError } from '../../errors';
+import type { UsageEvent } from '../../scheduling/job-data';
+import type { CliIo } from '../program';
+import { findSecret, openRuntime } from '../runtime';
+
+interface CheckoutOptions {
+  reason?: string;
+  actor?: string;
+}
+
+export function registerCheckoutCommand(program: Command, io: CliIo): void {
+  program
+    .command('checkout')
+    .description(
+      'Just-in-time checkout: print the current value; a forced rotation follows after the usage grace',
+    )
+    .argument('<secret>', 'name of a managed secret')
+    .option('--reason <text>', 'why you need it (required; kept in the audit trail)')
+    .option('--actor <name>', 'who uses it (default: the OS user)')
+    .addHelpText(
+      'after',
+      '\nExample (the value alone goes to stdout):\n  PGPASSWORD=$(rotator checkout svc-reporting --reason "INC-4711 data fix") psql …\n',
+    )
+    .action(async (name: string, opts: CheckoutOptions) => {
+      const reason = opts.reason?.trim() ?? '';
+      if (reason === '') {
+        throw new RotatorError('USAGE_INVALID', 'a checkout needs --reason', {
+          hint: 'say why, e.g. --reason "INC-4711 data fix"; it is kept in the audit trail',
+          exitCode: 2,
+        });
+      }
+      const actor = (opts.actor ?? userInfo().username).trim();
+      if (actor === '' || actor.length > 256 || reason.length > 1024) {
+        throw new RotatorError(
+          'USAGE_INVALID',
+          '--actor must be 1-256 characters and --reason at most 1024',
+          {
+            hint: 'shorten the text',
+            exitCode: 2,
+          },
+        );
+      }
+      const runtime = openRuntime(io.env);
+      try {
+        const { store, secret } = await findSecret(runtime, name);
+        const at = DateTime.utc();
+        const event: UsageEvent = {
+          secret: secret.name,
+          vault: store.vaultUrl,
+          actor,
+          reason,
+          at: at.toISO() ?? '',
+          checkoutId: randomUUID(),
+        };
+        // The usage is recorded before the value is shown: an unrecorded checkout must never happen.
+        const usage = await runtime.usage();
+        await usage.add('checkout', event, {
+          jobId: `checkout.${event.checkoutId ?? ''}`,
+          attempts: 5,
+          backoff: { type: 'exponential', delay: 1_000 },
+          removeOnComplete: { age: 30 * 24 * 3600 },
+          removeOnFail: { age: 90 * 24 * 3600 },
+        });
+        const previous = DateTime.fromISO(secret.tags['checked-out-at'] ?? '', { zone: 'utc' });
+        const rotated = DateTime.fromISO(secret.tags['rotated-at'] ?? '', { zone: 'utc' });
+        const counted =
+          previous.isValid && previous < at && (!rotated.isValid || previous >= rotated) ? previous : at;
+        const forcedAt = counted.plus({ milliseconds: runtime.config.usageGrace.ms });
+        io.stdout.write(`${secret.value}\n`);
+        io.stderr.write(
+          `rotator: ${actor} checked out ${secret.name} (${store.vaultUrl}) at ${at.toISO() ?? ''} for "${reason}"; ` +
+            `forced rotation at ${forcedAt.toISO() ?? ''} (checkout ${event.checkoutId ?? ''})\n`,
+        );
+      } finally {
+        await runtime.close();
+      }
+    });
+}

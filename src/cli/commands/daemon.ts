@@ -1,0 +1,49 @@
+import type { Command } from 'commander';
+import pino from 'pino';
+import { systemClock } from '../../clock/clock';
+import { loadConfig } from '../../config';
+import { startDaemon } from '../../daemon/daemon';
+import { createLogger } from '../../logging/logger';
+import { createTargetRegistry } from '../../targets/registry';
+import { createSecretStores } from '../../vault';
+import type { CliIo } from '../program';
+
+/** Resolves on the first SIGTERM or SIGINT: the container runtime's and the terminal's stop. */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: string): void => {
+      process.off('SIGTERM', onSignal);
+      process.off('SIGINT', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+}
+
+export function registerDaemonCommand(program: Command, io: CliIo): void {
+  program
+    .command('daemon')
+    .description('Run the scheduler, the rotation workers and the usage-event listener until SIGTERM/SIGINT')
+    .addHelpText(
+      'after',
+      '\nExample:\n  ROTATOR_VAULT_URL=https://myvault.vault.azure.net rotator daemon\n' +
+        'Health: GET :$ROTATOR_HEALTH_PORT/healthz (alive) and /readyz (Redis and every vault reachable).\n',
+    )
+    .action(async () => {
+      const config = loadConfig(io.env);
+      const logger = createLogger({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
+      const stores = createSecretStores(config);
+      const daemon = await startDaemon({
+        config,
+        stores,
+        targets: createTargetRegistry(config),
+        logger,
+        clock: systemClock,
+      });
+      const signal = await stopSignal();
+      logger.info({ signal }, 'stopping: no new work; running rotations get the shutdown timeout to finish');
+      await daemon.stop();
+      logger.flush();
+    });
+}

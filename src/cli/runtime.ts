@@ -1,0 +1,150 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../clock/clock';
+import { loadConfig, type Config, type Environment } from '../config';
+import { RotatorError } from '../errors';
+import type { RotationJobData } from '../scheduling/job-data';
+import { OutcomeStore } from '../scheduling/outcome-store';
+import { QUEUE } from '../scheduling/queues';
+import { RotationScheduler } from '../scheduling/rotation-scheduler';
+import { findStore } from '../scheduling/rotation-worker';
+import { createSecretStores, type SecretStore, type SecretWithValue } from '../vault';
+
+/** What the operator commands share: configuration, vaults, and Redis opened only when needed. */
+export interface CliRuntime {
+  config: Config;
+  stores: SecretStore[];
+  clock: Clock;
+  redis(): Promise<Redis>;
+  rotations(): Promise<Queue<RotationJobData>>;
+  usage(): Promise<Queue>;
+  scheduler(): Promise<RotationScheduler>;
+  outcomes(): Promise<OutcomeStore>;
+  close(): Promise<void>;
+}
+
+function maskedRedis(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}
+
+export function openRuntime(env: Environment, options: { needsVault?: boolean } = {}): CliRuntime {
+  const config = loadConfig(env);
+  if ((options.needsVault ?? true) && config.vaultUrls.length === 0) {
+    throw new RotatorError('CONFIG_INVALID', 'ROTATOR_VAULT_URL is not set', {
+      hint: 'export ROTATOR_VAULT_URL=https://<vault>.vault.azure.net (the demo prints the emulator’s)',
+      exitCode: 2,
+    });
+  }
+  const stores = createSecretStores(config);
+  let connection: Promise<Redis> | undefined;
+  const queues: Array<Queue> = [];
+  const open = <T>(make: (redis: Redis) => T): (() => Promise<T>) => {
+    let made: T | undefined;
+    return async () => {
+      made ??= make(await redis());
+      return made;
+    };
+  };
+  const redis = (): Promise<Redis> => {
+    connection ??= (async () => {
+      // A CLI must fail fast with one line, not retry forever like a daemon.
+      const client = new Redis(config.redisUrl, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 3_000,
+        retryStrategy: () => null,
+      });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+      } catch (error) {
+        client.disconnect();
+        throw new RotatorError(
+          'REDIS_UNREACHABLE',
+          `Redis at ${maskedRedis(config.redisUrl)} is not reachable`,
+          {
+            hint: 'start Redis (redis-server --daemonize yes) or set REDIS_URL to the daemon’s Redis',
+            cause: error,
+          },
+        );
+      }
+      return client;
+    })();
+    return connection;
+  };
+  const rotations = open((client) => {
+    const queue = new Queue<RotationJobData>(QUEUE.rotations, {
+      connection: client,
+      prefix: config.queuePrefix,
+    });
+    queues.push(queue as Queue);
+    return queue;
+  });
+  const usage = open((client) => {
+    const queue = new Queue(QUEUE.usage, { connection: client, prefix: config.queuePrefix });
+    queues.push(queue);
+    return queue;
+  });
+  let scheduler: RotationScheduler | undefined;
+  return {
+    config,
+    stores,
+    clock: systemClock,
+    redis,
+    rotations,
+    usage,
+    scheduler: async () => {
+      scheduler ??= new RotationScheduler(await rotations(), await redis(), config.queuePrefix, systemClock, {
+        attempts: config.maxAttempts,
+      });
+      return scheduler;
+    },
+    outcomes: open((client) => new OutcomeStore(client, config.queuePrefix)),
+    close: async () => {
+      await Promise.all(queues.map((q) => q.close().catch(() => undefined)));
+      if (connection !== undefined) {
+        const client = await connection.catch(() => undefined);
+        client?.disconnect();
+      }
+    },
+  };
+}
+
+/** Finds a secret in the configured vaults; an unknown name is bad input (exit 2). */
+export async function findSecret(
+  runtime: CliRuntime,
+  name: string,
+): Promise<{ store: SecretStore; secret: SecretWithValue }> {
+  if (!/^[0-9a-zA-Z-]{1,127}$/.test(name)) {
+    throw new RotatorError('USAGE_INVALID', `'${name}' is not a Key Vault secret name`, {
+      hint: 'use 1-127 letters, digits and dashes',
+      exitCode: 2,
+    });
+  }
+  for (const store of runtime.stores) {
+    const secret = await store.get(name);
+    if (secret !== undefined) {
+      if (secret.tags['rotation-target'] === undefined) {
+        throw new RotatorError(
+          'SECRET_MISCONFIGURED',
+          `${name} in ${store.vaultUrl} is not managed by the rotator`,
+          {
+            hint: 'tag it with rotation-target (keyvault, postgres, entra-app or entra-user) to manage it',
+            exitCode: 2,
+          },
+        );
+      }
+      return { store, secret };
+    }
+  }
+  throw new RotatorError(
+    'SECRET_NOT_FOUND',
+    `no secret named ${name} in ${runtime.stores.map((s) => s.vaultUrl).join(', ')}`,
+    {
+      hint: 'check the name with `rotator status`',
+      exitCode: 2,
+    },
+  );
+}
+
+export { findStore };

@@ -1,0 +1,67 @@
+import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import type { Config } from '../config';
+import { RotatorError } from '../errors';
+import { createEntraAppTarget } from './entra-app';
+import { createEntraUserTarget } from './entra-user';
+import { GraphClient, graphTokenProvider } from './graph/graph-client';
+import { createKeyVaultTarget } from './keyvault';
+import type { RotationTarget, TargetKind, TargetLookup } from './target';
+
+export type { TargetLookup };
+
+export interface TargetRegistryOptions {
+  /** The identity that calls Microsoft Graph; DefaultAzureCredential (managed identity) by default. */
+  graphCredential?: TokenCredential;
+  /** Injected for tests whose fake Graph uses a private CA. */
+  fetch?: typeof fetch;
+}
+
+/**
+ * Builds each target once, on first use, so a daemon that manages no Entra secrets never needs a
+ * tenant or a Graph identity.
+ */
+export function createTargetRegistry(
+  config: Pick<Config, 'graphUrl' | 'authorityHost' | 'tenantId'>,
+  options: TargetRegistryOptions = {},
+): TargetLookup {
+  const built = new Map<TargetKind, RotationTarget>();
+  let graph: GraphClient | undefined;
+  const graphClient = (): GraphClient => {
+    graph ??= new GraphClient({
+      baseUrl: config.graphUrl,
+      tokenProvider: graphTokenProvider(options.graphCredential ?? new DefaultAzureCredential()),
+      fetch: options.fetch,
+    });
+    return graph;
+  };
+  const tenant = (): string => {
+    if (config.tenantId === undefined) {
+      throw new RotatorError('TARGET_MISCONFIGURED', 'Entra targets need the tenant id', {
+        hint: 'set AZURE_TENANT_ID to the directory of the managed applications and users',
+        permanent: true,
+      });
+    }
+    return config.tenantId;
+  };
+  const build: Partial<Record<TargetKind, () => RotationTarget>> = {
+    keyvault: () => createKeyVaultTarget(),
+    'entra-app': () =>
+      createEntraAppTarget({ graph: graphClient(), tenantId: tenant(), authorityHost: config.authorityHost }),
+    'entra-user': () =>
+      createEntraUserTarget({
+        graph: graphClient(),
+        tenantId: tenant(),
+        authorityHost: config.authorityHost,
+        fetch: options.fetch,
+      }),
+  };
+  return (kind) => {
+    let target = built.get(kind);
+    const make = build[kind];
+    if (target === undefined && make !== undefined) {
+      target = make();
+      built.set(kind, target);
+    }
+    return target;
+  };
+}
