@@ -1,95 +1,139 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SecretClient } from '@azure/keyvault-secrets';
-import { runEmulatorCommand } from '../emulator/command';
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { systemClock } from '../clock/clock';
-import { RedisRotationLock } from '../locking/redis-rotation-lock';
-import { rotateSecret } from '../rotation';
-import { createKeyVaultTarget } from '../targets/keyvault';
-import { clientOptionsTrusting, createSecretStores, staticTokenCredential } from '../vault';
 import { DateTime } from 'luxon';
+import { systemClock } from '../clock/clock';
+import { loadConfig } from '../config';
+import { startDaemon } from '../daemon/daemon';
+import { startEmulator } from '../emulator';
+import { DEFAULT_EMULATOR_PORT } from '../emulator/command';
+import { isRotatorError } from '../errors';
+import { createLogger } from '../logging/logger';
+import { createTargetRegistry } from '../targets/registry';
+import { createSecretStores, type SecretStore } from '../vault';
+import { readableLog } from './readable-log';
+import { seedPostgresAccount } from './seed-postgres';
 
-/**
- * The embedded default: an emulated Key Vault with its state in .rotator/, seeded with a few managed
- * service accounts. The daemon joins it once the scheduling issue lands.
- */
-const DEMO_SECRETS = ['svc-orders-api', 'svc-billing-batch', 'svc-reporting'];
+/** Compressed time, so a newcomer sees every behaviour within a couple of minutes. */
+const DEMO_TIME = {
+  ROTATOR_ROTATION_INTERVAL: 'PT1M',
+  ROTATOR_USAGE_GRACE: 'PT20S',
+  ROTATOR_SWEEP_INTERVAL: 'PT10S',
+  ROTATOR_RETRY_BACKOFF: 'PT2S',
+};
+
+const KEYVAULT_ACCOUNTS = ['svc-orders-api', 'svc-billing-batch', 'svc-reporting-export'];
+
+function say(line: string): void {
+  process.stderr.write(`demo: ${line}\n`);
+}
+
+async function redisAnswers(url: string): Promise<boolean> {
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+    retryStrategy: () => null,
+    connectTimeout: 2_000,
+  });
+  redis.on('error', () => undefined);
+  try {
+    await redis.connect();
+    await redis.ping();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function startDemoEmulator(dir: string): Promise<Awaited<ReturnType<typeof startEmulator>>> {
+  const options = { dataFile: join(dir, 'demo-vault.json'), certDir: dir };
+  try {
+    return await startEmulator({ ...options, port: DEFAULT_EMULATOR_PORT });
+  } catch {
+    // The usual port is taken (another emulator?): any free port works, the exports below say which.
+    return startEmulator({ ...options, port: 0 });
+  }
+}
+
+async function seed(store: SecretStore): Promise<void> {
+  for (const [i, name] of KEYVAULT_ACCOUNTS.entries()) {
+    if ((await store.get(name)) !== undefined) continue;
+    // The first one starts overdue, so the daemon has something to do in its first sweep.
+    const tags: Record<string, string> = { 'rotation-target': 'keyvault' };
+    if (i === 0) tags['rotated-at'] = DateTime.utc().minus({ days: 14 }).toISO() ?? '';
+    await store.set(name, `seeded-by-demo-${i}`, { tags });
+    say(`seeded ${name} (rotation-target=keyvault${i === 0 ? ', last rotated 14 days ago' : ''})`);
+  }
+}
 
 async function main(): Promise<void> {
   const dir = join(process.cwd(), '.rotator');
   mkdirSync(dir, { recursive: true });
-  const emulator = await runEmulatorCommand({
-    port: 0,
-    dataFile: join(dir, 'demo-vault.json'),
-    stdout: process.stderr,
-  });
-  const client = new SecretClient(
-    emulator.url,
-    staticTokenCredential('demo'),
-    clientOptionsTrusting(readFileSync(emulator.caFile, 'utf8'), {
-      disableChallengeResourceVerification: true,
-    }),
-  );
-  for (const name of DEMO_SECRETS) {
-    const existing = await client.getSecret(name).catch(() => undefined);
-    if (existing === undefined) {
-      await client.setSecret(name, 'initial-value-set-by-demo', { tags: { 'rotation-target': 'keyvault' } });
-      console.error(`demo: seeded managed secret ${name} (rotation-target=keyvault)`);
-    }
-  }
-  await rotateOnce(emulator.url, emulator.caFile);
-  console.error(
-    [
-      'demo: the emulated Key Vault is running. In a second terminal:',
-      `  export ROTATOR_VAULT_URL=${emulator.url} ROTATOR_VAULT_CA_FILE=${emulator.caFile} ROTATOR_VAULT_TOKEN=demo`,
-      'demo: rotation, checkout and status arrive with the scheduling and CLI issues. Ctrl-C stops the demo.',
-    ].join('\n'),
-  );
-  await new Promise<void>((resolve) => {
-    const stop = (): void => void emulator.close().then(resolve, resolve);
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-}
-
-/** Shows the engine at work: one manual rotation of each demo secret, values never printed. */
-async function rotateOnce(url: string, caFile: string): Promise<void> {
-  const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1, lazyConnect: true });
-  try {
-    await redis.connect();
-  } catch {
-    console.error(
-      'demo: Redis is not reachable on 127.0.0.1:6379; start one with: redis-server --daemonize yes',
+  const base = loadConfig(process.env);
+  if (!(await redisAnswers(base.redisUrl))) {
+    say(
+      `Redis is not reachable at ${base.redisUrl}. Start one with: redis-server --daemonize yes --port 6379`,
     );
     process.exit(2);
   }
-  const [store] = createSecretStores({ vaultUrls: [url], vaultCaFile: caFile, vaultToken: 'demo' });
-  if (store === undefined) return;
-  const keyvault = createKeyVaultTarget();
-  for (const name of DEMO_SECRETS) {
-    const result = await rotateSecret(
-      { secretName: name, reason: 'manual', triggeredAt: DateTime.utc() },
-      {
-        store,
-        target: (kind) => (kind === 'keyvault' ? keyvault : undefined),
-        lock: new RedisRotationLock(redis, { prefix: 'rotator-demo' }),
-        clock: systemClock,
-        newRotationId: () => randomUUID(),
-        verifyAttempts: 1,
-        verifyDelayMs: 0,
-        sleep: () => Promise.resolve(),
-      },
-    );
-    console.error(
-      `demo: rotated ${name}: ${result.outcome}, new version ${result.version ?? '?'} (rotation ${result.rotationId ?? '?'})`,
-    );
-  }
-  await redis.quit();
+  const emulator = await startDemoEmulator(dir);
+  const env = {
+    ...process.env,
+    ...DEMO_TIME,
+    ROTATOR_VAULT_URL: emulator.url,
+    ROTATOR_VAULT_CA_FILE: emulator.caFile,
+    ROTATOR_VAULT_TOKEN: 'demo',
+  };
+  const config = loadConfig(env);
+  const [store] = createSecretStores(config) as [SecretStore];
+  await seed(store);
+  const postgres = await seedPostgresAccount(store, (line) => say(line));
+
+  const logger = createLogger({ level: 'info' }, readableLog(process.stdout));
+  const daemon = await startDaemon({
+    config,
+    stores: [store],
+    targets: createTargetRegistry(config),
+    logger,
+    clock: systemClock,
+    // Any free port: a developer's machine often has something on 8080 already.
+    healthPort: 0,
+  });
+  const exports = [
+    `export ROTATOR_VAULT_URL=${emulator.url} ROTATOR_VAULT_CA_FILE=${emulator.caFile} ROTATOR_VAULT_TOKEN=demo`,
+    `export ${Object.entries(DEMO_TIME)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  ];
+  say(
+    [
+      `Key Vault emulator at ${emulator.url}; daemon health on :${daemon.healthPort}/readyz`,
+      `rotation every ${DEMO_TIME.ROTATOR_ROTATION_INTERVAL}, forced rotation ${DEMO_TIME.ROTATOR_USAGE_GRACE} after a checkout${postgres ? ', PostgreSQL account included' : ''}`,
+      'in a second terminal:',
+      ...exports.map((e) => `  ${e}`),
+      '  npx rotator status',
+      `  npx rotator checkout ${KEYVAULT_ACCOUNTS[1] ?? ''} --reason "trying the demo"`,
+      `  npx rotator rotate ${KEYVAULT_ACCOUNTS[2] ?? ''} --wait`,
+      'Ctrl-C stops the demo.',
+    ].join('\ndemo: '),
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  say('stopping');
+  await daemon.stop();
+  await emulator.close();
+  say('stopped');
 }
 
 main().catch((error: unknown) => {
-  console.error(`demo: ${error instanceof Error ? error.message : String(error)}`);
-  process.exitCode = 1;
+  say(
+    isRotatorError(error)
+      ? error.toOneLine()
+      : `failed: ${error instanceof Error ? error.message : String(error)}`,
+  );
+  process.exit(isRotatorError(error) ? error.exitCode : 1);
 });

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+
+const DEMO = join(__dirname, '..', '..', 'dist', 'demo', 'main.js');
+const REDIS_URL = 'redis://127.0.0.1:6379/9';
+
+describe('npm run demo (the embedded default, as a process)', () => {
+  const cwd = mkdtempSync(join(tmpdir(), 'rotator-demo-'));
+
+  afterAll(async () => {
+    const redis = new Redis(REDIS_URL);
+    await redis.flushdb();
+    redis.disconnect();
+    rmSync(cwd, { recursive: true, force: true });
+  });
+
+  it('rotates a secret within its first minute and stops cleanly on SIGINT', async () => {
+    const child = spawn(process.execPath, [DEMO], {
+      cwd,
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_URL,
+        ROTATOR_QUEUE_PREFIX: `demo-${randomUUID().slice(0, 8)}`,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const deadline = Date.now() + 60_000;
+    while (!/rotation job done .*outcome=rotated/.test(output)) {
+      if (child.exitCode !== null) throw new Error(`demo exited early: ${output}`);
+      if (Date.now() > deadline) throw new Error(`no rotation within a minute:\n${output}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(output).toContain('npx rotator status');
+    expect(output).not.toContain('seeded-by-demo');
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(output).toContain('demo: stopped');
+  }, 90_000);
+
+  it('says how to start Redis and exits 2 when Redis is not reachable', async () => {
+    const child = spawn(process.execPath, [DEMO], {
+      cwd,
+      env: { PATH: process.env.PATH ?? '', REDIS_URL: 'redis://127.0.0.1:1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(2);
+    expect(output).toContain('redis-server --daemonize yes');
+  });
+});
