@@ -31,7 +31,8 @@ async function main() {
       {
         store,
         target: (kind) => targets[kind],
-        lock: new RedisRotationLock(redis, { prefix: args.prefix, leaseMs: 2000 }),
+        // A short lease lets crash tests run many kills without waiting 2 s for each dead holder.
+        lock: new RedisRotationLock(redis, { prefix: args.prefix, leaseMs: args.leaseMs ?? 2000 }),
         clock: systemClock,
         newRotationId: () => randomUUID(),
         verifyAttempts: 3,
