@@ -91,7 +91,8 @@ function giveToServerUser(path: string): void {
  */
 export async function startPostgresCluster(): Promise<PostgresCluster> {
   const bin = await binDir();
-  const root = mkdtempSync(join(tmpdir(), 'rotator-pg-'));
+  // As root, TMPDIR may sit under a home the postgres user cannot enter; /tmp it can.
+  const root = mkdtempSync(join(userInfo().uid === 0 ? '/tmp' : tmpdir(), 'rotator-pg-'));
   chmodSync(root, 0o700);
   giveToServerUser(root);
   const data = join(root, 'data');
