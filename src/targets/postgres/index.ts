@@ -94,7 +94,9 @@ export function createPostgresTarget(options: PostgresTargetOptions = {}): Rotat
         `connect as another role in ${admin.secretName}; rotating the admin would lock the rotator out`,
       );
     }
-    const secrets = [newValue, admin.endpoint.password ?? ''];
+    // A verifier, not the password: see scram-verifier.ts. Re-applying the same value is harmless.
+    const verifier = scramSha256Verifier(newValue);
+    const secrets = [newValue, verifier, admin.endpoint.password ?? ''];
     const login = { user: admin.endpoint.user, password: admin.endpoint.password };
     let roleExists = true;
     try {
@@ -105,8 +107,6 @@ export function createPostgresTarget(options: PostgresTargetOptions = {}): Rotat
           roleExists = false;
           return;
         }
-        // A verifier, not the password: see scram-verifier.ts. Re-applying the same value is harmless.
-        const verifier = scramSha256Verifier(newValue);
         await client.query(
           `ALTER ROLE ${client.escapeIdentifier(role)} WITH PASSWORD ${client.escapeLiteral(verifier)}`,
         );
