@@ -1,0 +1,50 @@
+# syntax=docker/dockerfile:1
+# The rotator daemon's image: built with dev dependencies, run with production ones only.
+# Node 22 LTS: the pinned Azure packages (@azure/identity 4.13.1, @azure/keyvault-secrets 4.11.2,
+# @azure/monitor-opentelemetry 1.18.1) support Node 20 and 22. Pin a digest in your registry mirror
+# with --build-arg NODE_IMAGE=node:22-bookworm-slim@sha256:...
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+# 1. build: compile TypeScript with the full dependency tree.
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+# 2. production-deps: the runtime dependency tree alone, from the same lock file.
+FROM ${NODE_IMAGE} AS production-deps
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+
+# 3. runtime: slim Node, tini as PID 1, a non-root numeric user, writes only to /tmp.
+FROM ${NODE_IMAGE} AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends tini \
+    && rm -rf /var/lib/apt/lists/* \
+    && mkdir -p /data \
+    && chown 1000:1000 /data
+ENV NODE_ENV=production \
+    TMPDIR=/tmp \
+    ROTATOR_HEALTH_PORT=8080
+WORKDIR /app
+# Code and dependencies stay root-owned and read-only to the runtime user.
+COPY --from=production-deps /app/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json README.md ./
+COPY bin ./bin
+RUN chmod 0755 /app/bin/rotator.js && ln -s /app/bin/rotator.js /usr/local/bin/rotator
+# uid 1000 is the image's `node` user; numeric so Kubernetes' runAsNonRoot can verify it.
+USER 1000:1000
+EXPOSE 8080
+# Mount a writable emptyDir/tmpfs at /tmp when the root filesystem is read-only. /data is only used
+# by `rotator emulator --data /data/vault.json` in the local stack.
+VOLUME ["/tmp"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ROTATOR_HEALTH_PORT || '8080') + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+STOPSIGNAL SIGTERM
+ENTRYPOINT ["/usr/bin/tini", "--", "rotator"]
+CMD ["daemon"]

@@ -1,0 +1,253 @@
+// rotator: the daemon that rotates service-account credentials kept in Azure Key Vault.
+// Deploys Log Analytics, Application Insights, Key Vault, Azure Managed Redis, a Container Apps
+// environment and the daemon, its identity and single role assignment, the SRE workbook and alerts.
+targetScope = 'resourceGroup'
+
+@description('Short name used to derive resource names (letters and digits, 3-11 characters).')
+@minLength(3)
+@maxLength(11)
+param baseName string
+
+@description('Azure region of every resource.')
+param location string = resourceGroup().location
+
+@description('Container image of the daemon, built from the repository Dockerfile.')
+param image string
+
+@description('Registry server pulled with the daemon identity (grant it AcrPull on the registry); empty for a public image.')
+param registryServer string = ''
+
+@description('Extra Key Vault URLs the daemon manages besides the vault deployed here (grant Key Vault Secrets Officer on each yourself).')
+param additionalVaultUrls array = []
+
+@description('ISO-8601 duration between scheduled rotations.')
+param rotationInterval string = 'P13D'
+
+@description('ISO-8601 delay of the forced rotation after a checkout (at most PT8H).')
+param usageGrace string = 'PT30M'
+
+@description('Minutes between sweeps of the vaults.')
+@minValue(1)
+@maxValue(720)
+param sweepIntervalMinutes int = 5
+
+@description('BullMQ key prefix; the scale rule watches <prefix>:rotations:wait.')
+param queuePrefix string = 'bull'
+
+@description('Fewest daemon replicas; never zero.')
+@minValue(1)
+param minReplicas int = 1
+
+@description('Most daemon replicas.')
+@minValue(1)
+@maxValue(30)
+param maxReplicas int = 3
+
+@description('Azure Managed Redis SKU.')
+param redisSkuName string = 'Balanced_B1'
+
+@description('Public network access of Azure Managed Redis; Disabled needs the subnet and VNet parameters below.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param redisPublicNetworkAccess string = 'Disabled'
+
+@description('Public network access of the Key Vault.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param keyVaultPublicNetworkAccess string = 'Enabled'
+
+@description('Container Apps infrastructure subnet (required when Redis public access is Disabled).')
+param infrastructureSubnetId string = ''
+
+@description('Subnet for the Redis private endpoint (required when Redis public access is Disabled).')
+param privateEndpointSubnetId string = ''
+
+@description('Virtual network linked to the Redis private DNS zone (required when Redis public access is Disabled).')
+param virtualNetworkId string = ''
+
+@description('E-mail addresses notified by the alert rules; empty: no action group is created.')
+param alertEmailAddresses array = []
+
+@description('Existing action groups notified by the alert rules.')
+param actionGroupResourceIds array = []
+
+@description('Tags applied to every resource.')
+param tags object = {}
+
+var suffix = uniqueString(resourceGroup().id, baseName)
+var names = {
+  identity: 'id-${baseName}'
+  workspace: 'log-${baseName}-${suffix}'
+  appInsights: 'appi-${baseName}-${suffix}'
+  keyVault: take('kv-${baseName}-${suffix}', 24)
+  redis: 'amr-${baseName}-${suffix}'
+  environment: 'cae-${baseName}'
+  app: 'ca-${baseName}'
+}
+
+module identity 'modules/identity.bicep' = {
+  name: 'rotator-identity'
+  params: {
+    name: names.identity
+    location: location
+    tags: tags
+  }
+}
+
+module logAnalytics 'modules/log-analytics.bicep' = {
+  name: 'rotator-log-analytics'
+  params: {
+    name: names.workspace
+    location: location
+    retentionInDays: 365
+    tags: tags
+  }
+}
+
+module appInsights 'modules/app-insights.bicep' = {
+  name: 'rotator-app-insights'
+  params: {
+    name: names.appInsights
+    location: location
+    workspaceResourceId: logAnalytics.outputs.resourceId
+    tags: tags
+  }
+}
+
+module keyVault 'modules/key-vault.bicep' = {
+  name: 'rotator-key-vault'
+  params: {
+    name: names.keyVault
+    location: location
+    workspaceResourceId: logAnalytics.outputs.resourceId
+    publicNetworkAccess: keyVaultPublicNetworkAccess
+    tags: tags
+  }
+}
+
+module secretsOfficer 'modules/key-vault-role-assignment.bicep' = {
+  name: 'rotator-key-vault-secrets-officer'
+  params: {
+    keyVaultName: keyVault.outputs.name
+    principalId: identity.outputs.principalId
+  }
+}
+
+module redis 'modules/managed-redis.bicep' = {
+  name: 'rotator-managed-redis'
+  params: {
+    name: names.redis
+    location: location
+    skuName: redisSkuName
+    publicNetworkAccess: redisPublicNetworkAccess
+    tags: tags
+  }
+}
+
+module redisPrivateEndpoint 'modules/redis-private-endpoint.bicep' = if (redisPublicNetworkAccess == 'Disabled') {
+  name: 'rotator-redis-private-endpoint'
+  params: {
+    name: names.redis
+    location: location
+    redisResourceId: redis.outputs.resourceId
+    subnetId: privateEndpointSubnetId
+    virtualNetworkId: virtualNetworkId
+    tags: tags
+  }
+}
+
+module environment 'modules/container-apps-environment.bicep' = {
+  name: 'rotator-container-apps-environment'
+  params: {
+    name: names.environment
+    location: location
+    workspaceName: logAnalytics.outputs.name
+    infrastructureSubnetId: infrastructureSubnetId
+    tags: tags
+  }
+}
+
+module daemon 'modules/container-app.bicep' = {
+  name: 'rotator-daemon'
+  dependsOn: [
+    secretsOfficer
+    redisPrivateEndpoint
+  ]
+  params: {
+    name: names.app
+    location: location
+    environmentResourceId: environment.outputs.resourceId
+    image: image
+    registryServer: registryServer
+    identityResourceId: identity.outputs.resourceId
+    identityClientId: identity.outputs.clientId
+    vaultUrls: join(concat([keyVault.outputs.uri], additionalVaultUrls), ',')
+    redisName: redis.outputs.name
+    appInsightsName: appInsights.outputs.name
+    queuePrefix: queuePrefix
+    rotationInterval: rotationInterval
+    usageGrace: usageGrace
+    sweepIntervalMinutes: sweepIntervalMinutes
+    minReplicas: minReplicas
+    maxReplicas: maxReplicas
+    tags: tags
+  }
+}
+
+module workbook 'modules/workbook.bicep' = {
+  name: 'rotator-workbook'
+  params: {
+    location: location
+    appInsightsResourceId: appInsights.outputs.resourceId
+    tags: tags
+  }
+}
+
+module actionGroup 'modules/action-group.bicep' = if (!empty(alertEmailAddresses)) {
+  name: 'rotator-action-group'
+  params: {
+    name: 'ag-${baseName}'
+    emailAddresses: alertEmailAddresses
+    tags: tags
+  }
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'rotator-alerts'
+  params: {
+    namePrefix: 'alert-${baseName}'
+    location: location
+    appInsightsResourceId: appInsights.outputs.resourceId
+    sweepIntervalMinutes: sweepIntervalMinutes
+    actionGroupResourceIds: concat(
+      actionGroupResourceIds,
+      empty(alertEmailAddresses) ? [] : [actionGroup.outputs.resourceId]
+    )
+    tags: tags
+  }
+}
+
+@description('The vault URL to store managed secrets in (ROTATOR_VAULT_URL).')
+output keyVaultUri string = keyVault.outputs.uri
+
+@description('Name of the Key Vault.')
+output keyVaultName string = keyVault.outputs.name
+
+@description('Client id of the daemon identity: grant it Microsoft Graph permissions for Entra targets.')
+output daemonIdentityClientId string = identity.outputs.clientId
+
+@description('Principal id of the daemon identity: grant it Key Vault Secrets Officer on additional vaults.')
+output daemonIdentityPrincipalId string = identity.outputs.principalId
+
+@description('Name of the Container App running the daemon.')
+output containerAppName string = daemon.outputs.name
+
+@description('Resource id of the Application Insights component.')
+output appInsightsResourceId string = appInsights.outputs.resourceId
+
+@description('Resource id of the SRE workbook.')
+output workbookResourceId string = workbook.outputs.resourceId

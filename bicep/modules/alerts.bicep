@@ -1,0 +1,192 @@
+// Log search alert rules on the Application Insights data (classic table names: requests,
+// dependencies, customMetrics). Each rule's query is the contract's telemetry names.
+@description('Name prefix of the alert rules.')
+param namePrefix string
+
+@description('Azure region.')
+param location string
+
+@description('Resource id of the Application Insights component the rules query.')
+param appInsightsResourceId string
+
+@description('Minutes between sweeps (ROTATOR_SWEEP_INTERVAL); the sweep alert fires after two without a sweep.')
+@minValue(1)
+@maxValue(720)
+param sweepIntervalMinutes int = 5
+
+@description('Minutes without a heartbeat (the daemon exports its gauges every minute) before the daemon is reported down.')
+@minValue(5)
+@maxValue(60)
+param heartbeatMinutes int = 10
+
+@description('Action group resource ids notified by every rule; empty: the rules fire without notifying.')
+param actionGroupResourceIds array = []
+
+@description('Tags applied to the resources.')
+param tags object = {}
+
+var actions = {
+  actionGroups: actionGroupResourceIds
+}
+
+var rotationSpans = 'union requests, dependencies | where name == \'rotation\''
+
+var sweepWindowMinutes = 2 * sweepIntervalMinutes
+
+resource failedRotation 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-rotation-failed'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Rotator: a rotation failed'
+    description: 'A rotation span ended with rotator.outcome failed or quarantined. See the workbook\'s failures table; rotator jobs --failed; rotator retry.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsightsResourceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: '${rotationSpans} | extend outcome = tostring(customDimensions[\'rotator.outcome\']), secret = tostring(customDimensions[\'rotator.secret\']) | where outcome in (\'failed\', \'quarantined\') | summarize failures = count() by secret'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'failures'
+          dimensions: [
+            {
+              name: 'secret'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}
+
+resource overdueSecret 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-secret-overdue'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Rotator: a secret is overdue'
+    description: 'rotator.secrets.overdue is above zero: a managed secret is past its rotation interval. rotator status shows which.'
+    severity: 2
+    enabled: true
+    scopes: [
+      appInsightsResourceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where name == \'rotator.secrets.overdue\' | summarize overdue = max(valueMax)'
+          timeAggregation: 'Maximum'
+          metricMeasureColumn: 'overdue'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}
+
+resource sweepMissing 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-sweep-missing'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Rotator: no sweep for two sweep intervals'
+    description: 'No schedule.sweep span in ${sweepWindowMinutes} minutes: the scheduler is stuck or no daemon is running.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsightsResourceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: sweepWindowMinutes <= 60 ? 'PT1H' : 'P1D'
+    criteria: {
+      allOf: [
+        {
+          // summarize count() always yields one row, so "no spans at all" evaluates to 0, not to no data.
+          query: 'union requests, dependencies | where timestamp > ago(${sweepWindowMinutes}m) | where name == \'schedule.sweep\' | summarize sweeps = count()'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'sweeps'
+          operator: 'LessThan'
+          threshold: 1
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}
+
+resource daemonDown 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-daemon-down'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Rotator: daemon down (no heartbeat)'
+    description: 'No rotator.secrets.overdue gauge, exported every minute by each running daemon, for ${heartbeatMinutes} minutes.'
+    severity: 0
+    enabled: true
+    scopes: [
+      appInsightsResourceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT1H'
+    criteria: {
+      allOf: [
+        {
+          query: 'customMetrics | where timestamp > ago(${heartbeatMinutes}m) | where name == \'rotator.secrets.overdue\' | summarize heartbeats = count()'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'heartbeats'
+          operator: 'LessThan'
+          threshold: 1
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}
+
+@description('Resource ids of the alert rules.')
+output ruleResourceIds array = [
+  failedRotation.id
+  overdueSecret.id
+  sweepMissing.id
+  daemonDown.id
+]

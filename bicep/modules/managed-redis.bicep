@@ -1,0 +1,65 @@
+// Azure Managed Redis (Microsoft.Cache/redisEnterprise) for BullMQ: NoEviction, NoCluster, TLS only.
+// Azure Cache for Redis (Basic/Standard/Premium) can no longer be created (since 2026-10-01).
+@description('Name of the Azure Managed Redis cluster.')
+param name string
+
+@description('Azure region.')
+param location string
+
+@description('SKU, e.g. Balanced_B0 (smallest), Balanced_B1, MemoryOptimized_M10.')
+param skuName string = 'Balanced_B1'
+
+@description('Public network access; Disabled (the default) needs privateEndpointSubnetId in main.bicep.')
+@allowed([
+  'Enabled'
+  'Disabled'
+])
+param publicNetworkAccess string = 'Disabled'
+
+@description('Tags applied to the resources.')
+param tags object = {}
+
+resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
+  name: name
+  location: location
+  tags: tags
+  sku: {
+    name: skuName
+  }
+  properties: {
+    minimumTlsVersion: '1.2'
+    highAvailability: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess
+  }
+}
+
+// BullMQ's keys of one queue must live on one shard and must never be evicted.
+resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
+  parent: cluster
+  name: 'default'
+  properties: {
+    clientProtocol: 'Encrypted'
+    port: 10000
+    clusteringPolicy: 'NoCluster'
+    evictionPolicy: 'NoEviction'
+    // The daemon authenticates with the access key (ioredis password); it is read with listKeys()
+    // inside container-app.bicep and never leaves the deployment as an output.
+    accessKeysAuthentication: 'Enabled'
+    persistence: {
+      aofEnabled: true
+      aofFrequency: '1s'
+    }
+  }
+}
+
+@description('Resource id of the cluster.')
+output resourceId string = cluster.id
+
+@description('Name of the cluster.')
+output name string = cluster.name
+
+@description('Host name; the database listens with TLS on port 10000.')
+output hostName string = cluster.properties.hostName
+
+@description('TLS port of the database.')
+output port int = database.properties.port
