@@ -5,6 +5,7 @@ import { createEntraAppTarget } from './entra-app';
 import { createEntraUserTarget } from './entra-user';
 import { GraphClient, graphTokenProvider } from './graph/graph-client';
 import { createKeyVaultTarget } from './keyvault';
+import { createPostgresTarget } from './postgres';
 import type { RotationTarget, TargetKind, TargetLookup } from './target';
 
 export type { TargetLookup };
@@ -43,8 +44,9 @@ export function createTargetRegistry(
     }
     return config.tenantId;
   };
-  const build: Partial<Record<TargetKind, () => RotationTarget>> = {
+  const build: Record<TargetKind, () => RotationTarget> = {
     keyvault: () => createKeyVaultTarget(),
+    postgres: () => createPostgresTarget({}),
     'entra-app': () =>
       createEntraAppTarget({ graph: graphClient(), tenantId: tenant(), authorityHost: config.authorityHost }),
     'entra-user': () =>
@@ -57,9 +59,8 @@ export function createTargetRegistry(
   };
   return (kind) => {
     let target = built.get(kind);
-    const make = build[kind];
-    if (target === undefined && make !== undefined) {
-      target = make();
+    if (target === undefined) {
+      target = build[kind]();
       built.set(kind, target);
     }
     return target;
