@@ -57,6 +57,7 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
 
     const rotationId = deps.newRotationId();
     const ctx = targetContext(store, current, rotationId);
+    await target.precheck?.(ctx);
     const value =
       target.policy === undefined ? undefined : generateValue(target.policy, lengthOf(current, target));
     const pendingName = pendingSecretName(current.name);

@@ -34,6 +34,11 @@ export interface RotationTarget {
   readonly external: boolean;
   /** Tags this target requires, checked before anything changes (a missing one is a permanent error). */
   readonly requiredTags: readonly string[];
+  /**
+   * Checks, without changing anything, that apply can work (connection secret readable, account
+   * exists), so a misconfigured secret fails before the pending record is written.
+   */
+  precheck?(ctx: TargetContext): Promise<void>;
   apply(ctx: TargetContext, newValue: string | undefined): Promise<AppliedCredential>;
   verify(ctx: TargetContext, value: string): Promise<VerifyOutcome>;
   /** Retires the previous credential where the target holds several; `previousTags` are the old version's tags. */

@@ -226,14 +226,17 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
     expect(error.hint).toContain('pg-missing');
     expect(await versionCount('no-conn-secret')).toBe(1);
     expect(await pg.canLogin(role, initial)).toBe(true);
+    // The precheck failed before the write-ahead record: nothing was written to Key Vault either.
+    expect(await store.get(pendingSecretName('no-conn-secret'))).toBeUndefined();
 
-    // The operator creates the secret: the next run rolls the open pending record back and rotates.
+    // The operator creates the secret: the next run rotates, with nothing to recover.
     await store.set('pg-missing', pg.adminUrl);
     const fixed = await rotateSecret(request('no-conn-secret'), deps());
     const now = (await store.get('no-conn-secret'))?.value ?? '';
     seen.add(now);
     applied.add(now);
-    expect(fixed.recovery).toBe('rolled-back');
+    expect(fixed.outcome).toBe('rotated');
+    expect(fixed.recovery).toBeUndefined();
     expect(await pg.canLogin(role, now)).toBe(true);
     expect(await pg.canLogin(role, initial)).toBe(false);
   });

@@ -78,6 +78,35 @@ export function createPostgresTarget(options: PostgresTargetOptions = {}): Rotat
     statementTimeoutMs: options.statementTimeoutMs ?? 15_000,
   };
 
+  /** Everything apply checks, without ALTER ROLE: a misconfiguration then changes nothing. */
+  async function precheck(ctx: TargetContext): Promise<void> {
+    const role = roleOf(ctx);
+    const admin = await adminOf(ctx);
+    const where = describeEndpoint(admin.endpoint);
+    if (role === admin.endpoint.user) {
+      throw misconfigured(
+        `secret ${ctx.secretName} would rotate the admin role ${role} of its own connection string`,
+        `connect as another role in ${admin.secretName}; rotating the admin would lock the rotator out`,
+      );
+    }
+    const login = { user: admin.endpoint.user, password: admin.endpoint.password };
+    let roleExists = true;
+    try {
+      await withSession(admin.endpoint, login, timeouts, async (client) => {
+        const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+        roleExists = (found.rowCount ?? 0) > 0;
+      });
+    } catch (error) {
+      throw adminError(pgFailure(error, [admin.endpoint.password ?? '']), where, admin.secretName);
+    }
+    if (!roleExists) {
+      throw misconfigured(
+        `role ${role} does not exist at ${where}`,
+        `create the role, or fix the rotation-account tag of secret ${ctx.secretName}`,
+      );
+    }
+  }
+
   async function apply(ctx: TargetContext, newValue: string | undefined): Promise<AppliedCredential> {
     if (newValue === undefined) {
       throw misconfigured(
@@ -170,6 +199,7 @@ export function createPostgresTarget(options: PostgresTargetOptions = {}): Rotat
     policy: POLICIES.postgres,
     external: true,
     requiredTags: ['rotation-account', 'rotation-connection'],
+    precheck,
     apply,
     verify,
     retire: () => Promise.resolve(),
