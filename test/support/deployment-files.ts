@@ -149,6 +149,8 @@ export interface BicepDeclaration {
   /** The resource type or module path (resources, modules). */
   type: string | undefined;
   text: string;
+  /** A reference to a resource deployed elsewhere (`resource x '…' existing = {…}`). */
+  existing: boolean;
   body: BicepValue | undefined;
 }
 
@@ -193,6 +195,7 @@ export function bicepDeclarations(tree: Tree): BicepDeclaration[] {
         name: id?.text ?? '',
         type: kind === 'resource' || kind === 'module' ? bicepText(second && bicepValue(second)) : undefined,
         text: n.text,
+        existing: kind === 'resource' && /^resource\s+\w+\s+'[^']+'\s+existing\b/.test(n.text),
         body: objectNode === undefined ? undefined : bicepValue(objectNode),
       },
     ];

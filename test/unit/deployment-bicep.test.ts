@@ -1,0 +1,237 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ATTR, METRIC, SPAN } from '../../src/telemetry/names';
+import {
+  BicepExpression,
+  REPO_ROOT,
+  bicepText,
+  isObject,
+  loadBicepFiles,
+  parseBicep,
+  syntaxErrors,
+  type BicepFile,
+  type BicepObject,
+} from '../support/deployment-files';
+
+const KEY_VAULT_SECRETS_OFFICER = 'b86a8fe4-44ce-4948-aee5-eccb2c155cd7';
+const BROADER_ROLES = {
+  Owner: '8e3af657-a8ff-443c-a75c-2fe8c4bcb635',
+  Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
+  'Key Vault Administrator': '00482a5a-887f-4fb3-b363-3b7fe8e74483',
+  'User Access Administrator': '18d7d88d-d35e-4fb5-a5c3-7773c20a72d9',
+  'Role Based Access Control Administrator': 'f58310d9-a9f6-439a-9e8d-f62e7b41a168',
+};
+const SECRETISH = /(key|password|secret|token|connectionString|credential)s?$/i;
+
+let files: BicepFile[];
+beforeAll(async () => {
+  files = await loadBicepFiles();
+});
+
+function file(path: string): BicepFile {
+  const found = files.find((f) => f.path === path);
+  if (found === undefined) throw new Error(`${path} is missing`);
+  return found;
+}
+
+function resourcesOfType(type: string): { file: BicepFile; body: BicepObject }[] {
+  return files.flatMap((f) =>
+    f.declarations
+      .filter(
+        (d) => d.kind === 'resource' && !d.existing && d.type?.split('@')[0] === type && isObject(d.body),
+      )
+      .map((d) => ({ file: f, body: d.body as BicepObject })),
+  );
+}
+
+function properties(body: BicepObject): BicepObject {
+  const props = body['properties'];
+  if (!isObject(props)) throw new Error('resource without properties');
+  return props;
+}
+
+describe('Bicep templates', () => {
+  it('every .bicep file parses with tree-sitter-bicep without syntax errors', () => {
+    expect(files.map((f) => f.path)).toEqual(
+      expect.arrayContaining(['bicep/main.bicep', 'bicep/modules/container-app.bicep']),
+    );
+    for (const f of files)
+      expect({ path: f.path, errors: syntaxErrors(f.tree) }).toEqual({ path: f.path, errors: [] });
+  });
+
+  it('the syntax check does catch a broken file (so a pass means something)', async () => {
+    const tree = await parseBicep(
+      "param x string = \nresource kv 'Microsoft.KeyVault/vaults@2023-07-01' = {\n  name: 'a'\n",
+    );
+    expect(syntaxErrors(tree).length).toBeGreaterThan(0);
+  });
+
+  it('every module main.bicep references exists, and the parameters example names only main.bicep parameters', () => {
+    const main = file('bicep/main.bicep');
+    const modules = main.declarations.filter((d) => d.kind === 'module').map((d) => `bicep/${d.type ?? ''}`);
+    expect(modules.length).toBeGreaterThanOrEqual(8);
+    for (const m of modules) expect(files.map((f) => f.path)).toContain(m);
+
+    const example = JSON.parse(
+      readFileSync(join(REPO_ROOT, 'bicep/main.parameters.example.json'), 'utf8'),
+    ) as { parameters: Record<string, unknown> };
+    const declared = main.parameters.map((p) => p.name);
+    expect(Object.keys(example.parameters).filter((n) => !declared.includes(n))).toEqual([]);
+    const required = main.parameters.filter((p) => p.defaultText === undefined).map((p) => p.name);
+    expect(Object.keys(example.parameters)).toEqual(expect.arrayContaining(required));
+  });
+
+  it('assigns Key Vault Secrets Officer on the vault and no other role, and no broader role id appears anywhere', () => {
+    const assignments = resourcesOfType('Microsoft.Authorization/roleAssignments');
+    expect(assignments).toHaveLength(1);
+    const [{ file: f, body }] = assignments as [{ file: BicepFile; body: BicepObject }];
+    const roleDefinitionId = bicepText(properties(body)['roleDefinitionId']);
+    expect(roleDefinitionId).toContain('keyVaultSecretsOfficerRoleId');
+    expect(f.text).toContain(`var keyVaultSecretsOfficerRoleId = '${KEY_VAULT_SECRETS_OFFICER}'`);
+    expect(bicepText(body['scope'])).toBe('vault');
+    const vault = f.declarations.find((d) => d.name === 'vault');
+    expect(vault?.type).toMatch(/^Microsoft\.KeyVault\/vaults@/);
+    for (const other of files)
+      for (const [role, id] of Object.entries(BROADER_ROLES))
+        expect({ path: other.path, role, present: other.text.toLowerCase().includes(id) }).toMatchObject({
+          present: false,
+        });
+  });
+
+  it('keeps Log Analytics for 365 days', () => {
+    const [workspace] = resourcesOfType('Microsoft.OperationalInsights/workspaces');
+    expect(bicepText(properties(workspace?.body as BicepObject)['retentionInDays'])).toBe('retentionInDays');
+    const param = file('bicep/modules/log-analytics.bicep').parameters.find(
+      (p) => p.name === 'retentionInDays',
+    );
+    expect(param?.defaultValue).toBe(365);
+    expect(param?.decorators).toContain('minValue(365)');
+    const passed = file('bicep/main.bicep').declarations.find(
+      (d) => d.type === 'modules/log-analytics.bicep',
+    );
+    expect(isObject(passed?.body) && (passed.body['params'] as BicepObject)['retentionInDays']).toBe(365);
+  });
+
+  it('makes Key Vault RBAC-only with soft delete and purge protection, auditing AuditEvent to Log Analytics', () => {
+    const [vault] = resourcesOfType('Microsoft.KeyVault/vaults');
+    expect(properties(vault?.body as BicepObject)).toMatchObject({
+      enableRbacAuthorization: true,
+      enableSoftDelete: true,
+      enablePurgeProtection: true,
+    });
+    const [diagnostics] = resourcesOfType('Microsoft.Insights/diagnosticSettings');
+    const props = properties(diagnostics?.body as BicepObject);
+    expect(bicepText(props['workspaceId'])).toBe('workspaceResourceId');
+    expect(props['logs']).toEqual(expect.arrayContaining([{ category: 'AuditEvent', enabled: true }]));
+  });
+
+  it('uses workspace-based Application Insights', () => {
+    const [component] = resourcesOfType('Microsoft.Insights/components');
+    expect(properties(component?.body as BicepObject)['WorkspaceResourceId']).toBeInstanceOf(BicepExpression);
+  });
+
+  it('runs Azure Managed Redis with NoEviction, NoCluster, TLS only, public access off by default', () => {
+    expect(resourcesOfType('Microsoft.Cache/redis')).toEqual([]);
+    const [cluster] = resourcesOfType('Microsoft.Cache/redisEnterprise');
+    expect(properties(cluster?.body as BicepObject)).toMatchObject({ minimumTlsVersion: '1.2' });
+    const [database] = resourcesOfType('Microsoft.Cache/redisEnterprise/databases');
+    expect(properties(database?.body as BicepObject)).toMatchObject({
+      clientProtocol: 'Encrypted',
+      clusteringPolicy: 'NoCluster',
+      evictionPolicy: 'NoEviction',
+    });
+    for (const path of ['bicep/main.bicep', 'bicep/modules/managed-redis.bicep']) {
+      const param = file(path).parameters.find((p) => /^(redisP|p)ublicNetworkAccess$/.test(p.name));
+      expect({ path, default: param?.defaultValue }).toEqual({ path, default: 'Disabled' });
+    }
+  });
+
+  it('never scales the daemon below one replica and gives it a user-assigned identity', () => {
+    const [app] = resourcesOfType('Microsoft.App/containerApps');
+    const body = app?.body as BicepObject;
+    expect((body['identity'] as BicepObject)['type']).toBe('UserAssigned');
+    const scale = (properties(body)['template'] as BicepObject)['scale'] as BicepObject;
+    expect(bicepText(scale['minReplicas'])).toBe('minReplicas');
+    for (const path of ['bicep/main.bicep', 'bicep/modules/container-app.bicep']) {
+      const param = file(path).parameters.find((p) => p.name === 'minReplicas');
+      expect({ path, decorators: param?.decorators }).toEqual({
+        path,
+        decorators: expect.arrayContaining(['minValue(1)']) as unknown,
+      });
+    }
+  });
+
+  it('gives no @secure() or secret-named parameter a default, and outputs no key or connection string', () => {
+    for (const f of files) {
+      for (const p of f.parameters) {
+        const sensitive = p.decorators.includes('secure()') || SECRETISH.test(p.name);
+        if (sensitive)
+          expect({ path: f.path, param: p.name, default: p.defaultText }).toEqual({
+            path: f.path,
+            param: p.name,
+            default: undefined,
+          });
+      }
+      for (const o of f.declarations.filter((d) => d.kind === 'output')) {
+        expect({ path: f.path, output: o.text }).not.toEqual({
+          path: f.path,
+          output: expect.stringMatching(
+            /listKeys|listSecrets|listConnectionStrings|primaryKey|secondaryKey|sharedKey|ConnectionString|InstrumentationKey|password/i,
+          ) as unknown,
+        });
+      }
+    }
+  });
+});
+
+describe('the SRE workbook and the alert rules', () => {
+  const workbook = JSON.parse(
+    readFileSync(join(REPO_ROOT, 'bicep/modules/rotator-workbook.json'), 'utf8'),
+  ) as {
+    version: string;
+    items: { type: number; content: { query?: string; title?: string } }[];
+  };
+  const queries = workbook.items.filter((i) => i.type === 3).map((i) => i.content);
+  const titled = (word: RegExp): string => queries.find((q) => word.test(q.title ?? ''))?.query ?? '';
+
+  it('is a Notebook/1.0 workbook loaded by a raw Microsoft.Insights/workbooks resource', () => {
+    expect(workbook.version).toBe('Notebook/1.0');
+    expect(resourcesOfType('Microsoft.Insights/workbooks')).toHaveLength(1);
+    expect(file('bicep/modules/workbook.bicep').text).toContain("loadJsonContent('rotator-workbook.json')");
+  });
+
+  it('charts rotations by reason and outcome, failures with errors, secret ages, overdue secrets, checkout latency', () => {
+    expect(titled(/over time/)).toContain(`name == '${SPAN.rotation}'`);
+    expect(titled(/over time/)).toContain(`customDimensions['${ATTR.reason}']`);
+    expect(titled(/over time/)).toContain(`customDimensions['${ATTR.outcome}']`);
+    expect(titled(/Failed/)).toContain(`customDimensions['${ATTR.errorCode}']`);
+    expect(titled(/Failed/)).toMatch(/'failed', 'quarantined'/);
+    expect(titled(/age distribution/)).toContain(`name == '${METRIC.secretAge}'`);
+    expect(titled(/age distribution/)).toContain(`customDimensions['${ATTR.secret}']`);
+    expect(titled(/Overdue/)).toContain(`name == '${METRIC.secretsOverdue}'`);
+    const latency = titled(/latency/);
+    expect(latency).toContain("name == 'RotatorAudit'");
+    expect(latency).toContain("customDimensions['checkout_id']");
+    expect(latency).toMatch(/action == 'checkout'/);
+    expect(latency).toMatch(/action == 'rotation'/);
+  });
+
+  it('alerts on a failed rotation, an overdue secret, a missing sweep and a silent daemon', () => {
+    const rules = resourcesOfType('Microsoft.Insights/scheduledQueryRules').map((r) => {
+      const allOf = (properties(r.body)['criteria'] as BicepObject)['allOf'] as BicepObject[];
+      // The query's source text, with Bicep's \' escapes undone.
+      return bicepText(allOf[0]?.['query']).replace(/\\'/g, "'");
+    });
+    expect(rules).toHaveLength(4);
+    expect(rules.some((q) => q.includes('rotationSpans') && q.includes("'failed'"))).toBe(true);
+    expect(file('bicep/modules/alerts.bicep').text.replace(/\\'/g, "'")).toContain(
+      `var rotationSpans = 'union requests, dependencies | where name == '${SPAN.rotation}''`,
+    );
+    expect(rules.some((q) => q.includes(METRIC.secretsOverdue) && q.includes('max(valueMax)'))).toBe(true);
+    expect(rules.some((q) => q.includes(SPAN.sweep) && q.includes('ago(${sweepWindowMinutes}m)'))).toBe(true);
+    expect(file('bicep/modules/alerts.bicep').text).toContain(
+      'var sweepWindowMinutes = 2 * sweepIntervalMinutes',
+    );
+    expect(rules.some((q) => q.includes('heartbeats'))).toBe(true);
+  });
+});
