@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
@@ -107,11 +107,13 @@ async function main(): Promise<void> {
       .map(([k, v]) => `${k}=${v}`)
       .join(' ')}`,
   ];
+  const envFile = join(dir, 'demo.env');
+  writeFileSync(envFile, `${exports.join('\n')}\n`);
   say(
     [
       `Key Vault emulator at ${emulator.url}; daemon health on :${daemon.healthPort}/readyz`,
       `rotation every ${DEMO_TIME.ROTATOR_ROTATION_INTERVAL}, forced rotation ${DEMO_TIME.ROTATOR_USAGE_GRACE} after a checkout${postgres ? ', PostgreSQL account included' : ''}`,
-      'in a second terminal:',
+      `in a second terminal (or: source ${envFile}):`,
       ...exports.map((e) => `  ${e}`),
       '  npx rotator status',
       `  npx rotator checkout ${KEYVAULT_ACCOUNTS[1] ?? ''} --reason "trying the demo"`,
