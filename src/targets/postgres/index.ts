@@ -68,6 +68,19 @@ async function adminOf(ctx: TargetContext): Promise<Admin> {
   }
 }
 
+/** The role and its admin connection, refusing the one setup that would lock the rotator out. */
+async function accountOf(ctx: TargetContext): Promise<{ role: string; admin: Admin; where: string }> {
+  const role = roleOf(ctx);
+  const admin = await adminOf(ctx);
+  if (role === admin.endpoint.user) {
+    throw misconfigured(
+      `secret ${ctx.secretName} would rotate the admin role ${role} of its own connection string`,
+      `connect as another role in ${admin.secretName}; rotating the admin would lock the rotator out`,
+    );
+  }
+  return { role, admin, where: describeEndpoint(admin.endpoint) };
+}
+
 /**
  * A PostgreSQL role's password. PostgreSQL holds one password per role, so the old one dies at
  * ALTER ROLE and there is nothing to retire; the engine's pending record is what makes that safe.
@@ -80,15 +93,7 @@ export function createPostgresTarget(options: PostgresTargetOptions = {}): Rotat
 
   /** Everything apply checks, without ALTER ROLE: a misconfiguration then changes nothing. */
   async function precheck(ctx: TargetContext): Promise<void> {
-    const role = roleOf(ctx);
-    const admin = await adminOf(ctx);
-    const where = describeEndpoint(admin.endpoint);
-    if (role === admin.endpoint.user) {
-      throw misconfigured(
-        `secret ${ctx.secretName} would rotate the admin role ${role} of its own connection string`,
-        `connect as another role in ${admin.secretName}; rotating the admin would lock the rotator out`,
-      );
-    }
+    const { role, admin, where } = await accountOf(ctx);
     const login = { user: admin.endpoint.user, password: admin.endpoint.password };
     let roleExists = true;
     try {
@@ -114,15 +119,7 @@ export function createPostgresTarget(options: PostgresTargetOptions = {}): Rotat
         'this is a bug in the engine: postgres has a policy',
       );
     }
-    const role = roleOf(ctx);
-    const admin = await adminOf(ctx);
-    const where = describeEndpoint(admin.endpoint);
-    if (role === admin.endpoint.user) {
-      throw misconfigured(
-        `secret ${ctx.secretName} would rotate the admin role ${role} of its own connection string`,
-        `connect as another role in ${admin.secretName}; rotating the admin would lock the rotator out`,
-      );
-    }
+    const { role, admin, where } = await accountOf(ctx);
     // A verifier, not the password: see scram-verifier.ts. Re-applying the same value is harmless.
     const verifier = scramSha256Verifier(newValue);
     const secrets = [newValue, verifier, admin.endpoint.password ?? ''];
