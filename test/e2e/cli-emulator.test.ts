@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { get as httpsGet } from 'node:https';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SecretClient } from '@azure/keyvault-secrets';
@@ -28,6 +29,54 @@ describe('rotator emulator (as a process)', () => {
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('takes fault injection from flags, visible on its admin endpoint', async () => {
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'emulator',
+        '--port',
+        '0',
+        '--throttle-budget',
+        '300',
+        '--no-retry-after',
+        '--error-rate',
+        '0.3',
+        '--latency',
+        '5',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const firstLine = await new Promise<string>((resolve, reject) => {
+      createInterface({ input: child.stdout }).once('line', resolve);
+      child.once('exit', (code) => reject(new Error(`emulator exited early with ${code}`)));
+    });
+    const { url, caFile } = JSON.parse(firstLine) as { url: string; caFile: string };
+    const faults = await new Promise<string>((resolve, reject) => {
+      httpsGet(`${url}/_emulator/faults`, { ca: readFileSync(caFile) }, (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+    });
+    expect(JSON.parse(faults)).toMatchObject({
+      throttleBudget: 300,
+      throttleWindowMs: 10_000,
+      throttleRetryAfter: false,
+      errorRate: 0.3,
+      latencyMs: 5,
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+
+  it('rejects an error rate outside 0..1 with exit 2', () => {
+    const result = spawnSync(process.execPath, [BIN, 'emulator', '--error-rate', '2'], { encoding: 'utf8' });
+    expect(result.status).toBe(2);
+    expect(result.stderr).toContain("'2' is not a fraction from 0 to 1");
   });
 
   it('rejects a bad port with exit 2 and a one-line message naming the fix', () => {

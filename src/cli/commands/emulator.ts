@@ -1,6 +1,29 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { runEmulatorCommand } from '../../emulator/command';
 import { parsePort, type CliIo } from '../program';
+
+interface EmulatorFlags {
+  port: number;
+  data?: string;
+  throttleBudget?: number;
+  throttleWindow: number;
+  retryAfter: boolean;
+  errorRate?: number;
+  latency?: number;
+}
+
+function parseCount(text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`'${text}' is not a whole number`);
+  return value;
+}
+
+function parseFraction(text: string): number {
+  const value = Number(text);
+  if (!/^(0(\.\d+)?|1(\.0+)?)$/.test(text))
+    throw new InvalidArgumentError(`'${text}' is not a fraction from 0 to 1`);
+  return value;
+}
 
 export function registerEmulatorCommand(program: Command, io: CliIo): void {
   program
@@ -10,13 +33,36 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
     )
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8443)
     .option('--data <file>', 'keep state in this file across restarts')
+    .option(
+      '--throttle-budget <n>',
+      'requests per window before 429, like a vault (Key Vault: 300 PUT / 10 s)',
+      parseCount,
+    )
+    .option('--throttle-window <ms>', 'the throttling window in ms', parseCount, 10_000)
+    .option('--no-retry-after', 'throttle without a Retry-After header, as real 429s have been seen')
+    .option(
+      '--error-rate <fraction>',
+      'answer this fraction (0..1) of requests with 429 or 503 at random',
+      parseFraction,
+    )
+    .option('--latency <ms>', 'add this many ms to every request', parseCount)
     .addHelpText(
       'after',
       '\nExample:\n  rotator emulator --port 8443 --data .rotator/vault.json\n' +
+        '  rotator emulator --port 0 --throttle-budget 300 --error-rate 0.1 --latency 20\n' +
         '  export ROTATOR_VAULT_URL=<url> ROTATOR_VAULT_CA_FILE=<caFile> ROTATOR_VAULT_TOKEN=dev\n',
     )
-    .action(async (opts: { port: number; data?: string }) => {
+    .action(async (opts: EmulatorFlags) => {
       const emulator = await runEmulatorCommand({ port: opts.port, dataFile: opts.data, stdout: io.stdout });
+      emulator.setFaults({
+        ...(opts.throttleBudget !== undefined && {
+          throttleBudget: opts.throttleBudget,
+          throttleWindowMs: opts.throttleWindow,
+          throttleRetryAfter: opts.retryAfter,
+        }),
+        ...(opts.errorRate !== undefined && { errorRate: opts.errorRate }),
+        ...(opts.latency !== undefined && { latencyMs: opts.latency }),
+      });
       // Serve until told to stop; closing lets an in-flight write finish before exit.
       await new Promise<void>((resolve) => {
         const stop = (): void => {
