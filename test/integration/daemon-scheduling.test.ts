@@ -10,6 +10,7 @@ import { QUEUE } from '../../src/scheduling/queues';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import { createSecretStores, type SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { dumpRedis } from '../support/redis-scan';
 import { pause, waitFor } from '../support/wait';
 
 // Time is compressed through configuration: interval 10 s, grace 3 s, sweep 2 s.
@@ -200,6 +201,21 @@ describe('the daemon schedules and forces rotations (real Redis, emulated Key Va
       const [latest] = (await versions('after-bad-events')).slice(-1);
       return latest?.tags['checked-out-at'];
     });
+  });
+
+  it('keeps no generated value anywhere in Redis (keys, job data, results, outcomes)', async () => {
+    const values: string[] = [];
+    for await (const secret of store.list()) {
+      for await (const version of store.listVersions(secret.name)) {
+        if (version.tags['rotation-id'] === undefined) continue;
+        const full = await store.get(secret.name, version.version);
+        if (full !== undefined) values.push(full.value);
+      }
+    }
+    expect(values.length).toBeGreaterThan(5);
+    const dump = await dumpRedis(redis);
+    expect(dump.length).toBeGreaterThan(0);
+    expect(values.filter((v) => dump.includes(v))).toEqual([]);
   });
 
   it('rebuilds the schedule after Redis loses everything, and a recorded checkout still forces its rotation', async () => {
