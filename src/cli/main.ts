@@ -1,7 +1,26 @@
-import { runCli } from './program';
+import { loadConfig } from '../config';
 
-void runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
-  (code) => {
-    process.exitCode = code;
-  },
-);
+/**
+ * The `rotator` binary. For the daemon, telemetry starts before the rest of the program loads, so
+ * the HTTP and Azure SDK instrumentations see every module they patch.
+ */
+async function main(): Promise<void> {
+  if (process.argv[2] === 'daemon') {
+    try {
+      const config = loadConfig(process.env);
+      const { startTelemetry } = await import('../telemetry/setup.js');
+      const { telemetryOptions } = await import('../telemetry/options.js');
+      startTelemetry(telemetryOptions(config));
+    } catch {
+      // A bad configuration is reported by the command itself, with its exit code.
+    }
+  }
+  const { runCli } = await import('./program.js');
+  process.exitCode = await runCli(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
+}
+
+void main();

@@ -8,7 +8,7 @@ import type { Config } from '../config';
 import { RotatorError } from '../errors';
 import { startHealthServer, type HealthServer } from '../health/health-server';
 import { RedisRotationLock } from '../locking/redis-rotation-lock';
-import { rotateSecret, type RotationDeps } from '../rotation';
+import { rotateSecret, type RotationDeps, type RotationResult } from '../rotation';
 import { retryDelayMs } from '../scheduling/backoff';
 import type { RotationJobData } from '../scheduling/job-data';
 import { OutcomeStore } from '../scheduling/outcome-store';
@@ -27,17 +27,18 @@ export interface DaemonDeps {
   targets: TargetLookup;
   logger: Logger;
   clock: Clock;
-  /** Wraps one rotation (tracing, metrics, audit); the plain engine when absent. */
+  /** Wraps one rotation (tracing, metrics, audit); `run` takes the step hook to pass to the engine. */
   instrumentRotation?(
-    run: () => ReturnType<RotateFn>,
+    run: (onStep?: RotationDeps['onStep']) => Promise<RotationResult>,
     request: Parameters<RotateFn>[0],
     job: Parameters<RotateFn>[2],
-  ): ReturnType<RotateFn>;
+  ): Promise<RotationResult>;
   /** Wraps one sweep (tracing). */
   instrumentSweep?(run: () => Promise<SweepSummary>): Promise<SweepSummary>;
   observe?: SweepDeps['observe'];
   onDecision?: SweepDeps['onDecision'];
-  onCheckout?: UsageListenerDeps['onAccepted'];
+  instrumentUsage?: UsageListenerDeps['around'];
+  currentTraceparent?: UsageListenerDeps['currentTraceparent'];
   /** How long a job waits when another worker holds the lock. */
   lockedRetryMs?: number;
   healthHost?: string;
@@ -104,7 +105,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     sleep,
   };
   const rotate: RotateFn = (request, store, job) => {
-    const run = (): Promise<Awaited<ReturnType<RotateFn>>> => rotateSecret(request, { ...engineDeps, store });
+    const run = (onStep?: RotationDeps['onStep']): Promise<RotationResult> =>
+      rotateSecret(request, { ...engineDeps, store, onStep });
     return deps.instrumentRotation === undefined ? run() : deps.instrumentRotation(run, request, job);
   };
   const defaults = {
@@ -144,7 +146,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       grace: defaults.grace,
       logger,
       sleep,
-      onAccepted: deps.onCheckout,
+      around: deps.instrumentUsage,
+      currentTraceparent: deps.currentTraceparent,
     }),
     { ...workerConnection, concurrency: 8 },
   );

@@ -52,6 +52,7 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
         rotationId: current.tags['rotation-id'],
         version: current.version,
         recovery: recovered?.kind,
+        target: target.kind,
       };
     }
 
@@ -119,6 +120,7 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
       rotationId,
       version: committed.version,
       recovery: recovered?.kind,
+      target: target.kind,
     };
   } finally {
     await lease.release().catch(() => undefined);

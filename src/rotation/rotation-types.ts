@@ -22,6 +22,8 @@ export interface RotationResult {
   version: string | undefined;
   /** What recovery found, when a previous rotation had been interrupted. */
   recovery: 'committed-pending' | 'finished-commit' | 'rolled-back' | 'restored-previous' | undefined;
+  /** The kind of target rotated, for telemetry. */
+  target: TargetKind;
 }
 
 /** A step boundary, reported so that crash tests can kill the process exactly there. */

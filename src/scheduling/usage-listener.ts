@@ -22,8 +22,10 @@ export interface UsageListenerDeps {
   maxFutureSkew?: Duration;
   /** Events older than this are refused: a checkout that old is an import mistake, not a usage. */
   maxAge?: Duration;
-  /** Told of each accepted event, for the `usage.checkout` span and audit. */
-  onAccepted?(event: UsageEvent, outcome: UsageOutcome): void;
+  /** Wraps the handling of one raw event (the `usage.checkout` span and the audit record). */
+  around?(raw: unknown, run: () => Promise<UsageOutcome>): Promise<UsageOutcome>;
+  /** The trace context to carry to the forced rotation, so its span links back to this checkout. */
+  currentTraceparent?(): string | undefined;
 }
 
 export interface UsageOutcome {
@@ -68,8 +70,8 @@ function instant(text: string | undefined): DateTime | undefined {
  * the forced rotation under an id derived from that earliest checkout, so repeated checkouts give one job.
  */
 export function createUsageProcessor(deps: UsageListenerDeps) {
-  return async (job: Job<unknown>): Promise<UsageOutcome> => {
-    const parsed = usageEventSchema.safeParse(job.data);
+  const handle = async (raw: unknown): Promise<UsageOutcome> => {
+    const parsed = usageEventSchema.safeParse(raw);
     if (!parsed.success) throw reject(describeIssues(parsed.error));
     const event = parsed.data;
     const at = DateTime.fromISO(event.at, { zone: 'utc' });
@@ -122,9 +124,10 @@ export function createUsageProcessor(deps: UsageListenerDeps) {
         ? 'checkout already satisfied by a later rotation'
         : 'checkout recorded; forced rotation scheduled',
     );
-    deps.onAccepted?.(event, outcome);
     return outcome;
   };
+  return (job: Job<unknown>): Promise<UsageOutcome> =>
+    deps.around === undefined ? handle(job.data) : deps.around(job.data, () => handle(job.data));
 }
 
 async function recordCheckout(

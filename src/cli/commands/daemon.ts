@@ -4,6 +4,8 @@ import { systemClock } from '../../clock/clock';
 import { loadConfig } from '../../config';
 import { startDaemon } from '../../daemon/daemon';
 import { createLogger } from '../../logging/logger';
+import { daemonTelemetryHooks, startTelemetry } from '../../telemetry';
+import { telemetryOptions } from '../../telemetry/options';
 import { createTargetRegistry } from '../../targets/registry';
 import { createSecretStores } from '../../vault';
 import type { CliIo } from '../program';
@@ -34,16 +36,28 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
       const config = loadConfig(io.env);
       const logger = createLogger({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
       const stores = createSecretStores(config);
+      // Started by cli/main before the rest loaded when possible; this call then returns that instance.
+      const telemetry = startTelemetry(telemetryOptions(config));
       const daemon = await startDaemon({
         config,
         stores,
         targets: createTargetRegistry(config),
         logger,
         clock: systemClock,
+        ...daemonTelemetryHooks(logger),
       });
       const signal = await stopSignal();
       logger.info({ signal }, 'stopping: no new work; running rotations get the shutdown timeout to finish');
       await daemon.stop();
+      // Flushes the last spans, metrics and audit records before the process exits.
+      await telemetry
+        .shutdown()
+        .catch((error: unknown) =>
+          logger.warn(
+            { err: error instanceof Error ? error.message : String(error) },
+            'telemetry flush failed',
+          ),
+        );
       logger.flush();
     });
 }

@@ -1,0 +1,43 @@
+import { context, trace } from '@opentelemetry/api';
+import { logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { SCOPE } from './names';
+
+/** One auditable action. There is deliberately no field for a value. */
+export interface AuditRecord {
+  action: 'checkout' | 'rotation';
+  secret: string;
+  vault: string;
+  actor: string;
+  reason: string;
+  outcome: string;
+  rotationId?: string;
+  checkoutId?: string;
+  errorCode?: string;
+  jobId?: string;
+}
+
+/** The customEvents name the workbook and alerts query. */
+export const AUDIT_EVENT_NAME = 'RotatorAudit';
+
+const FORBIDDEN = /value|password|secret_?text|token|connection_?string/i;
+
+/**
+ * Writes one audit record as an OpenTelemetry log record; Azure Monitor lands it in customEvents (and so
+ * in Log Analytics, kept 365 days by the deployment). Returns the record as sent, for the JSON log.
+ */
+export function emitAudit(record: AuditRecord): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  const attributes: Record<string, string> = { 'microsoft.custom_event.name': AUDIT_EVENT_NAME };
+  for (const [key, value] of Object.entries(record)) {
+    // Defence in depth: a field that looks like it could carry a credential is never sent.
+    if (value !== undefined && !FORBIDDEN.test(key)) attributes[key] = String(value);
+  }
+  if (span !== undefined) attributes.trace_id = span.spanContext().traceId;
+  logs.getLogger(SCOPE).emit({
+    severityNumber: SeverityNumber.INFO,
+    severityText: 'INFO',
+    body: `${record.action} of ${record.secret} by ${record.actor}: ${record.outcome}`,
+    attributes,
+  });
+  return attributes;
+}

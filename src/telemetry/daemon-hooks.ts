@@ -1,0 +1,49 @@
+import type { Logger } from 'pino';
+import type { DaemonDeps } from '../daemon/daemon';
+import { createRotatorMetrics, type RotatorMetrics } from './metrics';
+import { ATTR } from './names';
+import { currentTraceparent, recordDecision, tracedRotation, tracedSweep, tracedUsageEvent } from './tracing';
+
+export type DaemonTelemetryHooks = Pick<
+  DaemonDeps,
+  | 'instrumentRotation'
+  | 'instrumentSweep'
+  | 'instrumentUsage'
+  | 'currentTraceparent'
+  | 'observe'
+  | 'onDecision'
+>;
+
+/** Everything the daemon reports: spans, metrics and audit records (also written to the JSON log). */
+export function daemonTelemetryHooks(
+  logger: Logger,
+  metrics: RotatorMetrics = createRotatorMetrics(),
+): DaemonTelemetryHooks {
+  const log = (record: Record<string, string>): void => logger.info({ audit: record }, 'audit');
+  return {
+    instrumentRotation: (run, request, job) =>
+      tracedRotation(
+        run,
+        {
+          secret: request.secretName,
+          vault: job.data.vault,
+          reason: request.reason,
+          actor: job.data.requestedBy ?? 'rotator',
+          jobId: job.id,
+          checkoutId: job.data.checkoutId,
+          traceparent: job.data.traceparent,
+        },
+        { metrics, log },
+      ),
+    instrumentSweep: (run) => tracedSweep(run),
+    instrumentUsage: (raw, run) => tracedUsageEvent(raw, run, { log }),
+    currentTraceparent,
+    observe: (ages, overdue) => metrics.observeSecrets(ages, overdue),
+    onDecision: (decision) =>
+      recordDecision(decision.decision, {
+        [ATTR.secret]: decision.secret,
+        [ATTR.vault]: decision.vault,
+        ...(decision.dueAt !== undefined && { 'rotator.due_at': decision.dueAt }),
+      }),
+  };
+}

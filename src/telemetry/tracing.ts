@@ -1,0 +1,245 @@
+import {
+  context,
+  propagation,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
+import { isRotatorError } from '../errors';
+import type { RotationDeps, RotationResult, RotationStep } from '../rotation';
+import type { UsageOutcome } from '../scheduling/usage-listener';
+import { emitAudit, type AuditRecord } from './audit';
+import type { RotatorMetrics } from './metrics';
+import { ATTR, SCOPE, SPAN } from './names';
+
+const tracer = (): ReturnType<typeof trace.getTracer> => trace.getTracer(SCOPE);
+
+/** The phase each step boundary ends, as a child span name. */
+const PHASE: Record<RotationStep, string> = {
+  locked: 'rotation.lock',
+  prepared: 'rotation.prepare',
+  applied: 'rotation.apply',
+  verified: 'rotation.verify',
+  committed: 'rotation.commit',
+  retired: 'rotation.retire',
+  closed: 'rotation.close',
+};
+
+function errorCode(error: unknown): string {
+  return isRotatorError(error) ? error.code : 'UNEXPECTED';
+}
+
+function errorText(error: unknown): string {
+  return isRotatorError(error) ? error.toOneLine() : error instanceof Error ? error.message : String(error);
+}
+
+/** The W3C traceparent of the active span, to carry a trace across a queue. */
+export function currentTraceparent(): string | undefined {
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  return carrier.traceparent;
+}
+
+/** A span link to the span a traceparent names (a checkout's, for the rotation it forces). */
+export function linkFromTraceparent(traceparent: string | undefined): Link | undefined {
+  if (traceparent === undefined) return undefined;
+  const spanContext = trace.getSpanContext(propagation.extract(context.active(), { traceparent }));
+  return spanContext === undefined
+    ? undefined
+    : { context: spanContext, attributes: { 'rotator.link': 'checkout' } };
+}
+
+/** Adds a schedule decision to the active span (the sweep's), as a span event. */
+export function recordDecision(decision: string, attributes: Attributes): void {
+  trace.getActiveSpan()?.addEvent(`schedule.${decision}`, { ...attributes, [ATTR.decision]: decision });
+}
+
+export interface RotationInfo {
+  secret: string;
+  vault: string;
+  reason: string;
+  actor: string;
+  jobId?: string;
+  checkoutId?: string;
+  traceparent?: string;
+}
+
+export interface TracingDeps {
+  metrics: RotatorMetrics;
+  /** Also writes each audit record to the structured log. */
+  log?(record: Record<string, string>): void;
+}
+
+/**
+ * One rotation as one trace: a root `rotation` span (consumer: Azure Monitor shows it in requests),
+ * a child span per step, the outcome and error code as attributes, the rotations counter and
+ * duration histogram, and one audit record. A forced rotation links to the checkout that caused it.
+ */
+export async function tracedRotation(
+  run: (onStep: NonNullable<RotationDeps['onStep']>) => Promise<RotationResult>,
+  info: RotationInfo,
+  deps: TracingDeps,
+): Promise<RotationResult> {
+  const link = linkFromTraceparent(info.traceparent);
+  const attributes: Attributes = {
+    [ATTR.secret]: info.secret,
+    [ATTR.vault]: info.vault,
+    [ATTR.reason]: info.reason,
+    [ATTR.actor]: info.actor,
+    ...(info.checkoutId !== undefined && { [ATTR.checkoutId]: info.checkoutId }),
+    ...(info.jobId !== undefined && { 'rotator.job_id': info.jobId }),
+  };
+  return tracer().startActiveSpan(
+    SPAN.rotation,
+    { kind: SpanKind.CONSUMER, attributes, links: link === undefined ? [] : [link] },
+    async (span: Span) => {
+      const started = Date.now();
+      let phaseStart = started;
+      let lastStep: RotationStep | undefined;
+      const onStep = (step: RotationStep, rotationId: string | undefined): void => {
+        if (rotationId !== undefined) span.setAttribute(ATTR.rotationId, rotationId);
+        const now = Date.now();
+        tracer().startSpan(PHASE[step], { kind: SpanKind.INTERNAL, startTime: phaseStart }).end(now);
+        phaseStart = now;
+        lastStep = step;
+      };
+      const finish = (outcome: string, result?: RotationResult, error?: unknown): void => {
+        span.setAttribute(ATTR.outcome, outcome);
+        if (result !== undefined) span.setAttribute(ATTR.target, result.target);
+        if (result?.rotationId !== undefined) span.setAttribute(ATTR.rotationId, result.rotationId);
+        if (result?.recovery !== undefined) span.setAttribute('rotator.recovery', result.recovery);
+        const seconds = (Date.now() - started) / 1000;
+        deps.metrics.rotationFinished({ reason: info.reason, outcome, target: result?.target }, seconds);
+        const record: AuditRecord = {
+          action: 'rotation',
+          secret: info.secret,
+          vault: info.vault,
+          actor: info.actor,
+          reason: info.reason,
+          outcome,
+          rotationId: result?.rotationId,
+          checkoutId: info.checkoutId,
+          jobId: info.jobId,
+          ...(error !== undefined && { errorCode: errorCode(error) }),
+        };
+        deps.log?.(emitAudit(record));
+      };
+      try {
+        const result = await run(onStep);
+        finish(result.outcome, result);
+        return result;
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === 'ROTATION_LOCKED') {
+          span.addEvent('schedule.postponed-locked');
+          span.setAttribute(ATTR.outcome, 'postponed');
+        } else {
+          span.setAttribute(ATTR.errorCode, code);
+          span.addEvent('rotation.failed', {
+            [ATTR.errorCode]: code,
+            [ATTR.step]: lastStep ?? 'start',
+            message: errorText(error),
+          });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
+          finish('failed', undefined, error);
+        }
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** One sweep as a `schedule.sweep` span; decisions arrive as its events through recordDecision. */
+export async function tracedSweep<T extends object>(run: () => Promise<T>): Promise<T> {
+  return tracer().startActiveSpan(SPAN.sweep, { kind: SpanKind.CONSUMER }, async (span) => {
+    try {
+      const summary = await run();
+      for (const [key, value] of Object.entries(summary)) {
+        if (typeof value === 'number') span.setAttribute(`rotator.sweep.${key}`, value);
+      }
+      span.setAttribute(ATTR.outcome, 'done');
+      return summary;
+    } catch (error) {
+      span.setAttribute(ATTR.errorCode, errorCode(error));
+      span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
+}
+
+function field(raw: unknown, key: string): string | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const value = (raw as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value.slice(0, 256) : undefined;
+}
+
+/**
+ * One usage event as a `usage.checkout` span, child of the producer's trace when the event carries a
+ * traceparent. Accepted checkouts and rejected events both leave an audit record.
+ */
+export async function tracedUsageEvent(
+  raw: unknown,
+  run: () => Promise<UsageOutcome>,
+  deps: Pick<TracingDeps, 'log'>,
+): Promise<UsageOutcome> {
+  const traceparent = field(raw, 'traceparent');
+  const parent =
+    traceparent === undefined ? context.active() : propagation.extract(context.active(), { traceparent });
+  const secret = field(raw, 'secret') ?? '';
+  const checkoutId = field(raw, 'checkoutId');
+  const attributes: Attributes = {
+    [ATTR.secret]: secret,
+    [ATTR.actor]: field(raw, 'actor') ?? '',
+    [ATTR.reason]: 'usage',
+    'rotator.checkout_reason': field(raw, 'reason') ?? '',
+    ...(checkoutId !== undefined && { [ATTR.checkoutId]: checkoutId }),
+  };
+  return tracer().startActiveSpan(
+    SPAN.checkout,
+    { kind: SpanKind.CONSUMER, attributes },
+    parent,
+    async (span) => {
+      const audit = (outcome: string, vault: string, errorCode?: string): void => {
+        deps.log?.(
+          emitAudit({
+            action: 'checkout',
+            secret,
+            vault,
+            actor: field(raw, 'actor') ?? '',
+            reason: field(raw, 'reason') ?? '',
+            outcome,
+            checkoutId,
+            ...(errorCode !== undefined && { errorCode }),
+          }),
+        );
+      };
+      try {
+        const outcome = await run();
+        span.setAttributes({
+          [ATTR.vault]: outcome.vault,
+          [ATTR.outcome]: outcome.satisfied ? 'satisfied' : 'scheduled',
+          'rotator.forced_at': outcome.forcedAt,
+          ...(outcome.jobId !== undefined && { 'rotator.job_id': outcome.jobId }),
+        });
+        audit(outcome.satisfied ? 'satisfied' : 'recorded', outcome.vault);
+        return outcome;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const code = message.startsWith('USAGE_INVALID') ? 'USAGE_INVALID' : errorCode(error);
+        span.setAttributes({ [ATTR.outcome]: 'rejected', [ATTR.errorCode]: code });
+        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        audit('rejected', field(raw, 'vault') ?? '', code);
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
