@@ -83,35 +83,34 @@ export function createUsageProcessor(deps: UsageListenerDeps) {
       throw reject(`at ${event.at} is older than ${now.minus(maxAge).toISO() ?? ''}`);
 
     const [store] = await locate(deps, event);
-    const recorded = await recordCheckout(deps, store, event.secret, at);
+    let jobId: string | undefined;
+    // The forced rotation is queued before the tag is written, so the sweep (which also reads the tag)
+    // can never add the job first without this checkout's id and trace.
+    const schedule = async (name: string, countedFrom: DateTime): Promise<void> => {
+      const planned = deps.scheduler.plan(
+        'usage',
+        store.vaultUrl,
+        name,
+        { triggeredAt: countedFrom, dueAt: countedFrom.plus(deps.grace), idStamp: countedFrom },
+        {
+          checkoutId: event.checkoutId,
+          traceparent: deps.currentTraceparent?.() ?? event.traceparent,
+          requestedBy: event.actor,
+          note: event.reason,
+        },
+      );
+      await deps.scheduler.add([planned]);
+      jobId = planned.id;
+    };
+    const recorded = await recordCheckout(deps, store, event.secret, at, schedule);
     const outcome: UsageOutcome = {
       secret: recorded.name,
       vault: store.vaultUrl,
       countedFrom: recorded.countedFrom.toISO() ?? '',
       forcedAt: recorded.countedFrom.plus(deps.grace).toISO() ?? '',
       satisfied: recorded.satisfied,
-      jobId: undefined,
+      jobId,
     };
-    if (!recorded.satisfied) {
-      const planned = deps.scheduler.plan(
-        'usage',
-        store.vaultUrl,
-        recorded.name,
-        {
-          triggeredAt: recorded.countedFrom,
-          dueAt: recorded.countedFrom.plus(deps.grace),
-          idStamp: recorded.countedFrom,
-        },
-        {
-          checkoutId: event.checkoutId,
-          traceparent: event.traceparent,
-          requestedBy: event.actor,
-          note: event.reason,
-        },
-      );
-      await deps.scheduler.add([planned]);
-      outcome.jobId = planned.id;
-    }
     deps.logger.info(
       {
         secret: outcome.secret,
@@ -135,6 +134,7 @@ async function recordCheckout(
   store: SecretStore,
   name: string,
   at: DateTime,
+  schedule: (name: string, countedFrom: DateTime) => Promise<void>,
 ): Promise<{ name: string; countedFrom: DateTime; satisfied: boolean }> {
   const lease = await acquire(deps, `${store.vaultUrl}|${name.toLowerCase()}`);
   try {
@@ -148,8 +148,10 @@ async function recordCheckout(
       const lastRotated = rotatedAt ?? instant(current.createdOn?.toISOString()) ?? at;
       const existing = instant(current.tags['checked-out-at']);
       if (existing !== undefined && existing >= lastRotated && existing <= at) {
+        await schedule(current.name, existing);
         return { name: current.name, countedFrom: existing, satisfied: false };
       }
+      await schedule(current.name, at);
       await store.updateProperties(current.name, current.version, {
         tags: { ...current.tags, 'checked-out-at': at.toISO() ?? '' },
       });
@@ -157,6 +159,7 @@ async function recordCheckout(
       if (after?.version === current.version)
         return { name: current.name, countedFrom: at, satisfied: false };
     }
+    await schedule(name, at);
     return { name, countedFrom: at, satisfied: false };
   } finally {
     await lease.release();

@@ -1,12 +1,12 @@
 import {
   context,
-  propagation,
   SpanKind,
   SpanStatusCode,
   trace,
   type Attributes,
   type Link,
   type Span,
+  type SpanContext,
 } from '@opentelemetry/api';
 import { isRotatorError } from '../errors';
 import type { RotationDeps, RotationResult, RotationStep } from '../rotation';
@@ -36,21 +36,36 @@ function errorText(error: unknown): string {
   return isRotatorError(error) ? error.toOneLine() : error instanceof Error ? error.message : String(error);
 }
 
-/** The W3C traceparent of the active span, to carry a trace across a queue. */
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/**
+ * The W3C traceparent of the active span, to carry a trace across a queue. Written by hand rather than
+ * through the global propagator, which the Azure Monitor distro does not always register.
+ */
 export function currentTraceparent(): string | undefined {
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  return carrier.traceparent;
+  const span = trace.getActiveSpan();
+  if (span === undefined) return undefined;
+  const { traceId, spanId, traceFlags } = span.spanContext();
+  return `00-${traceId}-${spanId}-${traceFlags.toString(16).padStart(2, '0')}`;
+}
+
+function spanContextOf(traceparent: string | undefined): SpanContext | undefined {
+  const match = traceparent === undefined ? null : TRACEPARENT.exec(traceparent);
+  if (match === null) return undefined;
+  const [, traceId = '', spanId = '', flags = '00'] = match;
+  return { traceId, spanId, traceFlags: parseInt(flags, 16), isRemote: true };
 }
 
 /** A span link to the span a traceparent names (a checkout's, for the rotation it forces). */
 export function linkFromTraceparent(traceparent: string | undefined): Link | undefined {
-  if (traceparent === undefined) return undefined;
-  const spanContext = trace.getSpanContext(propagation.extract(context.active(), { traceparent }));
+  const spanContext = spanContextOf(traceparent);
   return spanContext === undefined
     ? undefined
     : { context: spanContext, attributes: { 'rotator.link': 'checkout' } };
 }
+
+/** Azure Monitor names a consumer span's request after this attribute (it sets it itself only for server spans). */
+const OPERATION_NAME = 'ai.operation.name';
 
 /** Adds a schedule decision to the active span (the sweep's), as a span event. */
 export function recordDecision(decision: string, attributes: Attributes): void {
@@ -85,6 +100,7 @@ export async function tracedRotation(
 ): Promise<RotationResult> {
   const link = linkFromTraceparent(info.traceparent);
   const attributes: Attributes = {
+    [OPERATION_NAME]: SPAN.rotation,
     [ATTR.secret]: info.secret,
     [ATTR.vault]: info.vault,
     [ATTR.reason]: info.reason,
@@ -156,7 +172,8 @@ export async function tracedRotation(
 
 /** One sweep as a `schedule.sweep` span; decisions arrive as its events through recordDecision. */
 export async function tracedSweep<T extends object>(run: () => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan(SPAN.sweep, { kind: SpanKind.CONSUMER }, async (span) => {
+  const attributes = { [OPERATION_NAME]: SPAN.sweep };
+  return tracer().startActiveSpan(SPAN.sweep, { kind: SpanKind.CONSUMER, attributes }, async (span) => {
     try {
       const summary = await run();
       for (const [key, value] of Object.entries(summary)) {
@@ -189,12 +206,12 @@ export async function tracedUsageEvent(
   run: () => Promise<UsageOutcome>,
   deps: Pick<TracingDeps, 'log'>,
 ): Promise<UsageOutcome> {
-  const traceparent = field(raw, 'traceparent');
-  const parent =
-    traceparent === undefined ? context.active() : propagation.extract(context.active(), { traceparent });
+  const producer = spanContextOf(field(raw, 'traceparent'));
+  const parent = producer === undefined ? context.active() : trace.setSpanContext(context.active(), producer);
   const secret = field(raw, 'secret') ?? '';
   const checkoutId = field(raw, 'checkoutId');
   const attributes: Attributes = {
+    [OPERATION_NAME]: SPAN.checkout,
     [ATTR.secret]: secret,
     [ATTR.actor]: field(raw, 'actor') ?? '',
     [ATTR.reason]: 'usage',

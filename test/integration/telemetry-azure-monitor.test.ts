@@ -1,0 +1,194 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCertificates } from '../../src/emulator/certificates';
+
+interface Envelope {
+  name: string;
+  tags?: Record<string, string>;
+  data?: {
+    baseType?: string;
+    baseData?: {
+      id?: string;
+      name?: string;
+      properties?: Record<string, string>;
+      metrics?: Array<{ name: string; value: number }>;
+    };
+  };
+}
+
+interface ChildOutput {
+  envelopes: Envelope[];
+  values: string[];
+  redis: string;
+  logs: string;
+}
+
+const CHILD = join(__dirname, '..', 'support', 'telemetry-child.js');
+
+/**
+ * The real Azure Monitor distro and exporter, run in a child process inside a network namespace of its
+ * own (only loopback exists there, so the distro's metadata probe to 169.254.169.254 cannot leave the
+ * machine), against a local HTTPS server given as the connection string's ingestion endpoint.
+ */
+function runChild(dir: string, caFile: string): Promise<{ code: number | null; output: string }> {
+  const script = [
+    'ip link set lo up',
+    'redis-server --port 6399 --save "" --appendonly no --daemonize yes --logfile /dev/null',
+    `node ${JSON.stringify(CHILD)}`,
+    'code=$?',
+    'redis-cli -p 6399 shutdown nosave >/dev/null 2>&1',
+    'exit $code',
+  ].join('; ');
+  return new Promise((resolve) => {
+    const child = spawn('unshare', ['-rn', 'sh', '-c', script], {
+      env: {
+        PATH: process.env.PATH ?? '',
+        NODE_EXTRA_CA_CERTS: caFile,
+        APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+        REDIS_URL: 'redis://127.0.0.1:6399',
+        INGEST_CERT: join(dir, 'cert.pem'),
+        INGEST_KEY: join(dir, 'key.pem'),
+        OUT: join(dir, 'out.json'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+describe('telemetry through the real Azure Monitor exporter to a local ingestion endpoint', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rotator-telemetry-'));
+  let result: ChildOutput;
+  let childOutput = '';
+
+  beforeAll(async () => {
+    const certs = await createCertificates(dir);
+    writeFileSync(join(dir, 'cert.pem'), certs.certPem);
+    writeFileSync(join(dir, 'key.pem'), certs.keyPem);
+    const run = await runChild(dir, certs.caFile);
+    childOutput = run.output;
+    if (run.code !== 0) throw new Error(`telemetry child failed (${run.code}):\n${run.output}`);
+    result = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as ChildOutput;
+  }, 90_000);
+
+  afterAll(() => {
+    if (process.env.KEEP_TELEMETRY) return;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const ofType = (baseType: string): Envelope[] =>
+    result.envelopes.filter((e) => e.data?.baseType === baseType);
+  const props = (e: Envelope | undefined): Record<string, string> => e?.data?.baseData?.properties ?? {};
+  // A rotator span, as opposed to the emulator's own HTTP server spans in the same test process.
+  const named = (name: string): Envelope[] =>
+    ofType('RequestData').filter((e) => e.data?.baseData?.name === name);
+
+  it('lands each rotation as a request named rotation with the contract’s customDimensions', () => {
+    const rotations = named('rotation');
+    const bySecret = new Map(rotations.map((r) => [props(r)['rotator.secret'], props(r)]));
+    expect(bySecret.get('svc-overdue')).toMatchObject({
+      'rotator.vault': expect.stringMatching(/^https:\/\/127\.0\.0\.1:/) as unknown,
+      'rotator.target': 'keyvault',
+      'rotator.reason': 'scheduled',
+      'rotator.outcome': 'rotated',
+    });
+    expect(bySecret.get('svc-checked-out')).toMatchObject({
+      'rotator.reason': 'usage',
+      'rotator.outcome': 'rotated',
+    });
+    expect(bySecret.get('svc-overdue')?.['rotator.rotation_id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('lands the steps of a rotation as dependencies in the rotation’s trace', () => {
+    const rotation = named('rotation').find((e) => props(e)['rotator.secret'] === 'svc-overdue');
+    const traceId = rotation?.tags?.['ai.operation.id'];
+    const steps = ofType('RemoteDependencyData')
+      .filter((e) => e.tags?.['ai.operation.id'] === traceId)
+      .map((e) => e.data?.baseData?.name);
+    expect(steps).toEqual(
+      expect.arrayContaining(['rotation.lock', 'rotation.apply', 'rotation.verify', 'rotation.commit']),
+    );
+  });
+
+  it('links the checkout to the rotation it forced', () => {
+    const checkout = ofType('RequestData').find(
+      (e) =>
+        e.data?.baseData?.name === 'usage.checkout' &&
+        props(e)['rotator.checkout_id'] === 'checkout-telemetry-1',
+    );
+    expect(props(checkout)).toMatchObject({ 'rotator.secret': 'svc-checked-out', 'rotator.actor': 'alice' });
+    const forced = named('rotation').find((e) => props(e)['rotator.secret'] === 'svc-checked-out');
+    expect(props(forced)['rotator.checkout_id']).toBe('checkout-telemetry-1');
+    const links = props(forced)['_MS.links'] ?? '';
+    expect(links).toContain(checkout?.data?.baseData?.id ?? 'missing');
+  });
+
+  it('records a rejected usage event with its reason', () => {
+    const rejected = named('usage.checkout').find((e) => props(e)['rotator.outcome'] === 'rejected');
+    expect(props(rejected)['rotator.error_code']).toBe('USAGE_INVALID');
+  });
+
+  it('lands each sweep as a schedule.sweep request', () => {
+    expect(named('schedule.sweep').length).toBeGreaterThan(0);
+    expect(props(named('schedule.sweep')[0])['rotator.sweep.managed']).toBe('2');
+  });
+
+  it('exports the contract’s metrics', () => {
+    const names = new Set(
+      ofType('MetricData').flatMap((e) => (e.data?.baseData?.metrics ?? []).map((m) => m.name)),
+    );
+    for (const metric of [
+      'rotator.rotations',
+      'rotator.rotation.duration',
+      'rotator.secret.age',
+      'rotator.secrets.overdue',
+    ]) {
+      expect(names).toContain(metric);
+    }
+  });
+
+  it('writes audit records for every checkout and rotation as RotatorAudit custom events', () => {
+    const audits = ofType('EventData')
+      .filter((e) => e.data?.baseData?.name === 'RotatorAudit')
+      .map(props);
+    expect(audits).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'checkout',
+          secret: 'svc-checked-out',
+          actor: 'alice',
+          outcome: 'recorded',
+        }),
+        expect.objectContaining({
+          action: 'rotation',
+          secret: 'svc-overdue',
+          reason: 'scheduled',
+          outcome: 'rotated',
+        }),
+        expect.objectContaining({
+          action: 'rotation',
+          secret: 'svc-checked-out',
+          reason: 'usage',
+          checkoutId: 'checkout-telemetry-1',
+        }),
+      ]),
+    );
+    for (const audit of audits) expect(audit.trace_id).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('never lets a secret value into telemetry, logs, Redis or the child’s output', () => {
+    expect(result.values.length).toBeGreaterThanOrEqual(4);
+    const payload = JSON.stringify(result.envelopes);
+    for (const value of result.values) {
+      expect(payload.includes(value)).toBe(false);
+      expect(result.logs.includes(value)).toBe(false);
+      expect(result.redis.includes(value)).toBe(false);
+      expect(childOutput.includes(value)).toBe(false);
+    }
+  });
+});
