@@ -21,6 +21,11 @@ export const AUDIT_EVENT_NAME = 'RotatorAudit';
 
 const FORBIDDEN = /value|password|secret_?text|token|connection_?string/i;
 
+/** customDimensions keys in the style KQL users expect (`rotation_id`, like `trace_id`). */
+function snakeCase(key: string): string {
+  return key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
 /**
  * Writes one audit record as an OpenTelemetry log record; Azure Monitor lands it in customEvents (and so
  * in Log Analytics, kept 365 days by the deployment). Returns the record as sent, for the JSON log.
@@ -30,7 +35,7 @@ export function emitAudit(record: AuditRecord): Record<string, string> {
   const attributes: Record<string, string> = { 'microsoft.custom_event.name': AUDIT_EVENT_NAME };
   for (const [key, value] of Object.entries(record)) {
     // Defence in depth: a field that looks like it could carry a credential is never sent.
-    if (value !== undefined && !FORBIDDEN.test(key)) attributes[key] = String(value);
+    if (value !== undefined && !FORBIDDEN.test(key)) attributes[snakeCase(key)] = String(value);
   }
   if (span !== undefined) attributes.trace_id = span.spanContext().traceId;
   logs.getLogger(SCOPE).emit({

@@ -174,7 +174,7 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
           action: 'rotation',
           secret: 'svc-checked-out',
           reason: 'usage',
-          checkoutId: 'checkout-telemetry-1',
+          checkout_id: 'checkout-telemetry-1',
         }),
       ]),
     );

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ATTR, createRotatorMetrics, emitAudit, METRIC, type AuditRecord } from '../../src/telemetry';
 import { RootSpanSummary } from '../../src/telemetry/root-span-summary';
@@ -63,6 +65,33 @@ describe('metrics and audit records', () => {
     expect(JSON.stringify(sent)).not.toContain('hunter2');
     expect(JSON.stringify(otel.logRecords().map((r) => [r.body, r.attributes]))).not.toContain('hunter2');
     expect(sent).toMatchObject({ secret: 'svc-db', actor: 'alice', reason: 'INC-7' });
+  });
+
+  it('carries every audit field the workbook queries under the name the workbook uses', () => {
+    const sent = emitAudit({
+      action: 'rotation',
+      secret: 's',
+      vault: 'v',
+      actor: 'a',
+      reason: 'r',
+      outcome: 'o',
+      rotationId: 'r1',
+      checkoutId: 'c1',
+      errorCode: 'E',
+      jobId: 'j1',
+    });
+    const workbook = readFileSync(
+      join(__dirname, '..', '..', 'bicep', 'modules', 'rotator-workbook.json'),
+      'utf8',
+    );
+    const auditQueries = (JSON.parse(workbook) as unknown as { items: unknown[] }).items
+      .map((item) => JSON.stringify(item))
+      .filter((text) => text.includes('RotatorAudit'));
+    const queried = new Set(
+      auditQueries.flatMap((q) => [...q.matchAll(/customDimensions\[\\?'([a-z_]+)\\?'\]/g)].map((m) => m[1])),
+    );
+    expect(queried.size).toBeGreaterThan(3);
+    for (const key of queried) expect(Object.keys(sent)).toContain(key);
   });
 
   it('prints one quiet console line per finished root span and none for its children', () => {

@@ -81,7 +81,7 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
       actor: 'alice',
       reason: 'manual',
       outcome: 'rotated',
-      rotationId: 'rot-1',
+      rotation_id: 'rot-1',
       trace_id: traceId,
     });
     expect(audit).toEqual([records[0]?.attributes]);
@@ -129,7 +129,7 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
     });
     expect(otel.logRecords()[0]?.attributes).toMatchObject({
       outcome: 'failed',
-      errorCode: 'TARGET_REJECTED',
+      error_code: 'TARGET_REJECTED',
     });
     const counted = points(await otel.collectMetrics(), METRIC.rotations);
     expect(counted).toContainEqual({
@@ -179,7 +179,7 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
       action: 'checkout',
       actor: 'bob',
       reason: 'INC-1',
-      checkoutId: 'c-1',
+      checkout_id: 'c-1',
       outcome: 'recorded',
     });
   });
@@ -193,7 +193,7 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
     expect(span?.attributes).toMatchObject({ [ATTR.outcome]: 'rejected', [ATTR.errorCode]: 'USAGE_INVALID' });
     expect(otel.logRecords()[0]?.attributes).toMatchObject({
       outcome: 'rejected',
-      errorCode: 'USAGE_INVALID',
+      error_code: 'USAGE_INVALID',
     });
   });
 
