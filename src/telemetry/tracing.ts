@@ -145,6 +145,8 @@ export async function tracedRotation(
       };
       try {
         const result = await run(onStep);
+        // The schedule decision "skip": a rotation after the trigger already did the job.
+        if (result.outcome === 'satisfied') span.addEvent('schedule.skipped-already-rotated');
         finish(result.outcome, result);
         return result;
       } catch (error) {

@@ -211,6 +211,13 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
     expect(sweep?.attributes).toMatchObject({ 'rotator.sweep.scanned': 2, 'rotator.sweep.scheduled': 1 });
   });
 
+  it('marks a rotation made unnecessary by an earlier one as skipped', async () => {
+    await tracedRotation(() => Promise.resolve({ ...rotated, outcome: 'satisfied' }), info, deps);
+    const root = otel.spans().find((s) => s.name === SPAN.rotation);
+    expect(root?.attributes[ATTR.outcome]).toBe('satisfied');
+    expect(root?.events.map((e) => e.name)).toEqual(['schedule.skipped-already-rotated']);
+  });
+
   it('has no active traceparent outside a span', () => {
     expect(trace.getActiveSpan()).toBeUndefined();
     expect(currentTraceparent()).toBeUndefined();
