@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { createSecretStores, type SecretStore } from '../../src/vault';
+import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
-import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { waitFor } from '../support/wait';
 
 const REDIS_DB = 8;
@@ -37,11 +37,7 @@ describe('the operator CLI against a running daemon (processes, real Redis, emul
       ROTATOR_RETRY_BACKOFF: 'PT0.2S',
       ROTATOR_LOG_LEVEL: 'info',
     };
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 'e2e',
-    }) as [SecretStore];
+    store = emulatorStore(emulator);
     await store.set('svc-good', 'Initial-1', { tags: { 'rotation-target': 'keyvault' } });
     await store.set('svc-broken', 'Initial-2', { tags: { 'rotation-target': 'postgres' } });
     await store.set('svc-jit', 'Initial-3', { tags: { 'rotation-target': 'keyvault' } });

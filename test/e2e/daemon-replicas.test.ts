@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { createSecretStores, type SecretStore } from '../../src/vault';
+import type { SecretStore } from '../../src/vault';
 import { freePort, startDaemonProcess } from '../support/cli-process';
-import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { pause, waitFor } from '../support/wait';
 
 const REDIS_DB = 10;
@@ -35,11 +35,7 @@ describe('several daemon processes on one Redis', () => {
 
   beforeAll(async () => {
     emulator = await startTestEmulator();
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 'e2e',
-    }) as [SecretStore];
+    store = emulatorStore(emulator);
     env = {
       ROTATOR_VAULT_URL: emulator.url,
       ROTATOR_VAULT_CA_FILE: emulator.caFile,

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { createSecretStores, type SecretStore } from '../../src/vault';
+import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
-import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { waitFor } from '../support/wait';
 
 const REDIS_DB = 6;
@@ -41,11 +41,7 @@ describe('the daemon protects what it cannot see (processes, emulated Key Vault)
 
   beforeAll(async () => {
     emulator = await startTestEmulator();
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 'e2e',
-    }) as [SecretStore];
+    store = emulatorStore(emulator);
     env = {
       ROTATOR_VAULT_URL: emulator.url,
       ROTATOR_VAULT_CA_FILE: emulator.caFile,

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
-import { createSecretStores, type SecretStore } from '../../src/vault';
+import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
-import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { waitFor } from '../support/wait';
 
 const REDIS_DB = 11;
@@ -67,11 +67,7 @@ describe('the daemon exporting over OTLP when Azure Monitor is not configured', 
   beforeAll(async () => {
     collector = await startCollector();
     emulator = await startTestEmulator();
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 'e2e',
-    }) as [SecretStore];
+    store = emulatorStore(emulator);
     await store.set('svc-otlp', 'Initial-Otlp-1', { tags: { 'rotation-target': 'keyvault' } });
     const env = {
       ROTATOR_VAULT_URL: emulator.url,

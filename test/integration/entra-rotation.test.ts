@@ -10,8 +10,8 @@ import { createEntraAppTarget } from '../../src/targets/entra-app';
 import { createEntraUserTarget } from '../../src/targets/entra-user';
 import { GraphClient, graphTokenProvider } from '../../src/targets/graph/graph-client';
 import type { RotationTarget } from '../../src/targets/target';
-import { createSecretStores, staticTokenCredential, type SecretStore } from '../../src/vault';
-import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { staticTokenCredential, type SecretStore } from '../../src/vault';
+import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { FakeEntra } from '../support/fake-entra';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
@@ -50,11 +50,7 @@ describe('Entra rotations end to end: engine, emulated Key Vault, fake Graph and
   beforeAll(async () => {
     fake = await FakeEntra.start();
     emulator = await startTestEmulator();
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 't',
-    }) as [SecretStore];
+    store = emulatorStore(emulator, 't');
     redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     const graph = new GraphClient({
       baseUrl: fake.graphUrl,

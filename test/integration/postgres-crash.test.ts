@@ -1,3 +1,4 @@
+import { emulatorStore } from '../support/emulator';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { pendingSecretName, type RotationStep } from '../../src/rotation';
-import { createSecretStores, type SecretStore } from '../../src/vault';
+import type { SecretStore } from '../../src/vault';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 
 const run = promisify(execFile);
@@ -114,11 +115,7 @@ describe('postgres rotations killed with SIGKILL at step boundaries (compiled bu
 
   beforeAll(async () => {
     [pg, emulator] = await Promise.all([startPostgresCluster(), startEmulator({ port: 0 })]);
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 't',
-    }) as [SecretStore];
+    store = emulatorStore(emulator, 't');
     await store.set('pg-admin', pg.adminUrl);
   });
   afterAll(async () => {

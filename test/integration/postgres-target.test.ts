@@ -8,8 +8,8 @@ import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import { pendingSecretName, rotateSecret, type RotationDeps } from '../../src/rotation';
 import { createPostgresTarget, parseConnectionString } from '../../src/targets/postgres';
 import type { TargetContext } from '../../src/targets/target';
-import { createSecretStores, type SecretStore } from '../../src/vault';
-import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import type { SecretStore } from '../../src/vault';
+import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 
 const ADMIN_SECRET = 'pg-admin';
@@ -124,11 +124,7 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
 
   beforeAll(async () => {
     [pg, emulator] = await Promise.all([startPostgresCluster(), startTestEmulator()]);
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 't',
-    }) as [SecretStore];
+    store = emulatorStore(emulator, 't');
     redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     seen.add(pg.adminPassword);
     await store.set(ADMIN_SECRET, pg.adminUrl);

@@ -1,3 +1,4 @@
+import { emulatorStore } from '../support/emulator';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
@@ -8,7 +9,7 @@ import { isRotatorError } from '../../src/errors';
 import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import { pendingSecretName, rotateSecret, type RotationDeps, type RotationStep } from '../../src/rotation';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
-import { createSecretStores, type SecretStore } from '../../src/vault';
+import type { SecretStore } from '../../src/vault';
 import { FakePasswordTarget } from '../support/fake-password-target';
 
 class SimulatedCrash extends Error {}
@@ -52,11 +53,7 @@ describe('rotateSecret against the emulator and a real Redis lock', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0 });
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 't',
-    }) as [SecretStore];
+    store = emulatorStore(emulator, 't');
     redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { emulatorStore } from '../support/emulator';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { createSecretStores, type SecretStore } from '../../src/vault';
+import type { SecretStore } from '../../src/vault';
 
 const run = promisify(execFile);
 const CHILD = join(__dirname, '..', 'support', 'rotate-child.js');
@@ -49,11 +50,7 @@ describe('rotations in separate processes (compiled build)', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0 });
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 't',
-    }) as [SecretStore];
+    store = emulatorStore(emulator, 't');
   });
   afterAll(async () => {
     const redis = new Redis('redis://127.0.0.1:6379');

@@ -1,3 +1,4 @@
+import { emulatorStore } from '../support/emulator';
 import { readFileSync } from 'node:fs';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { isRotatorError } from '../../src/errors';
@@ -15,11 +16,7 @@ describe('KeyVaultSecretStore against the emulator over HTTPS', () => {
 
   beforeAll(async () => {
     emulator = await startEmulator({ port: 0 });
-    [store] = createSecretStores({
-      vaultUrls: [emulator.url],
-      vaultCaFile: emulator.caFile,
-      vaultToken: 'test',
-    }) as [SecretStore];
+    store = emulatorStore(emulator, 'test');
   });
   afterAll(async () => {
     await emulator.close();

@@ -4,6 +4,7 @@ import { SecretClient } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/core-auth';
 import { createEmulatorClientOptions } from '../../src/emulator/client-options';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server';
+import { createSecretStores, type SecretStore } from '../../src/vault';
 
 export interface TestEmulator extends RunningEmulator {
   /** A real SecretClient trusting this emulator's CA, with short retry delays for fast tests. */
@@ -14,6 +15,17 @@ export interface TestEmulator extends RunningEmulator {
 export const staticCredential: TokenCredential = {
   getToken: () => Promise.resolve({ token: 'emulator', expiresOnTimestamp: Date.now() + 3600_000 }),
 };
+
+/** The rotator's own vault adapter, pointed at an emulator (as the daemon would be by its config). */
+export function emulatorStore(emulator: Pick<RunningEmulator, 'url' | 'caFile'>, token = 'e2e'): SecretStore {
+  const [store] = createSecretStores({
+    vaultUrls: [emulator.url],
+    vaultCaFile: emulator.caFile,
+    vaultToken: token,
+  });
+  if (store === undefined) throw new Error('createSecretStores returned no store');
+  return store;
+}
 
 export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<TestEmulator> {
   const emulator = await startEmulator({ port: 0, ...opts });
