@@ -45,13 +45,21 @@ export function targetContext(
   secret: SecretWithValue,
   rotationId: string,
 ): TargetContext {
-  return {
-    secretName: secret.name,
-    vaultUrl: store.vaultUrl,
-    tags: secret.tags,
-    rotationId,
-    readSibling: async (name) => (await store.get(name))?.value,
+  // One read per sibling per rotation: precheck, apply, verify and retire all need the admin
+  // connection, and each extra GET counts against the vault's request budget (see BENCHMARKS.md).
+  const siblings = new Map<string, Promise<string | undefined>>();
+  const readSibling = (name: string): Promise<string | undefined> => {
+    const key = name.toLowerCase();
+    let read = siblings.get(key);
+    if (read === undefined) {
+      read = store.get(name).then((found) => found?.value);
+      // A failed read is not remembered: the next step tries again.
+      read.catch(() => siblings.delete(key));
+      siblings.set(key, read);
+    }
+    return read;
   };
+  return { secretName: secret.name, vaultUrl: store.vaultUrl, tags: secret.tags, rotationId, readSibling };
 }
 
 export async function verifyWithin(

@@ -1,0 +1,69 @@
+import { Client } from 'pg';
+import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
+import { requestCount, round } from './stats';
+
+export interface RequestsPerRotation {
+  target: string;
+  rotations: number;
+  /** Emulator requests by operation, over all rotations. */
+  byOperation: Record<string, number>;
+  perRotation: number;
+}
+
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+async function measure(rig: Rig, target: string, names: string[]): Promise<RequestsPerRotation> {
+  await rig.admin.resetCounters();
+  const before = (await rig.rotations.getJobCounts('completed', 'failed')) as Record<string, number>;
+  await queueManualRotations(rig, names);
+  const done = await rig.waitForRotations((before.completed ?? 0) + (before.failed ?? 0) + names.length);
+  if (done.failed > 0) throw new Error(`${done.failed} ${target} rotations failed during the bench`);
+  const byOperation = await rig.admin.counters();
+  return { target, rotations: names.length, byOperation, perRotation: round(requestCount(byOperation) / names.length, 2) };
+}
+
+/** PostgreSQL roles the bench rotates; dropped afterwards. Undefined when PostgreSQL does not answer. */
+async function postgresRoles(count: number): Promise<{ roles: string[]; drop(): Promise<void> } | undefined> {
+  const client = new Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2_000 });
+  try {
+    await client.connect();
+  } catch {
+    return undefined;
+  }
+  const roles = Array.from({ length: count }, (_, i) => `rotator_bench_${process.pid}_${i}`);
+  for (const role of roles) await client.query(`CREATE ROLE ${client.escapeIdentifier(role)} LOGIN PASSWORD 'BenchInitial1'`);
+  return {
+    roles,
+    drop: async () => {
+      for (const role of roles) await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(role)}`);
+      await client.end();
+    },
+  };
+}
+
+/** Key Vault requests each rotation costs, by target, from the emulator's own counters. */
+export async function requestsPerRotation(opts: { redisDb: number; rotations: number }): Promise<RequestsPerRotation[]> {
+  const rig = await startRig({ redisDb: opts.redisDb, env: { ROTATOR_WORKER_CONCURRENCY: '4' } });
+  const pg = await postgresRoles(Math.max(5, Math.floor(opts.rotations / 4)));
+  try {
+    const kv = await seedKeyVaultSecrets(rig.store, 'kv', opts.rotations);
+    const pgNames: string[] = [];
+    if (pg !== undefined) {
+      await rig.store.set('bench-pg-admin', ADMIN_URL);
+      for (const role of pg.roles) {
+        const name = `pg-${role.replaceAll('_', '-')}`;
+        await rig.store.set(name, 'BenchInitial1', {
+          tags: { 'rotation-target': 'postgres', 'rotation-account': role, 'rotation-connection': 'bench-pg-admin' },
+        });
+        pgNames.push(name);
+      }
+    }
+    await rig.startDaemon();
+    const results = [await measure(rig, 'keyvault', kv)];
+    if (pgNames.length > 0) results.push(await measure(rig, 'postgres', pgNames));
+    return results;
+  } finally {
+    await rig.close();
+    await pg?.drop();
+  }
+}
