@@ -19,7 +19,12 @@ async function measure(rig: Rig, target: string, names: string[]): Promise<Reque
   const done = await rig.waitForRotations((before.completed ?? 0) + (before.failed ?? 0) + names.length);
   if (done.failed > 0) throw new Error(`${done.failed} ${target} rotations failed during the bench`);
   const byOperation = await rig.admin.counters();
-  return { target, rotations: names.length, byOperation, perRotation: round(requestCount(byOperation) / names.length, 2) };
+  return {
+    target,
+    rotations: names.length,
+    byOperation,
+    perRotation: round(requestCount(byOperation) / names.length, 2),
+  };
 }
 
 /** PostgreSQL roles the bench rotates; dropped afterwards. Undefined when PostgreSQL does not answer. */
@@ -31,7 +36,8 @@ async function postgresRoles(count: number): Promise<{ roles: string[]; drop(): 
     return undefined;
   }
   const roles = Array.from({ length: count }, (_, i) => `rotator_bench_${process.pid}_${i}`);
-  for (const role of roles) await client.query(`CREATE ROLE ${client.escapeIdentifier(role)} LOGIN PASSWORD 'BenchInitial1'`);
+  for (const role of roles)
+    await client.query(`CREATE ROLE ${client.escapeIdentifier(role)} LOGIN PASSWORD 'BenchInitial1'`);
   return {
     roles,
     drop: async () => {
@@ -42,7 +48,10 @@ async function postgresRoles(count: number): Promise<{ roles: string[]; drop(): 
 }
 
 /** Key Vault requests each rotation costs, by target, from the emulator's own counters. */
-export async function requestsPerRotation(opts: { redisDb: number; rotations: number }): Promise<RequestsPerRotation[]> {
+export async function requestsPerRotation(opts: {
+  redisDb: number;
+  rotations: number;
+}): Promise<RequestsPerRotation[]> {
   const rig = await startRig({ redisDb: opts.redisDb, env: { ROTATOR_WORKER_CONCURRENCY: '4' } });
   const pg = await postgresRoles(Math.max(5, Math.floor(opts.rotations / 4)));
   try {
@@ -53,7 +62,11 @@ export async function requestsPerRotation(opts: { redisDb: number; rotations: nu
       for (const role of pg.roles) {
         const name = `pg-${role.replaceAll('_', '-')}`;
         await rig.store.set(name, 'BenchInitial1', {
-          tags: { 'rotation-target': 'postgres', 'rotation-account': role, 'rotation-connection': 'bench-pg-admin' },
+          tags: {
+            'rotation-target': 'postgres',
+            'rotation-account': role,
+            'rotation-connection': 'bench-pg-admin',
+          },
         });
         pgNames.push(name);
       }

@@ -6,6 +6,7 @@ import { systemClock } from '../clock/clock';
 import { loadConfig, type Config } from '../config';
 import { startDaemon, type RunningDaemon } from '../daemon/daemon';
 import { startEmulator, type FaultOptions, type RunningEmulator } from '../emulator';
+import type { RotationJobData } from '../scheduling/job-data';
 import { QUEUE } from '../scheduling/queues';
 import { RotationScheduler } from '../scheduling/rotation-scheduler';
 import { createTargetRegistry } from '../targets/registry';
@@ -27,7 +28,7 @@ export interface Rig {
   store: SecretStore;
   admin: EmulatorAdmin;
   redis: Redis;
-  rotations: Queue;
+  rotations: Queue<RotationJobData>;
   usage: Queue;
   scheduler: RotationScheduler;
   prefix: string;
@@ -62,7 +63,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   if (store === undefined) throw new Error('no vault configured');
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const connection = { url: redisUrl };
-  const rotations = new Queue(QUEUE.rotations, { connection, prefix });
+  const rotations = new Queue<RotationJobData>(QUEUE.rotations, { connection, prefix });
   const usage = new Queue(QUEUE.usage, { connection, prefix });
   const scheduler = new RotationScheduler(rotations, redis, prefix, systemClock, {
     attempts: config.maxAttempts,
@@ -100,7 +101,8 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         const counts = await rotations.getJobCounts('completed', 'failed');
         const done = { completed: counts.completed ?? 0, failed: counts.failed ?? 0 };
         if (done.completed + done.failed >= count) return done;
-        if (Date.now() > deadline) throw new Error(`only ${done.completed + done.failed}/${count} rotations finished`);
+        if (Date.now() > deadline)
+          throw new Error(`only ${done.completed + done.failed}/${count} rotations finished`);
         await sleep(20);
       }
     },
@@ -130,14 +132,23 @@ export async function queueManualRotations(rig: Rig, names: readonly string[]): 
 }
 
 /** Creates keyvault-target secrets, `concurrency` at a time. */
-export async function seedKeyVaultSecrets(store: SecretStore, prefix: string, count: number): Promise<string[]> {
+export async function seedKeyVaultSecrets(
+  store: SecretStore,
+  prefix: string,
+  count: number,
+  concurrency = 32,
+): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
-  await inBatches(names, 32, (name) =>
+  await inBatches(names, concurrency, (name) =>
     store.set(name, `Initial-${name}-1`, { tags: { 'rotation-target': 'keyvault' } }),
   );
   return names;
 }
 
-export async function inBatches<T>(items: readonly T[], size: number, run: (item: T) => Promise<unknown>): Promise<void> {
+export async function inBatches<T>(
+  items: readonly T[],
+  size: number,
+  run: (item: T) => Promise<unknown>,
+): Promise<void> {
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(run));
 }

@@ -91,7 +91,8 @@ describe('loadConfig', () => {
     const config = loadConfig({ ROTATOR_RATE_LIMIT: '30/PT10S' });
     expect(config.rateLimit.max).toBe(30);
     expect(config.rateLimit.per.ms).toBe(10_000);
-    expect(loadConfig({}).rateLimit.max).toBe(100);
+    expect(loadConfig({}).rateLimit.max).toBe(8);
+    expect(loadConfig({}).rateLimit.per.ms).toBe(1_000);
     expect(failure({ ROTATOR_RATE_LIMIT: 'fast' }).message).toContain("ROTATOR_RATE_LIMIT='fast'");
     expect(failure({ ROTATOR_RATE_LIMIT: '0/PT1S' }).exitCode).toBe(2);
   });

@@ -1,0 +1,114 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { forcedRotationLateness } from './lateness';
+import { describeMachine } from './machine';
+import { renderReport, type BenchResults } from './report';
+import { requestsPerRotation } from './requests-per-rotation';
+import { sweepAtScale } from './sweep-scale';
+import { rotationThroughput, throttledThroughput, type LimitMode } from './throughput';
+
+/** `full` is what BENCHMARKS.md holds; `smoke` proves every section works in seconds. */
+const SIZES = {
+  full: {
+    rotations: 200,
+    throughput: 600,
+    throttled: 600,
+    checkouts: 300,
+    spreadMs: 15_000,
+    sweeps: [10_000, 100_000],
+  },
+  smoke: { rotations: 8, throughput: 20, throttled: 20, checkouts: 10, spreadMs: 500, sweeps: [300] },
+} as const;
+
+export interface BenchOptions {
+  size: keyof typeof SIZES;
+  out: string;
+  /** The chaos figures (written by the chaos suite) to append, if any. */
+  chaosFile?: string;
+  log(line: string): void;
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchResults> {
+  const size = SIZES[opts.size];
+  const started = performance.now();
+  const machine = await describeMachine('redis://127.0.0.1:6379/13');
+  opts.log('requests per rotation…');
+  const requests = await requestsPerRotation({ redisDb: 13, rotations: size.rotations });
+  opts.log(JSON.stringify(requests));
+  opts.log('throughput…');
+  const throughput = await rotationThroughput({ redisDb: 13, rotations: size.throughput, concurrency: 8 });
+  opts.log(JSON.stringify(throughput));
+  const throttled = [];
+  for (const mode of ['none', 'per-window', 'smoothed'] as LimitMode[]) {
+    opts.log(`throttled (${mode})…`);
+    const result = await throttledThroughput({
+      redisDb: 13,
+      rotations: size.throttled,
+      budget: 300,
+      windowMs: 2_000,
+      requestsPerRotation: 2,
+      mode,
+    });
+    opts.log(JSON.stringify(result));
+    throttled.push(result);
+  }
+  opts.log('forced-rotation lateness…');
+  const lateness = await forcedRotationLateness({
+    redisDb: 13,
+    checkouts: size.checkouts,
+    spreadMs: size.spreadMs,
+  });
+  opts.log(JSON.stringify(lateness));
+  const sweeps = [];
+  for (const secrets of size.sweeps) {
+    opts.log(`sweep over ${secrets} secrets…`);
+    const result = await sweepAtScale({ redisDb: 14, secrets });
+    opts.log(JSON.stringify(result));
+    sweeps.push(result);
+  }
+  const results: BenchResults = {
+    date: new Date().toISOString().slice(0, 10),
+    command: opts.size === 'full' ? 'npm run bench' : `npm run bench -- --size ${opts.size}`,
+    size: opts.size,
+    totalSeconds: Math.round((performance.now() - started) / 1000),
+    machine,
+    requests,
+    throughput,
+    throttled,
+    lateness,
+    sweeps,
+  };
+  const chaos =
+    opts.chaosFile !== undefined && existsSync(opts.chaosFile)
+      ? readFileSync(opts.chaosFile, 'utf8').trim()
+      : undefined;
+  writeFileSync(opts.out, renderReport(results, chaos));
+  return results;
+}
+
+if (require.main === module) {
+  const root = join(__dirname, '..', '..');
+  // Arguments, not environment: only the config module reads process.env.
+  const arg = (name: string): string | undefined => {
+    const at = process.argv.indexOf(name);
+    return at < 0 ? undefined : process.argv[at + 1];
+  };
+  const size = arg('--size') === 'smoke' ? 'smoke' : 'full';
+  runBench({
+    size,
+    out: arg('--out') ?? join(root, 'BENCHMARKS.md'),
+    chaosFile: join(root, 'CHAOS-RESULTS.md'),
+    log: (line) => process.stdout.write(`${line}\n`),
+  }).then(
+    (r) => {
+      process.stdout.write(`BENCHMARKS.md written in ${r.totalSeconds} s\n`);
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(
+        `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

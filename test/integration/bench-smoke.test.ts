@@ -1,0 +1,53 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBench } from '../../src/bench/main';
+import type { BenchResults } from '../../src/bench/report';
+
+// The bench spawns `rotator daemon` and `rotator emulator` from the build (npm test builds first).
+describe('npm run bench, at smoke size', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'rotator-bench-test-'));
+  const out = join(dir, 'BENCHMARKS.md');
+  let results: BenchResults;
+  let report: string;
+
+  beforeAll(async () => {
+    results = await runBench({ size: 'smoke', out, log: () => undefined });
+    report = readFileSync(out, 'utf8');
+  }, 120_000);
+
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('writes every section with the machine, the date and the command', () => {
+    for (const heading of [
+      '## Key Vault requests per rotation',
+      '## Rotation throughput',
+      "### Under a vault's request budget",
+      '## Forced-rotation lateness',
+      '## Sweep at scale',
+    ]) {
+      expect(report).toContain(heading);
+    }
+    expect(report).toContain('npm run bench -- --size smoke');
+    expect(report).toContain(results.machine.node);
+  });
+
+  it('measures a keyvault rotation at its floor of one GET and one PUT', () => {
+    const keyvault = results.requests.find((r) => r.target === 'keyvault');
+    expect(keyvault?.byOperation).toEqual({ getSecret: keyvault?.rotations, setSecret: keyvault?.rotations });
+  });
+
+  it('measures a postgres rotation at the protocol floor of six vault requests', () => {
+    const postgres = results.requests.find((r) => r.target === 'postgres');
+    expect(postgres?.perRotation).toBe(6);
+  });
+
+  it('reports finite figures for throughput, lateness and the sweep, with no rotation started early', () => {
+    expect(Number.isFinite(results.throughput.ratio)).toBe(true);
+    expect(results.throttled.map((t) => t.mode)).toEqual(['none', 'per-window', 'smoothed']);
+    expect(results.lateness.early).toBe(0);
+    expect(Number.isFinite(results.lateness.p99Ms)).toBe(true);
+    expect(results.sweeps[0]?.scheduled).toBe(results.sweeps[0]?.secrets);
+    expect(results.sweeps[0]?.daemonPeakRssMb).toBeGreaterThan(0);
+  });
+});
