@@ -24,12 +24,21 @@ function forbiddenIfDisabled(enabled: boolean): void {
 }
 
 /** Offset paging behind an opaque-looking token; the SDK only follows nextLink, never builds one. */
-function page<T>(ctx: OperationContext, path: string, all: T[]): { value: T[]; nextLink: string | null } {
+function page<T, W = T>(
+  ctx: OperationContext,
+  path: string,
+  all: readonly T[],
+  // Only the page's own items are turned into wire form: a listing of 100k secrets stays linear.
+  toWire: (item: T) => W | undefined = (item) => item as unknown as W,
+): { value: W[]; nextLink: string | null } {
   const max = parseMaxResults(ctx.query.get('maxresults'));
   const token = ctx.query.get('$skiptoken') ?? '0';
   const offset = Number(token);
   if (!Number.isInteger(offset) || offset < 0) throw badParameter('The $skiptoken is invalid.');
-  const value = all.slice(offset, offset + max);
+  const value = all.slice(offset, offset + max).flatMap((item) => {
+    const wire = toWire(item);
+    return wire === undefined ? [] : [wire];
+  });
   const next = offset + max;
   const nextLink =
     next < all.length
@@ -75,17 +84,12 @@ export function execute(route: Route, ctx: OperationContext): OperationResult {
       return { status: 200, body: wire.bundle(record, version, false) };
     }
     case 'getSecrets': {
-      const items = store.listActive().map((r) => {
-        const latest = r.versions[r.versions.length - 1];
-        return latest ? wire.item(r, latest, false) : undefined;
-      });
       return {
         status: 200,
-        body: page(
-          ctx,
-          '/secrets',
-          items.filter((i): i is WireBundle => !!i),
-        ),
+        body: page(ctx, '/secrets', store.listActive(), (r): WireBundle | undefined => {
+          const latest = r.versions[r.versions.length - 1];
+          return latest ? wire.item(r, latest, false) : undefined;
+        }),
       };
     }
     case 'getSecretVersions': {

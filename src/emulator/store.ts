@@ -65,6 +65,8 @@ function latestOf(record: SecretRecord): SecretVersionRecord {
 /** In-memory secrets with versions and soft delete; the clock is injected so tests can pin times. */
 export class SecretStore {
   private readonly secrets = new Map<string, SecretRecord>();
+  /** The sorted active records, kept between list pages: re-sorting per page made a 100k-secret listing quadratic. */
+  private activeSorted: readonly SecretRecord[] | undefined;
 
   constructor(private readonly nowSeconds: () => number = () => Math.floor(Date.now() / 1000)) {}
 
@@ -108,6 +110,7 @@ export class SecretStore {
     };
     const record = existing ?? { name, versions: [] };
     record.versions.push(version);
+    if (existing === undefined) this.activeSorted = undefined;
     this.secrets.set(key, record);
     return { record, version };
   }
@@ -137,8 +140,11 @@ export class SecretStore {
     return found;
   }
 
-  listActive(): SecretRecord[] {
-    return [...this.secrets.values()].filter((r) => !r.deleted).sort((a, b) => a.name.localeCompare(b.name));
+  listActive(): readonly SecretRecord[] {
+    this.activeSorted ??= [...this.secrets.values()]
+      .filter((r) => !r.deleted)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    return this.activeSorted;
   }
 
   /** Unknown names list as empty, matching the service's 200 with no items. */
@@ -152,6 +158,7 @@ export class SecretStore {
     const record = this.active(name);
     const now = this.nowSeconds();
     record.deleted = { deletedDate: now, scheduledPurgeDate: now + RECOVERABLE_DAYS * 86400 };
+    this.activeSorted = undefined;
     return record as SecretRecord & { deleted: DeletionRecord };
   }
 
@@ -172,6 +179,7 @@ export class SecretStore {
   recover(name: string): { record: SecretRecord; version: SecretVersionRecord } {
     const record = this.deletedRecord(name);
     delete (record as SecretRecord).deleted;
+    this.activeSorted = undefined;
     return { record, version: latestOf(record) };
   }
 
@@ -192,6 +200,7 @@ export class SecretStore {
     const copy = structuredClone(record);
     delete copy.deleted;
     this.secrets.set(key, copy);
+    this.activeSorted = undefined;
     return { record: copy, version: latestOf(copy) };
   }
 
@@ -201,6 +210,7 @@ export class SecretStore {
 
   load(snapshot: Snapshot): void {
     this.secrets.clear();
+    this.activeSorted = undefined;
     for (const record of snapshot.secrets) this.secrets.set(SecretStore.key(record.name), record);
   }
 }
