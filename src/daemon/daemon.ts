@@ -134,6 +134,10 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
           retryDelayMs(attemptsMade, error, { baseMs: config.retryBackoff.ms, maxMs: 10 * 60_000 }),
       },
       lockDuration: 60_000,
+      // A job whose daemon died mid-rotation "stalls" and is resumed; BullMQ fails it on its second
+      // stall by default, and its deterministic id then keeps the sweep from ever queueing it again.
+      // Re-running is safe (trigger check, pending record), so a crash counts like a failed attempt.
+      maxStalledCount: config.maxAttempts,
     },
   );
   const usageWorker = new Worker(
@@ -149,7 +153,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       around: deps.instrumentUsage,
       currentTraceparent: deps.currentTraceparent,
     }),
-    { ...workerConnection, concurrency: 8 },
+    // A checkout cut short by a crash is recorded again (idempotent); failing it would lose it.
+    { ...workerConnection, concurrency: 8, maxStalledCount: config.maxAttempts },
   );
   const sweepDeps: SweepDeps = {
     stores,
