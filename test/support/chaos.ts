@@ -59,19 +59,29 @@ export async function queueManual(
   }
 }
 
-/** Every committed rotation of a secret, oldest first: its reason and when it committed. */
+/**
+ * Every committed rotation of a secret, oldest first: its reason and when it committed. Retries on
+ * errors, because the checker reads through the same faulty vault the daemons are fighting.
+ */
 export async function committedRotations(
   store: SecretStore,
   name: string,
 ): Promise<Array<{ reason: string; rotatedAt: string }>> {
-  const found: Array<{ reason: string; rotatedAt: string }> = [];
-  for await (const v of store.listVersions(name)) {
-    const reason = v.tags['rotation-reason'];
-    const rotatedAt = v.tags['rotated-at'];
-    if (v.tags['rotation-id'] !== undefined && reason !== undefined && rotatedAt !== undefined)
-      found.push({ reason, rotatedAt });
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      const found: Array<{ reason: string; rotatedAt: string }> = [];
+      for await (const v of store.listVersions(name)) {
+        const reason = v.tags['rotation-reason'];
+        const rotatedAt = v.tags['rotated-at'];
+        if (v.tags['rotation-id'] !== undefined && reason !== undefined && rotatedAt !== undefined)
+          found.push({ reason, rotatedAt });
+      }
+      return found.sort((a, b) => a.rotatedAt.localeCompare(b.rotatedAt));
+    } catch (error) {
+      if (attempt >= 20) throw error;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
-  return found.sort((a, b) => a.rotatedAt.localeCompare(b.rotatedAt));
 }
 
 /** A private redis-server, so a test may FLUSHALL it, kill it and start it again on the same port. */
