@@ -159,5 +159,5 @@ ${table(
 
 The vault requests are the list pages (25 secrets per page, as Key Vault answers): the sweep reads tags
 from the listing and never GETs a value.
-${chaos === undefined ? '' : `\n## Chaos suite\n\n${chaos}\n`}`;
+${chaos === undefined ? '' : `\n## Chaos suite\n\nFigures of the last full run, \`npm run test:chaos\` (the bounded version of each test runs in \`npm test\`):\n\n${chaos}\n`}`;
 }

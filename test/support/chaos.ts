@@ -16,12 +16,20 @@ export const FULL = process.env.ROTATOR_CHAOS === 'full';
 export const bounded = <T>(small: T, full: T): T => (FULL ? full : small);
 
 const REPORT = process.env.CHAOS_REPORT ?? join(tmpdir(), 'rotator-chaos.jsonl');
+/** The full run's figures, which `npm run bench` copies into BENCHMARKS.md. */
+const RESULTS = join(__dirname, '..', '..', 'CHAOS-RESULTS.md');
 
 /** Prints one `CHAOS` line with the figures and appends them to the chaos report. */
 export function reportFigures(test: string, figures: Record<string, number | string>): void {
   const record = { test, mode: FULL ? 'full' : 'bounded', at: new Date().toISOString(), ...figures };
   process.stdout.write(`CHAOS ${JSON.stringify(record)}\n`);
   appendFileSync(REPORT, `${JSON.stringify(record)}\n`);
+  if (FULL) {
+    const shown = Object.entries(figures)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', ');
+    appendFileSync(RESULTS, `- **${test}** (${record.at.slice(0, 10)}): ${shown}\n`);
+  }
 }
 
 /** A seeded pseudo-random source, so a failing chaos run can be replayed from its printed seed. */
