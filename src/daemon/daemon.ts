@@ -152,6 +152,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
       sleep,
       around: deps.instrumentUsage,
       currentTraceparent: deps.currentTraceparent,
+      retryBackoffMs: config.retryBackoff.ms,
     }),
     // A checkout cut short by a crash is recorded again (idempotent); failing it would lose it.
     { ...workerConnection, concurrency: 8, maxStalledCount: config.maxAttempts },

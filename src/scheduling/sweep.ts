@@ -46,6 +46,9 @@ export interface SweepSummary {
   removed: number;
 }
 
+/** Scheduled jobs applied per round trip while a vault is listed. */
+const PLAN_CHUNK = 500;
+
 interface VaultPlan {
   scheduled: Array<{ key: string; job: PlannedJob }>;
   other: PlannedJob[];
@@ -77,6 +80,11 @@ export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
     try {
       for await (const props of store.list()) {
         await planSecret(deps, store, props, now, plan, summary, ages);
+        // Applied in chunks as the listing goes: a 100k-secret vault's whole plan held at once
+        // cost the daemon hundreds of MB (BENCHMARKS.md, sweep at scale).
+        if (plan.scheduled.length >= PLAN_CHUNK) {
+          await deps.scheduler.replaceScheduled(plan.scheduled.splice(0), index);
+        }
       }
     } catch (error) {
       // A vault we cannot list keeps its jobs: dropping them on a transient error would lose schedules.

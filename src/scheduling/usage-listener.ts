@@ -1,8 +1,9 @@
-import { UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DateTime, type Duration } from 'luxon';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock';
-import { RotatorError } from '../errors';
+import { isRotatorError, RotatorError } from '../errors';
+import { retryDelayMs } from './backoff';
 import type { RotationLock } from '../rotation/rotation-lock';
 import type { SecretStore, SecretWithValue } from '../vault';
 import { describeIssues, usageEventSchema, type UsageEvent } from './job-data';
@@ -24,6 +25,8 @@ export interface UsageListenerDeps {
   maxAge?: Duration;
   /** Wraps the handling of one raw event (the `usage.checkout` span and the audit record). */
   around?(raw: unknown, run: () => Promise<UsageOutcome>): Promise<UsageOutcome>;
+  /** Base of the backoff before a checkout that met a transient failure is tried again (ROTATOR_RETRY_BACKOFF). */
+  retryBackoffMs?: number;
   /** The trace context to carry to the forced rotation, so its span links back to this checkout. */
   currentTraceparent?(): string | undefined;
 }
@@ -125,8 +128,34 @@ export function createUsageProcessor(deps: UsageListenerDeps) {
     );
     return outcome;
   };
-  return (job: Job<unknown>): Promise<UsageOutcome> =>
-    deps.around === undefined ? handle(job.data) : deps.around(job.data, () => handle(job.data));
+  return async (job: Job<unknown>, token?: string): Promise<UsageOutcome> => {
+    try {
+      return await (deps.around === undefined
+        ? handle(job.data)
+        : deps.around(job.data, () => handle(job.data)));
+    } catch (error) {
+      const permanent = error instanceof UnrecoverableError || (isRotatorError(error) && error.permanent);
+      if (permanent || token === undefined) throw error;
+      // A valid checkout that met a transient failure (vault throttled or down, Redis blip) must not be
+      // dropped: producers add events with BullMQ's default of one attempt, and a lost checkout is a
+      // credential left unrotated. It waits and is recorded again; recording is idempotent.
+      const delay = retryDelayMs(job.attemptsStarted, error, {
+        baseMs: deps.retryBackoffMs ?? 1_000,
+        maxMs: 60_000,
+      });
+      deps.logger.warn(
+        {
+          jobId: job.id,
+          code: isRotatorError(error) ? error.code : undefined,
+          attempt: job.attemptsStarted,
+          retryInMs: delay,
+        },
+        'checkout could not be recorded yet; retrying',
+      );
+      await job.moveToDelayed(Date.now() + delay, token);
+      throw new DelayedError();
+    }
+  };
 }
 
 async function recordCheckout(

@@ -252,9 +252,12 @@ export async function tracedUsageEvent(
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         const code = message.startsWith('USAGE_INVALID') ? 'USAGE_INVALID' : errorCode(error);
-        span.setAttributes({ [ATTR.outcome]: 'rejected', [ATTR.errorCode]: code });
+        // Only an invalid event is rejected; a transient failure is retried by the listener.
+        const rejected = code === 'USAGE_INVALID' || (isRotatorError(error) && error.permanent);
+        const outcome = rejected ? 'rejected' : 'retrying';
+        span.setAttributes({ [ATTR.outcome]: outcome, [ATTR.errorCode]: code });
         span.setStatus({ code: SpanStatusCode.ERROR, message });
-        audit('rejected', field(raw, 'vault') ?? '', code);
+        audit(outcome, field(raw, 'vault') ?? '', code);
         throw error;
       } finally {
         span.end();

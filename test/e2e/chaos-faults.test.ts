@@ -29,6 +29,53 @@ describe('chaos: replicas against a vault answering 30% 429/503, slowly', () => 
     await emulator?.close();
   });
 
+  it('records a checkout that arrives while the vault refuses every request, once the vault is back', async () => {
+    await store.set('outage-jit', 'initial', { tags: { 'rotation-target': 'keyvault' } });
+    const env = {
+      ROTATOR_VAULT_URL: emulator.url,
+      ROTATOR_VAULT_CA_FILE: emulator.caFile,
+      ROTATOR_VAULT_TOKEN: 'e2e',
+      REDIS_URL,
+      ROTATOR_QUEUE_PREFIX: `${prefix}-outage`,
+      ROTATOR_USAGE_GRACE: 'PT1S',
+      ROTATOR_SWEEP_INTERVAL: 'PT1H',
+      ROTATOR_RETRY_BACKOFF: 'PT0.2S',
+      ROTATOR_LOG_LEVEL: 'warn',
+    };
+    const daemon = await startDaemonProcess(env, await freePort());
+    const usage = new Queue('usage-events', { connection: { url: REDIS_URL }, prefix: `${prefix}-outage` });
+    try {
+      emulator.setFaults({ errorRate: 1 });
+      // Added as any producer adds it: BullMQ's default of a single attempt.
+      await usage.add('checkout', {
+        secret: 'outage-jit',
+        actor: 'chaos',
+        reason: 'outage',
+        at: DateTime.utc().toISO(),
+      });
+      await waitFor(
+        'the listener to have met the outage',
+        () => Promise.resolve((emulator.counters().injected ?? 0) > 8 || undefined),
+        30_000,
+      );
+      emulator.setFaults({});
+      const rotations = await waitFor(
+        'the forced rotation after the outage',
+        async () => {
+          const found = await committedRotations(store, 'outage-jit');
+          return found.length > 0 ? found : undefined;
+        },
+        60_000,
+      );
+      expect(rotations.map((r) => r.reason)).toEqual(['usage']);
+      expect(await usage.getFailedCount()).toBe(0);
+    } finally {
+      emulator.setFaults({});
+      await usage.close();
+      expect(await daemon.stop()).toBe(0);
+    }
+  }, 120_000);
+
   it('completes every rotation and none twice', async () => {
     const started = Date.now();
     const names = Array.from({ length: SECRETS }, (_, i) => `flaky-${i}`);
