@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import type { SecretStore } from '../../src/vault';
 import { bounded, committedRotations, reportFigures } from '../support/chaos';
 import { freePort, startDaemonProcess } from '../support/cli-process';
-import { emulatorStore, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { emulatorStore, startTestEmulator, type TestEmulator, vaultEnv } from '../support/emulator';
 import { pause, waitFor } from '../support/wait';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/15';
@@ -32,9 +32,7 @@ describe('chaos: replicas against a vault answering 30% 429/503, slowly', () => 
   it('records a checkout that arrives while the vault refuses every request, once the vault is back', async () => {
     await store.set('outage-jit', 'initial', { tags: { 'rotation-target': 'keyvault' } });
     const env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL,
       ROTATOR_QUEUE_PREFIX: `${prefix}-outage`,
       ROTATOR_USAGE_GRACE: 'PT1S',
@@ -89,9 +87,7 @@ describe('chaos: replicas against a vault answering 30% 429/503, slowly', () => 
     }
     emulator.setFaults({ errorRate: 0.3, latencyMs: 20 });
     const env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL,
       ROTATOR_QUEUE_PREFIX: prefix,
       ROTATOR_ROTATION_INTERVAL: 'PT1H',

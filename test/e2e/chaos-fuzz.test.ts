@@ -6,7 +6,7 @@ import { DateTime } from 'luxon';
 import type { SecretStore } from '../../src/vault';
 import { bounded, committedRotations, reportFigures } from '../support/chaos';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
-import { emulatorStore, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { emulatorStore, startTestEmulator, type TestEmulator, vaultEnv } from '../support/emulator';
 import { waitFor } from '../support/wait';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/15';
@@ -72,9 +72,7 @@ describe('chaos: fuzzed usage events and CLI arguments', () => {
     store = emulatorStore(emulator);
     await store.set('fuzz-target', 'initial', { tags: { 'rotation-target': 'keyvault' } });
     env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL,
       ROTATOR_QUEUE_PREFIX: prefix,
       ROTATOR_USAGE_GRACE: 'PT2S',

@@ -5,7 +5,7 @@ import { PENDING_TAGS } from '../../src/rotation/pending-record';
 import type { SecretStore } from '../../src/vault';
 import { bounded, committedRotations, queueManual, random, reportFigures } from '../support/chaos';
 import { freePort, startDaemonProcess } from '../support/cli-process';
-import { emulatorStore, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { emulatorStore, startTestEmulator, type TestEmulator, vaultEnv } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import { pause, waitFor } from '../support/wait';
 
@@ -52,9 +52,7 @@ describe('chaos: kill -9 of the daemon at random moments while it rotates', () =
 
   it('loses no credential, honours every trigger and never rotates twice for one trigger', async () => {
     const env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL,
       ROTATOR_QUEUE_PREFIX: prefix,
       ROTATOR_SWEEP_INTERVAL: 'PT1S',

@@ -10,7 +10,7 @@ import {
   type PrivateRedis,
 } from '../support/chaos';
 import { freePort, startDaemonProcess } from '../support/cli-process';
-import { emulatorStore, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { emulatorStore, startTestEmulator, type TestEmulator, vaultEnv } from '../support/emulator';
 import { pause, waitFor } from '../support/wait';
 
 const OVERDUE = bounded(6, 40);
@@ -60,9 +60,7 @@ describe('chaos: Redis flushed and restarted under a running daemon', () => {
     const healthPort = await freePort();
     const daemon = await startDaemonProcess(
       {
-        ROTATOR_VAULT_URL: emulator.url,
-        ROTATOR_VAULT_CA_FILE: emulator.caFile,
-        ROTATOR_VAULT_TOKEN: 'e2e',
+        ...vaultEnv(emulator),
         REDIS_URL: redis.url,
         ROTATOR_QUEUE_PREFIX: 'chaos',
         ROTATOR_ROTATION_INTERVAL: 'PT1H',
@@ -79,7 +77,9 @@ describe('chaos: Redis flushed and restarted under a running daemon', () => {
       await checkout(firstWave);
       await waitFor('the first checkouts to be recorded', () => recorded(firstWave), 20_000);
       const flushedAt = DateTime.utc();
-      await new Redis(redis.url).flushall();
+      const admin = new Redis(redis.url);
+      await admin.flushall();
+      admin.disconnect();
       // Overdue secrets appear while the queue is empty: only a rebuilt sweep can find them.
       for (const name of overdue)
         await store.set(name, 'initial', { tags: { 'rotation-target': 'keyvault', 'rotated-at': longAgo } });

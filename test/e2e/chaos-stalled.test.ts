@@ -10,7 +10,7 @@ import {
   type PrivateRedis,
 } from '../support/chaos';
 import { freePort, startDaemonProcess } from '../support/cli-process';
-import { emulatorStore, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { emulatorStore, startTestEmulator, type TestEmulator, vaultEnv } from '../support/emulator';
 import { pause, waitFor } from '../support/wait';
 
 // Below ROTATOR_MAX_ATTEMPTS (6): a job that keeps killing its daemon is failed after that many stalls.
@@ -52,9 +52,7 @@ describe('chaos: one rotation SIGKILLed again and again mid-flight', () => {
     client = new Redis(redis.url);
     store = emulatorStore(emulator);
     env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL: redis.url,
       ROTATOR_QUEUE_PREFIX: PREFIX,
       ROTATOR_ROTATION_INTERVAL: 'PT1H',

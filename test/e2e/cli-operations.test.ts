@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
-import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
+import { startTestEmulator, type TestEmulator, emulatorStore, vaultEnv } from '../support/emulator';
 import { waitFor } from '../support/wait';
 
 const REDIS_DB = 8;
@@ -27,9 +27,7 @@ describe('the operator CLI against a running daemon (processes, real Redis, emul
   beforeAll(async () => {
     emulator = await startTestEmulator();
     env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL: redisUrl,
       ROTATOR_QUEUE_PREFIX: prefix,
       ROTATOR_USAGE_GRACE: 'PT3S',

@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import type { SecretStore } from '../../src/vault';
 import { freePort, startDaemonProcess } from '../support/cli-process';
-import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
+import { startTestEmulator, type TestEmulator, emulatorStore, vaultEnv } from '../support/emulator';
 import { pause, waitFor } from '../support/wait';
 
 const REDIS_DB = 10;
@@ -37,9 +37,7 @@ describe('several daemon processes on one Redis', () => {
     emulator = await startTestEmulator();
     store = emulatorStore(emulator);
     env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL: redisUrl,
       ROTATOR_QUEUE_PREFIX: prefix,
       ROTATOR_ROTATION_INTERVAL: 'PT1H',

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
-import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
+import { startTestEmulator, type TestEmulator, emulatorStore, vaultEnv } from '../support/emulator';
 import { waitFor } from '../support/wait';
 
 const REDIS_DB = 6;
@@ -43,9 +43,7 @@ describe('the daemon protects what it cannot see (processes, emulated Key Vault)
     emulator = await startTestEmulator();
     store = emulatorStore(emulator);
     env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL: redisUrl,
       ROTATOR_QUEUE_PREFIX: `t-safety-${randomUUID().slice(0, 8)}`,
       ROTATOR_SWEEP_INTERVAL: 'PT1S',

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
-import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
+import { startTestEmulator, type TestEmulator, emulatorStore, vaultEnv } from '../support/emulator';
 import { waitFor } from '../support/wait';
 
 const REDIS_DB = 11;
@@ -70,9 +70,7 @@ describe('the daemon exporting over OTLP when Azure Monitor is not configured', 
     store = emulatorStore(emulator);
     await store.set('svc-otlp', 'Initial-Otlp-1', { tags: { 'rotation-target': 'keyvault' } });
     const env = {
-      ROTATOR_VAULT_URL: emulator.url,
-      ROTATOR_VAULT_CA_FILE: emulator.caFile,
-      ROTATOR_VAULT_TOKEN: 'e2e',
+      ...vaultEnv(emulator),
       REDIS_URL: redisUrl,
       ROTATOR_QUEUE_PREFIX: prefix,
       ROTATOR_USAGE_GRACE: 'PT1S',

@@ -16,6 +16,18 @@ export const staticCredential: TokenCredential = {
   getToken: () => Promise.resolve({ token: 'emulator', expiresOnTimestamp: Date.now() + 3600_000 }),
 };
 
+/** The environment that points a rotator process at this emulator. */
+export function vaultEnv(
+  emulator: Pick<RunningEmulator, 'url' | 'caFile'>,
+  token = 'e2e',
+): Record<string, string> {
+  return {
+    ROTATOR_VAULT_URL: emulator.url,
+    ROTATOR_VAULT_CA_FILE: emulator.caFile,
+    ROTATOR_VAULT_TOKEN: token,
+  };
+}
+
 /** The rotator's own vault adapter, pointed at an emulator (as the daemon would be by its config). */
 export function emulatorStore(emulator: Pick<RunningEmulator, 'url' | 'caFile'>, token = 'e2e'): SecretStore {
   const [store] = createSecretStores({
