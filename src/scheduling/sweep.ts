@@ -77,16 +77,24 @@ export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
   const index = await deps.scheduler.scheduledIndex();
   for (const store of deps.stores) {
     const plan: VaultPlan = { scheduled: [], other: [], seen: new Set() };
+    // One chunk is written to Redis while the listing goes on: the two round trips overlap.
+    let applying: Promise<void> = Promise.resolve();
     try {
       for await (const props of store.list()) {
         await planSecret(deps, store, props, now, plan, summary, ages);
         // Applied in chunks as the listing goes: a 100k-secret vault's whole plan held at once
         // cost the daemon hundreds of MB (BENCHMARKS.md, sweep at scale).
         if (plan.scheduled.length >= PLAN_CHUNK) {
-          await deps.scheduler.replaceScheduled(plan.scheduled.splice(0), index);
+          const chunk = plan.scheduled.splice(0);
+          await applying;
+          applying = deps.scheduler.replaceScheduled(chunk, index);
+          // Observed by the next await; this only keeps a failure during the listing from going unhandled.
+          applying.catch(() => undefined);
         }
       }
+      await applying;
     } catch (error) {
+      await applying.catch(() => undefined);
       // A vault we cannot list keeps its jobs: dropping them on a transient error would lose schedules.
       summary.unreachableVaults.push(store.vaultUrl);
       deps.logger.warn(
