@@ -1,4 +1,4 @@
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { Redis } from 'ioredis';
 
 export interface Machine {
@@ -7,6 +7,8 @@ export interface Machine {
   memoryGb: number;
   node: string;
   redis: string;
+  /** 1-minute load average when the bench started: other work on the machine skews the rates. */
+  loadAverage: number;
 }
 
 export async function describeMachine(redisUrl: string): Promise<Machine> {
@@ -19,6 +21,7 @@ export async function describeMachine(redisUrl: string): Promise<Machine> {
       memoryGb: Math.round(totalmem() / 1024 ** 3),
       node: process.version,
       redis: /^redis_version:(.+)$/m.exec(info)?.[1]?.trim() ?? 'unknown',
+      loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
     };
   } finally {
     redis.disconnect();

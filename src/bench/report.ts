@@ -2,7 +2,7 @@ import type { Lateness } from './lateness';
 import type { Machine } from './machine';
 import type { RequestsPerRotation } from './requests-per-rotation';
 import type { SweepScale } from './sweep-scale';
-import type { Throttled, Throughput } from './throughput';
+import { rateLimitFor, type Throttled, type Throughput } from './throughput';
 
 export interface BenchResults {
   date: string;
@@ -17,17 +17,20 @@ export interface BenchResults {
   sweeps: SweepScale[];
 }
 
-/** The floor of a safe rotation per target, and why: the protocol in src/rotation/rotate-secret.ts. */
-const FLOOR: Record<string, { requests: number; why: string }> = {
-  keyvault: {
-    requests: 2,
-    why: 'GET current (tags: is the trigger already satisfied?) + PUT the new version; the new version is the commit, so no pending record is needed',
-  },
-  postgres: {
-    requests: 6,
-    why: 'GET current + GET pending (an interrupted rotation to recover?) + PUT pending (write-ahead, before ALTER ROLE) + GET admin connection + PUT new version (commit) + PATCH pending closed',
-  },
-};
+/** The floor of a safe rotation per target: the protocol in src/rotation/rotate-secret.ts. */
+export const FLOOR: Record<string, number> = { keyvault: 2, 'entra-app': 5, 'entra-user': 5, postgres: 6 };
+
+const FLOOR_REASONS = `- **keyvault, 2**: GET the current version (its tags say whether the trigger is already satisfied,
+  and tags belong to a version, so the new one must carry them) + PUT the new version. The new version
+  is itself the commit and nothing outside Key Vault changes, so no pending record is needed.
+- **entra-app, entra-user, 5** (targets outside Key Vault): GET current + GET the pending record (an
+  interrupted rotation must be finished or rolled back before a new value is made; its value may be
+  the one the target holds) + PUT pending (write-ahead: the value is in Key Vault before the target
+  changes, so a crash cannot lose the only copy) + PUT the new version (the commit) + PATCH the
+  pending record to \`committed\` (it records that the old credential was retired; left open, the
+  sweep and the next rotation would take every rotation for an interrupted one and redo it).
+- **postgres, 6**: those 5 + GET the admin connection string named by \`rotation-connection\`, read
+  once per rotation and shared by precheck, apply, verify and retire.`;
 
 const table = (head: string[], rows: Array<Array<string | number>>): string =>
   [
@@ -36,41 +39,48 @@ const table = (head: string[], rows: Array<Array<string | number>>): string =>
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
 
-export function renderReport(r: BenchResults, chaos: string | undefined): string {
-  const m = r.machine;
-  return `# Benchmarks
+function requestsSection(r: BenchResults): string {
+  return `## Key Vault requests per rotation
 
-Written by \`${r.command}\` on ${r.date} (size \`${r.size}\`, ${r.totalSeconds} s in all). Machine: ${m.cpu},
-${m.cores} cores, ${m.memoryGb} GB, Node ${m.node}, Redis ${m.redis}. Everything runs on this one machine:
-the Key Vault emulator (HTTPS, the real \`SecretClient\`), Redis, PostgreSQL and the rotator, so absolute
-rates are the machine's; the ratios and request counts are what carries over to Azure.
-
-## Key Vault requests per rotation
-
-From the emulator's own counters, rotations queued as \`rotator rotate\` queues them and run by the daemon's worker.
+Counted by the emulator itself (\`GET /_emulator/counters\`, reset before each target): manual rotations
+queued as \`rotator rotate\` queues them, run by the daemon's worker (BullMQ, lock, engine).
 
 ${table(
   ['target', 'rotations', 'requests by operation', 'per rotation', 'floor', 'measured ÷ floor'],
-  r.requests.map((q) => [
-    q.target,
-    q.rotations,
-    Object.entries(q.byOperation)
-      .filter(([op]) => op !== 'badRequest')
-      .map(([op, n]) => `${op} ${n}`)
-      .join(', '),
-    q.perRotation,
-    FLOOR[q.target]?.requests ?? '?',
-    FLOOR[q.target] === undefined ? '?' : (q.perRotation / (FLOOR[q.target]?.requests ?? 1)).toFixed(2),
-  ]),
+  r.requests.map((q) => {
+    const floor = FLOOR[q.target];
+    return [
+      q.target,
+      q.rotations,
+      Object.entries(q.byOperation)
+        .filter(([op]) => op !== 'badRequest')
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', '),
+      q.perRotation,
+      floor ?? '?',
+      floor === undefined ? '?' : (q.perRotation / floor).toFixed(2),
+    ];
+  }),
 )}
 
-${Object.entries(FLOOR)
-  .map(([target, f]) => `- **${target}** floor ${f.requests}: ${f.why}.`)
-  .join('\n')}
-- Entra targets (entra-app, entra-user) follow the postgres protocol (external targets) and cost the same 5
-  vault requests plus none for a connection secret; they are not measured here (no Graph in the bench).
+The floor of a rotation that survives a crash at any step:
 
-## Rotation throughput
+${FLOOR_REASONS}
+
+The GET of the pending record answers 404 when no rotation is open (it is counted under \`getSecret\`).
+PostgreSQL is a throwaway role on the local server, created and dropped by the bench. The Entra targets
+run their real apply and retire against a directory faked in-process behind the rotator's Graph
+interface (entra-user's own ROPC verify goes to a fake token endpoint in-process; entra-app's MSAL
+sign-in is answered by the fake directory); no Graph or login endpoint is contacted, and neither
+makes Key Vault requests, which are what is counted here.`;
+}
+
+function throughputSection(r: BenchResults): string {
+  const t = r.throughput;
+  const budget = r.throttled[0]?.budget ?? 300;
+  const windowMs = r.throttled[0]?.windowMs ?? 2_000;
+  const fitted = r.throttled.find((x) => x.mode === 'fitted');
+  return `## Rotation throughput
 
 ${table(
   [
@@ -83,70 +93,105 @@ ${table(
   ],
   [
     [
-      r.throughput.concurrency,
-      r.throughput.rotations,
-      r.throughput.rawSetsPerSecond,
-      r.throughput.rotationsPerSecond,
-      r.throughput.requestsPerSecondWhileRotating,
-      r.throughput.ratio,
+      t.concurrency,
+      t.rotations,
+      t.rawSetsPerSecond,
+      t.rotationsPerSecond,
+      t.requestsPerSecondWhileRotating,
+      t.ratio,
     ],
   ],
 )}
 
-A keyvault rotation costs 2 requests, so 0.5 of the raw set rate is the ceiling: the rotator's own work
-(Redis lock, job bookkeeping) costs the difference.
+Raw: ${t.concurrency} loops calling \`SecretClient.setSecret\` back to back, ${t.rotations} calls. Rotations: keyvault
+targets queued at once, run by the daemon's worker with \`ROTATOR_WORKER_CONCURRENCY=${t.concurrency}\` and no
+rate limit. A keyvault rotation costs a GET and a PUT, so a rotator adding no work of its own would
+reach about 0.5 (a little more, as a GET costs the emulator less than a PUT); the difference is the
+rotator's own work on the same 2 cores (BullMQ job moves, the Redis lock, the outcome record).
 
 ### Under a vault's request budget
 
-The emulator throttles like Key Vault: a budget per sliding window (scaled down to
-${r.throttled[0]?.budget ?? '?'} requests per ${(r.throttled[0]?.windowMs ?? 0) / 1000} s to keep the run short), answering 429 with
-Retry-After beyond it. The daemon's \`ROTATOR_RATE_LIMIT\` is set to 90% of the budget.
+The emulator throttles like Key Vault: a budget per sliding window, scaled down from 300 per 10 s
+to ${budget} requests per ${windowMs / 1000} s to keep the run short, answering 429 with Retry-After beyond it
+(the emulator counts every request against it; a keyvault rotation spends 2). Budget used = requests
+served per second in the steady state (from a quarter to three quarters of the rotations done, so
+without the first window's free burst and the tail) ÷ the budget's rate of ${budget / (windowMs / 1000)} requests/s.
 
 ${table(
-  ['limiter', 'ROTATOR_RATE_LIMIT', 'rotations', 'seconds', 'requests', '429s', 'budget used', 'rotations/s'],
-  r.throttled.map((t) => [
-    t.mode,
-    t.rateLimit,
-    t.rotations,
-    t.seconds,
-    t.requests,
-    t.throttled,
-    `${t.budgetUsedPercent}%`,
-    t.rotationsPerSecond,
+  [
+    'limiter',
+    'ROTATOR_RATE_LIMIT',
+    'rotations',
+    'seconds',
+    'requests',
+    '429s',
+    'budget used (steady)',
+    'rotations/s',
+  ],
+  r.throttled.map((x) => [
+    x.mode,
+    x.rateLimit,
+    x.rotations,
+    x.seconds,
+    x.requests,
+    x.throttled,
+    `${x.budgetUsedPercent}%`,
+    x.rotationsPerSecond,
   ]),
 )}
 
-BullMQ's limiter counts fixed windows and the vault a sliding one: "N per window" lets up to 2N into one
-sliding window across a window edge, hence the 429s (each one a retry with backoff). Stating the same rate
-over a tenth of the window (\`smoothed\`) bounds any sliding window to 11/10 of a tenth-rate, so the
-rotator stays under the budget without retries. The default is therefore \`8/PT1S\` rather than \`100/PT10S\`.
+BullMQ's limiter counts fixed periods and the vault a sliding window: a sliding window k periods long
+overlaps k+1 of them, so "max M per period" lets (k+1)·M rotations into it. Stated per whole window
+(\`per-window\`, k = 1) even 90% of the budget puts up to 180% into one window across a period edge: 429s,
+each a retry with backoff. \`smoothed\` states 90% over a tenth of the window (at most 99% in any
+window). \`fitted\` picks the period and M with the highest steady rate k·M such that
+(k+1)·M·requests-per-rotation ≤ budget${fitted === undefined ? '' : `: **\`${fitted.rateLimit}\`** here, which used ${fitted.budgetUsedPercent}% of the budget with ${fitted.throttled} 429s`}.
+For Key Vault's real 300 writes per 10 s and up to 3 writes per rotation (postgres: 2 PUTs + 1 PATCH)
+the same rule gives \`${rateLimitFor('fitted', 300, 10_000, 3)}\`; the default \`8/PT1S\` keeps about 10% below it.`;
+}
 
-## Forced-rotation lateness
+function latenessSection(r: BenchResults): string {
+  const l = r.lateness;
+  return `## Forced-rotation lateness
 
 ${table(
   ['checkouts', 'grace', 'spread over', 'p50', 'p99', 'max', 'started early'],
   [
     [
-      r.lateness.checkouts,
-      r.lateness.grace,
-      `${r.lateness.spreadSeconds} s`,
-      `${r.lateness.p50Ms} ms`,
-      `${r.lateness.p99Ms} ms`,
-      `${r.lateness.maxMs} ms`,
-      r.lateness.early,
+      l.checkouts,
+      l.grace,
+      `${l.spreadSeconds} s`,
+      `${l.p50Ms} ms`,
+      `${l.p99Ms} ms`,
+      `${l.maxMs} ms`,
+      l.early,
     ],
   ],
 )}
 
-Lateness = the rotation job's start − its due time (checkout + grace), from BullMQ's \`processedOn\`.
+Checkouts go on the \`usage-events\` queue one by one, spread evenly, to a running daemon
+(\`ROTATOR_USAGE_GRACE=${l.grace}\`, 8 workers). Lateness = the forced rotation job's start (BullMQ's
+\`processedOn\`) − its due time (checkout + grace, the job's \`dueAt\`).`;
+}
 
-## Sweep at scale
+function sweepSection(r: BenchResults): string {
+  const biggest = r.sweeps[r.sweeps.length - 1];
+  return `## Sweep at scale
 
-One sweep of \`rotator daemon\` (a process of its own) over an emulator (a process of its own) holding that
-many managed secrets, none overdue, so the sweep schedules one delayed job per secret.
+One sweep of \`rotator daemon\` (a process of its own) over an emulator (a process of its own, loaded from
+a state file written directly) holding that many managed secrets, none overdue, so the sweep lists
+them all through \`SecretClient.listPropertiesOfSecrets\` and schedules one delayed job per secret.
 
 ${table(
-  ['managed secrets', 'sweep', 'scheduled', 'vault requests', 'daemon peak RSS', 'Redis per secret'],
+  [
+    'managed secrets',
+    'sweep',
+    'scheduled',
+    'vault requests',
+    'daemon peak RSS',
+    'Redis per secret',
+    'Redis used_memory Δ per secret',
+  ],
   r.sweeps.map((s) => [
     s.secrets,
     `${s.sweepSeconds} s`,
@@ -154,10 +199,43 @@ ${table(
     s.vaultRequests,
     `${s.daemonPeakRssMb} MB`,
     `${s.redisBytesPerSecret} B`,
+    `${s.redisUsedMemoryDeltaPerSecret} B`,
   ]),
 )}
 
-The vault requests are the list pages (25 secrets per page, as Key Vault answers): the sweep reads tags
-from the listing and never GETs a value.
+- Vault requests are the list pages (25 secrets a page, Key Vault's maximum): the sweep reads the tags
+  from the listing and never GETs a secret.${
+    biggest === undefined
+      ? ''
+      : ` At ${biggest.secrets} secrets that is ${biggest.vaultRequests} reads per sweep, against a real
+  vault's budget of 4,000 reads per 10 s: the SDK's paging goes one page at a time, so on Azure the
+  listing is bounded by its round trips rather than by the budget, but a sweep interval much below
+  \`PT5M\` would compete with rotations for it.`
+  }
+- Redis per secret: \`MEMORY USAGE\` of the run's own keys (a dedicated database and key prefix) ÷
+  secrets: the delayed job, its index entries and the schedule hash. The \`used_memory\` delta is
+  the whole instance's, allocator overhead included, and moves with anything else using that Redis.
+- Peak RSS is the daemon process's VmHWM (Linux), sampled while it sweeps.`;
+}
+
+export function renderReport(r: BenchResults, chaos: string | undefined): string {
+  const m = r.machine;
+  return `# Benchmarks
+
+Written by \`${r.command}\` on ${r.date} (size \`${r.size}\`, ${r.totalSeconds} s in all).
+
+Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB memory, Node ${m.node}, Redis ${m.redis}; load
+average ${m.loadAverage} when the bench started. Everything runs on this one machine: the Key Vault
+emulator (HTTPS, the real \`SecretClient\`), Redis (databases 13 and 14, under a key prefix per run),
+PostgreSQL and the rotator, so absolute rates are the machine's; the request counts and ratios
+are what carries over to Azure.
+
+${requestsSection(r)}
+
+${throughputSection(r)}
+
+${latenessSection(r)}
+
+${sweepSection(r)}
 ${chaos === undefined ? '' : `\n## Chaos suite\n\nFigures of the last full run, \`npm run test:chaos\` (the bounded version of each test runs in \`npm test\`):\n\n${chaos}\n`}`;
 }

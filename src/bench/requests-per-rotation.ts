@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { FakeDirectory } from './fake-entra';
 import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
 import { requestCount, round } from './stats';
 
@@ -47,13 +48,40 @@ async function postgresRoles(count: number): Promise<{ roles: string[]; drop(): 
   };
 }
 
+/** Secrets of an Entra target over the fake directory: `count` applications or users. */
+async function seedEntra(
+  rig: Rig,
+  directory: FakeDirectory,
+  target: 'entra-app' | 'entra-user',
+  count: number,
+): Promise<string[]> {
+  const names: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const account = target === 'entra-app' ? `app-object-${i}` : `bench-user-${i}@bench.invalid`;
+    if (target === 'entra-app') directory.addApp(account);
+    else directory.addUser(account, 'BenchInitial1!');
+    const name = `${target}-${i}`;
+    await rig.store.set(name, 'BenchInitial1!', {
+      tags: { 'rotation-target': target, 'rotation-account': account },
+    });
+    names.push(name);
+  }
+  return names;
+}
+
 /** Key Vault requests each rotation costs, by target, from the emulator's own counters. */
 export async function requestsPerRotation(opts: {
   redisDb: number;
   rotations: number;
 }): Promise<RequestsPerRotation[]> {
-  const rig = await startRig({ redisDb: opts.redisDb, env: { ROTATOR_WORKER_CONCURRENCY: '4' } });
-  const pg = await postgresRoles(Math.max(5, Math.floor(opts.rotations / 4)));
+  const directory = new FakeDirectory();
+  const rig = await startRig({
+    redisDb: opts.redisDb,
+    env: { ROTATOR_WORKER_CONCURRENCY: '4' },
+    targets: (registry) => directory.targets(registry),
+  });
+  const external = Math.max(5, Math.floor(opts.rotations / 4));
+  const pg = await postgresRoles(external);
   try {
     const kv = await seedKeyVaultSecrets(rig.store, 'kv', opts.rotations);
     const pgNames: string[] = [];
@@ -71,9 +99,13 @@ export async function requestsPerRotation(opts: {
         pgNames.push(name);
       }
     }
+    const apps = await seedEntra(rig, directory, 'entra-app', external);
+    const users = await seedEntra(rig, directory, 'entra-user', external);
     await rig.startDaemon();
     const results = [await measure(rig, 'keyvault', kv)];
     if (pgNames.length > 0) results.push(await measure(rig, 'postgres', pgNames));
+    results.push(await measure(rig, 'entra-app', apps));
+    results.push(await measure(rig, 'entra-user', users));
     return results;
   } finally {
     await rig.close();

@@ -9,9 +9,10 @@ import { startEmulator, type FaultOptions, type RunningEmulator } from '../emula
 import type { RotationJobData } from '../scheduling/job-data';
 import { QUEUE } from '../scheduling/queues';
 import { RotationScheduler } from '../scheduling/rotation-scheduler';
-import { createTargetRegistry } from '../targets/registry';
+import { createTargetRegistry, type TargetLookup } from '../targets/registry';
 import { createSecretStores, type SecretStore } from '../vault';
 import { emulatorAdmin, type EmulatorAdmin } from './emulator-admin';
+import { deleteKeysUnder } from './redis-keys';
 
 export interface RigOptions {
   redisDb: number;
@@ -20,6 +21,8 @@ export interface RigOptions {
   faults?: FaultOptions;
   /** An emulator already running (a child process holding many secrets); default: one in-process. */
   vault?: { url: string; caFile: string };
+  /** Targets instead of the registry's (the bench's fake Entra directory); given the registry as fallback. */
+  targets?(registry: TargetLookup): TargetLookup;
 }
 
 /** One emulator, one Redis database and the rotator's own parts wired as `rotator daemon` wires them. */
@@ -82,7 +85,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       const daemon = await startDaemon({
         config,
         stores: [store],
-        targets: createTargetRegistry(config),
+        targets: options.targets?.(createTargetRegistry(config)) ?? createTargetRegistry(config),
         logger: pino({ level: 'silent' }),
         clock: systemClock,
         healthPort: 0,
@@ -110,7 +113,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       for (const daemon of daemons) await daemon.stop();
       await rotations.close();
       await usage.close();
-      await redis.flushdb();
+      await deleteKeysUnder(redis, prefix);
       redis.disconnect();
       await emulator?.close();
     },

@@ -8,6 +8,7 @@ import type { Snapshot } from '../emulator/store';
 import { QUEUE } from '../scheduling/queues';
 import { emulatorAdmin } from './emulator-admin';
 import { freePort, peakRss, startRotator } from './processes';
+import { deleteKeysUnder, memoryUnder, usedMemory } from './redis-keys';
 import { megabytes, requestCount, round } from './stats';
 
 export interface SweepScale {
@@ -16,7 +17,10 @@ export interface SweepScale {
   scheduled: number;
   vaultRequests: number;
   daemonPeakRssMb: number;
+  /** MEMORY USAGE of the run's own keys ÷ secrets: what the schedule costs, whatever else shares Redis. */
   redisBytesPerSecret: number;
+  /** The instance's used_memory delta ÷ secrets: allocator overhead included, but so is any concurrent work. */
+  redisUsedMemoryDeltaPerSecret: number;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -47,11 +51,6 @@ function writeVault(file: string, count: number): void {
   writeFileSync(file, JSON.stringify(snapshot));
 }
 
-async function usedMemory(redis: Redis): Promise<number> {
-  const info = await redis.info('memory');
-  return Number(/^used_memory:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
-}
-
 /** One sweep of `rotator daemon` (a process of its own) over a vault of `count` managed secrets. */
 export async function sweepAtScale(opts: { redisDb: number; secrets: number }): Promise<SweepScale> {
   const dir = mkdtempSync(join(tmpdir(), 'rotator-bench-'));
@@ -59,14 +58,13 @@ export async function sweepAtScale(opts: { redisDb: number; secrets: number }): 
   writeVault(dataFile, opts.secrets);
   const emulator = startRotator(['emulator', '--port', '0', '--data', dataFile], {});
   const redisUrl = `redis://127.0.0.1:6379/${opts.redisDb}`;
-  const prefix = `bench-sweep-${process.pid}`;
+  const prefix = `bench-sweep-${process.pid}-${Date.now().toString(36)}`;
   const redis = new Redis(redisUrl);
   const sweeps = new Queue(QUEUE.sweeps, { connection: { url: redisUrl }, prefix });
   let daemon: ReturnType<typeof startRotator> | undefined;
   try {
     const { url, caFile } = (await emulator.firstJsonLine) as { url: string; caFile: string };
     const admin = emulatorAdmin(url, readFileSync(caFile, 'utf8'));
-    await redis.flushdb();
     const before = await usedMemory(redis);
     await admin.resetCounters();
     daemon = startRotator(['daemon'], {
@@ -91,13 +89,15 @@ export async function sweepAtScale(opts: { redisDb: number; secrets: number }): 
         const vaultRequests = requestCount(await admin.counters());
         const scheduled = await redis.hlen(`${prefix}:rotator:schedule`);
         const after = await usedMemory(redis);
+        const own = await memoryUnder(redis, prefix);
         return {
           secrets: opts.secrets,
           sweepSeconds: round(((done.finishedOn ?? 0) - (done.processedOn ?? 0)) / 1000, 2),
           scheduled: Math.max(scheduled, summary?.managed ?? 0),
           vaultRequests,
           daemonPeakRssMb: megabytes(peak),
-          redisBytesPerSecret: Math.round((after - before) / opts.secrets),
+          redisBytesPerSecret: Math.round(own.bytes / opts.secrets),
+          redisUsedMemoryDeltaPerSecret: Math.round((after - before) / opts.secrets),
         };
       }
       await sleep(100);
@@ -106,7 +106,7 @@ export async function sweepAtScale(opts: { redisDb: number; secrets: number }): 
     await daemon?.child.stop();
     await emulator.child.stop();
     await sweeps.close();
-    await redis.flushdb();
+    await deleteKeysUnder(redis, prefix);
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }

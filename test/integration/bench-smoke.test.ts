@@ -37,17 +37,22 @@ describe('npm run bench, at smoke size', () => {
     expect(keyvault?.byOperation).toEqual({ getSecret: keyvault?.rotations, setSecret: keyvault?.rotations });
   });
 
-  it('measures a postgres rotation at the protocol floor of six vault requests', () => {
-    const postgres = results.requests.find((r) => r.target === 'postgres');
-    expect(postgres?.perRotation).toBe(6);
+  it('measures postgres and Entra rotations at the protocol floor', () => {
+    const perRotation = Object.fromEntries(results.requests.map((r) => [r.target, r.perRotation]));
+    expect(perRotation).toEqual({ keyvault: 2, postgres: 6, 'entra-app': 5, 'entra-user': 5 });
+    for (const target of ['keyvault', 'postgres', 'entra-app', 'entra-user'])
+      expect(report).toMatch(new RegExp(`\\| ${target} \\| \\d+ \\| .+ \\| [\\d.]+ \\| \\d+ \\| 1\\.00 \\|`));
   });
 
   it('reports finite figures for throughput, lateness and the sweep, with no rotation started early', () => {
     expect(Number.isFinite(results.throughput.ratio)).toBe(true);
-    expect(results.throttled.map((t) => t.mode)).toEqual(['none', 'per-window', 'smoothed']);
+    expect(results.throttled.map((t) => t.mode)).toEqual(['none', 'per-window', 'smoothed', 'fitted']);
+    expect(results.throttled.every((t) => Number.isFinite(t.budgetUsedPercent))).toBe(true);
     expect(results.lateness.early).toBe(0);
     expect(Number.isFinite(results.lateness.p99Ms)).toBe(true);
     expect(results.sweeps[0]?.scheduled).toBe(results.sweeps[0]?.secrets);
     expect(results.sweeps[0]?.daemonPeakRssMb).toBeGreaterThan(0);
+    expect(results.sweeps[0]?.redisBytesPerSecret).toBeGreaterThan(0);
+    expect(report).not.toMatch(/NaN|undefined/);
   });
 });
