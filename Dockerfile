@@ -1,9 +1,9 @@
 # syntax=docker/dockerfile:1
 # The rotator daemon's image: built with dev dependencies, run with production ones only.
-# Node 22 LTS: the pinned Azure packages (@azure/identity 4.13.1, @azure/keyvault-secrets 4.11.2,
-# @azure/monitor-opentelemetry 1.18.1) support Node 20 and 22. Pin a digest in your registry mirror
-# with --build-arg NODE_IMAGE=node:22-bookworm-slim@sha256:...
-ARG NODE_IMAGE=node:22-bookworm-slim
+# Node 24 LTS, as package.json's engines says (the current Azure packages need Node 22 or later).
+# Pin a digest in your registry mirror
+# with --build-arg NODE_IMAGE=node:24-bookworm-slim@sha256:...
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # 1. build: compile TypeScript with the full dependency tree.
 FROM ${NODE_IMAGE} AS build

@@ -54,15 +54,15 @@ describe('Dockerfile', () => {
     expect(stageRuns.map((r) => r.args).join(' ')).toContain('--omit=dev');
   });
 
-  it('runs on a slim or distroless Node LTS that the pinned Azure packages support (20 or 22)', () => {
+  it('runs on a slim or distroless Node.js 24 LTS image, as engines says', () => {
     const arg = instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='));
     const image = arg?.args.split('=')[1] ?? '';
-    expect(image).toMatch(/^(node:22-[a-z]+-slim|gcr\.io\/distroless\/nodejs22)/);
+    expect(image).toMatch(/^(node:24-[a-z]+-slim|gcr\.io\/distroless\/nodejs24)/);
     expect(runtime[0]?.args).toMatch(/^\$\{NODE_IMAGE\}/);
     const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
       engines: { node: string };
     };
-    expect(pkg.engines.node).toMatch(/^>=2[02]\./);
+    expect(pkg.engines.node).toMatch(/^>=24\./);
   });
 
   it('runs as a numeric non-root user', () => {
