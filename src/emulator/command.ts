@@ -9,11 +9,13 @@ export const DEFAULT_EMULATOR_PORT = 8443;
 export async function runEmulatorCommand(opts: {
   port?: number;
   dataFile?: string;
+  settleMs?: number;
   stdout: NodeJS.WritableStream;
 }): Promise<RunningEmulator> {
   const emulator = await startEmulator({
     port: opts.port ?? DEFAULT_EMULATOR_PORT,
     ...(opts.dataFile !== undefined && { dataFile: opts.dataFile }),
+    ...(opts.settleMs !== undefined && { settleMs: opts.settleMs }),
   });
   opts.stdout.write(`${JSON.stringify({ url: emulator.url, caFile: emulator.caFile })}\n`);
   return emulator;

@@ -10,6 +10,8 @@ export interface FaultOptions {
   /** 0..1: fraction of requests answered 429 or 503 at random. */
   errorRate?: number;
   latencyMs?: number;
+  /** 0..0.9: fraction of list requests answered with an empty page that still has a nextLink, as the service sometimes does. */
+  emptyPageRate?: number;
 }
 
 function check(f: FaultOptions): FaultOptions {
@@ -25,6 +27,8 @@ function check(f: FaultOptions): FaultOptions {
   num('throttleWindowMs', f.throttleWindowMs);
   num('errorRate', f.errorRate, 1);
   num('latencyMs', f.latencyMs, 600_000);
+  // Below 1, or a client following nextLink would never reach the end.
+  num('emptyPageRate', f.emptyPageRate, 0.9);
   if (f.throttleRetryAfter !== undefined) {
     if (typeof f.throttleRetryAfter !== 'boolean') {
       throw new KvError(400, 'BadParameter', 'fault option throttleRetryAfter must be a boolean');
@@ -62,6 +66,12 @@ export class FaultController {
 
   latencyMs(): number {
     return this.options.latencyMs ?? 0;
+  }
+
+  /** Whether this list request gets an empty page with a nextLink instead of items. */
+  emptyPage(): boolean {
+    const rate = this.options.emptyPageRate ?? 0;
+    return rate > 0 && this.random() < rate;
   }
 
   /** Returns the fault to answer with, or undefined to serve the request (which then uses budget). */

@@ -1,7 +1,16 @@
-import { KvError, badParameter } from './errors';
+import { hasPreviousVersion } from './api-version';
+import type { BackupSealer } from './backup-blob';
+import { secretDisabled } from './errors';
+import { afterSortedKey, page, type PagedList, type PageRequest } from './paging';
 import type { Route } from './routes';
-import type { SecretRecord, SecretStore } from './store';
-import { parseMaxResults, parseRestoreBody, parseSetBody, parseUpdateBody, validateName } from './validation';
+import {
+  SecretStore,
+  latestOf,
+  type DeletedSecretRecord,
+  type SecretRecord,
+  type SecretVersionRecord,
+} from './store';
+import { parseRestoreBody, parseSetBody, parseUpdateBody } from './validation';
 import type { Wire, WireBundle } from './wire';
 
 export interface OperationContext {
@@ -12,6 +21,10 @@ export interface OperationContext {
   apiVersion: string;
   /** The parsed JSON body; only operations that take one read it. */
   body: () => unknown;
+  /** Seals and opens backup blobs with the vault's key. */
+  sealer: BackupSealer;
+  /** Fault injection: answer this list request with an empty page that still has a nextLink. */
+  emptyPage?: () => boolean;
 }
 
 export interface OperationResult {
@@ -20,114 +33,102 @@ export interface OperationResult {
 }
 
 function forbiddenIfDisabled(enabled: boolean): void {
-  if (!enabled) throw new KvError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.');
+  if (!enabled) throw secretDisabled();
 }
 
-/** Offset paging behind an opaque-looking token; the SDK only follows nextLink, never builds one. */
-function page<T, W = T>(
-  ctx: OperationContext,
-  path: string,
-  all: readonly T[],
-  // Only the page's own items are turned into wire form: a listing of 100k secrets stays linear.
-  toWire: (item: T) => W | undefined = (item) => item as unknown as W,
-): { value: W[]; nextLink: string | null } {
-  const max = parseMaxResults(ctx.query.get('maxresults'));
-  const token = ctx.query.get('$skiptoken') ?? '0';
-  const offset = Number(token);
-  if (!Number.isInteger(offset) || offset < 0) throw badParameter('The $skiptoken is invalid.');
-  const value = all.slice(offset, offset + max).flatMap((item) => {
-    const wire = toWire(item);
-    return wire === undefined ? [] : [wire];
-  });
-  const next = offset + max;
-  const nextLink =
-    next < all.length
-      ? `${ctx.baseUrl}${path}?api-version=${encodeURIComponent(ctx.apiVersion)}&$skiptoken=${next}&maxresults=${max}`
-      : null;
-  return { value, nextLink };
+function pageRequest(ctx: OperationContext, path: string): PageRequest {
+  return {
+    baseUrl: ctx.baseUrl,
+    path,
+    query: ctx.query,
+    apiVersion: ctx.apiVersion,
+    emptyPage: ctx.emptyPage?.() ?? false,
+  };
 }
 
-interface BackupBlob {
-  emulatorBackup: 1;
-  record: SecretRecord;
+function byName<T extends SecretRecord>(items: readonly T[]): PagedList<T> {
+  const keyOf = (r: T): string => SecretStore.key(r.name);
+  return { items, markerOf: keyOf, after: (marker) => afterSortedKey(items, keyOf, marker) };
 }
 
-function decodeBackup(blob: string): SecretRecord {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(blob, 'base64url').toString('utf8'));
-  } catch {
-    throw badParameter('The backup blob is malformed.');
+/** Versions only ever grow at the end, so "after this version id" is a stable resume point. */
+function byVersion(items: readonly SecretVersionRecord[]): PagedList<SecretVersionRecord> {
+  return {
+    items,
+    markerOf: (v) => v.version,
+    after: (marker) => {
+      const i = items.findIndex((v) => v.version === marker);
+      return i === -1 ? items.length : i + 1;
+    },
+  };
+}
+
+function list(route: Route, ctx: OperationContext): OperationResult {
+  const { store, wire } = ctx;
+  if (route.op === 'getSecrets') {
+    const req = pageRequest(ctx, '/secrets');
+    return { status: 200, body: page(req, byName(store.listActive()), (r) => wire.item(r, latestOf(r), false)) };
   }
-  const b = parsed as Partial<BackupBlob> | null;
-  if (!b || b.emulatorBackup !== 1 || !b.record || !Array.isArray(b.record.versions)) {
-    throw badParameter('The backup blob is malformed.');
+  if (route.op === 'getDeletedSecrets') {
+    const req = pageRequest(ctx, '/deletedsecrets');
+    const toWire = (r: DeletedSecretRecord): WireBundle => wire.deletedItem(r, latestOf(r), r.deleted);
+    return { status: 200, body: page(req, byName(store.listDeleted()), toWire) };
   }
-  validateName(String(b.record.name));
-  return b.record;
+  if (route.op !== 'getSecretVersions') throw new Error(`${route.op} is not a list operation`);
+  const found = store.listVersions(route.name);
+  const path = `/secrets/${encodeURIComponent(found?.record.name ?? route.name)}/versions`;
+  const versions = byVersion(found?.versions ?? []);
+  const record = found?.record;
+  return {
+    status: 200,
+    body: page(pageRequest(ctx, path), versions, (v) => (record ? wire.item(record, v, true) : undefined)),
+  };
 }
 
 export function execute(route: Route, ctx: OperationContext): OperationResult {
   const { store, wire } = ctx;
+  const previous = hasPreviousVersion(ctx.apiVersion);
   switch (route.op) {
     case 'setSecret': {
       const { record, version } = store.set(route.name, parseSetBody(ctx.body()));
-      return { status: 200, body: wire.bundle(record, version, true) };
+      return { status: 200, body: wire.bundle(record, version, true, previous) };
     }
     case 'getSecret': {
       const { record, version } = store.get(route.name, route.version);
       forbiddenIfDisabled(version.enabled);
-      return { status: 200, body: wire.bundle(record, version, true) };
+      return { status: 200, body: wire.bundle(record, version, true, previous) };
     }
     case 'updateSecret': {
       const { record, version } = store.update(route.name, route.version, parseUpdateBody(ctx.body()));
-      return { status: 200, body: wire.bundle(record, version, false) };
+      return { status: 200, body: wire.bundle(record, version, false, previous) };
     }
-    case 'getSecrets': {
-      return {
-        status: 200,
-        body: page(ctx, '/secrets', store.listActive(), (r): WireBundle | undefined => {
-          const latest = r.versions[r.versions.length - 1];
-          return latest ? wire.item(r, latest, false) : undefined;
-        }),
-      };
-    }
-    case 'getSecretVersions': {
-      const found = store.listVersions(route.name);
-      const items = found ? found.versions.map((v) => wire.item(found.record, v, true)) : [];
-      const path = `/secrets/${encodeURIComponent(found?.record.name ?? route.name)}/versions`;
-      return { status: 200, body: page(ctx, path, items) };
-    }
+    case 'getSecrets':
+    case 'getSecretVersions':
+    case 'getDeletedSecrets':
+      return list(route, ctx);
     case 'deleteSecret': {
       const record = store.delete(route.name);
-      const latest = store.getDeletedLatest(record);
-      return { status: 200, body: wire.deletedBundle(record, latest, record.deleted) };
+      return { status: 200, body: wire.deletedBundle(record, latestOf(record), record.deleted, previous) };
     }
     case 'getDeletedSecret': {
       const record = store.getDeleted(route.name);
-      return {
-        status: 200,
-        body: wire.deletedBundle(record, store.getDeletedLatest(record), record.deleted),
-      };
-    }
-    case 'getDeletedSecrets': {
-      const items = store.listDeleted().map((r) => wire.deletedItem(r, store.getDeletedLatest(r), r.deleted));
-      return { status: 200, body: page(ctx, '/deletedsecrets', items) };
+      const latest = latestOf(record);
+      // The service refuses to show a deleted secret whose latest version is disabled, as get does.
+      forbiddenIfDisabled(latest.enabled);
+      return { status: 200, body: wire.deletedBundle(record, latest, record.deleted, previous) };
     }
     case 'recoverDeletedSecret': {
       const { record, version } = store.recover(route.name);
-      return { status: 200, body: wire.bundle(record, version, false) };
+      return { status: 200, body: wire.bundle(record, version, false, previous) };
     }
     case 'purgeDeletedSecret':
       store.purge(route.name);
       return { status: 204 };
-    case 'backupSecret': {
-      const blob: BackupBlob = { emulatorBackup: 1, record: store.backup(route.name) };
-      return { status: 200, body: { value: Buffer.from(JSON.stringify(blob)).toString('base64url') } };
-    }
+    case 'backupSecret':
+      return { status: 200, body: { value: ctx.sealer.seal(store.backup(route.name)) } };
     case 'restoreSecret': {
-      const { record, version } = store.restore(decodeBackup(parseRestoreBody(ctx.body())));
-      return { status: 200, body: wire.bundle(record, version, false) };
+      const { record, version } = store.restore(ctx.sealer.open(parseRestoreBody(ctx.body())));
+      return { status: 200, body: wire.bundle(record, version, false, previous) };
     }
   }
 }

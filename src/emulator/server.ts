@@ -5,7 +5,9 @@ import { handleAdmin } from './admin';
 import { checkAuth } from './auth';
 import { createCertificates } from './certificates';
 import { Counters } from './counters';
-import { KvError, badParameter } from './errors';
+import { checkApiVersion } from './api-version';
+import { BackupSealer } from './backup-blob';
+import { KvError } from './errors';
 import { FaultController, type FaultOptions } from './faults';
 import { parseJsonBody, readBody, sendError, sendJson } from './http-io';
 import { execute } from './operations';
@@ -34,6 +36,8 @@ export interface EmulatorOptions {
   certDir?: string;
   faults?: FaultOptions;
   logger?: EmulatorLogger;
+  /** How long delete, recover and purge take to settle, in ms (default 1000; 0 = at once). */
+  settleMs?: number;
 }
 
 export interface RunningEmulator {
@@ -49,6 +53,7 @@ export interface RunningEmulator {
 
 interface Deps {
   store: SecretStore;
+  sealer: BackupSealer;
   wire: Wire;
   faults: FaultController;
   counters: Counters;
@@ -69,8 +74,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, d: Deps): Promi
   // Read (bounded) before answering anything, so a keep-alive connection never holds unread bytes.
   const raw = await readBody(req);
   checkAuth(req, d.requiredToken);
-  const apiVersion = target.query.get('api-version');
-  if (!apiVersion) throw badParameter('The request URI contains an invalid or missing api-version.');
+  const apiVersion = checkApiVersion(target.query.get('api-version'));
   const r = route(req.method ?? 'GET', target.segments);
 
   const latency = d.faults.latencyMs();
@@ -89,6 +93,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, d: Deps): Promi
     query: target.query,
     apiVersion,
     body: () => (needsBody(r.op) ? parseJsonBody(req, raw) : undefined),
+    sealer: d.sealer,
+    emptyPage: () => d.faults.emptyPage(),
   });
   if (d.dataFile && isMutation(r.op)) saveSnapshot(d.dataFile, d.store.snapshot());
   sendJson(res, result.status, result.body);
@@ -113,7 +119,7 @@ function onRequest(req: IncomingMessage, res: ServerResponse, d: Deps): void {
 /** Starts an HTTPS Key Vault secrets emulator with its own CA; resolves once it is listening. */
 export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
   const certs = await createCertificates(opts.certDir);
-  const store = new SecretStore();
+  const store = new SecretStore({ ...(opts.settleMs !== undefined && { settleMs: opts.settleMs }) });
   if (opts.dataFile) {
     const snapshot = loadSnapshot(opts.dataFile);
     if (snapshot) store.load(snapshot);
@@ -147,6 +153,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   const url = `https://${urlHost}:${port}`;
   deps.current = {
     store,
+    sealer: new BackupSealer(() => store.backupKey),
     wire: new Wire(url),
     faults,
     counters,

@@ -3,7 +3,8 @@ import type { SetInput, UpdateInput } from './store';
 
 /** Key Vault's documented limits; SDK 4.12 stopped validating names, so the emulator must. */
 export const LIMITS = {
-  valueChars: 25 * 1024,
+  /** 25 KB of UTF-8, as the service counts it (its message says characters; the limit is bytes). */
+  valueBytes: 25 * 1024,
   contentTypeChars: 255,
   tags: 15,
   tagNameChars: 512,
@@ -100,8 +101,8 @@ export function parseSetBody(body: unknown): SetInput {
   if (!isObject(body)) throw badParameter('The request body must be a JSON object.');
   const value = body['value'];
   if (typeof value !== 'string') throw badParameter('Property value is required and must be a string.');
-  if (value.length > LIMITS.valueChars) {
-    throw badParameter(`The secret value is larger than ${LIMITS.valueChars} characters.`);
+  if (Buffer.byteLength(value, 'utf8') > LIMITS.valueBytes) {
+    throw badParameter(`Secret is beyond the maximum permitted length of ${LIMITS.valueBytes} characters.`);
   }
   return { value, ...parseUpdateBody(body) };
 }

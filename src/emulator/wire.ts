@@ -33,6 +33,12 @@ function common(v: SecretVersionRecord): WireBundle {
   };
 }
 
+/** The version created just before `v`, which API 2025-07-01 and later report as `previousVersion`. */
+function previousOf(record: SecretRecord, v: SecretVersionRecord): string | undefined {
+  const i = record.versions.indexOf(v);
+  return i > 0 ? record.versions[i - 1]?.version : undefined;
+}
+
 export class Wire {
   constructor(private readonly baseUrl: string) {}
 
@@ -41,12 +47,17 @@ export class Wire {
     return version ? `${base}/${version.version}` : base;
   }
 
-  /** Get and set carry the value; update's answer does not, as with the service. */
-  bundle(record: SecretRecord, v: SecretVersionRecord, withValue: boolean): WireBundle {
+  /**
+   * Get and set carry the value; update, recover, restore and every deleted-secret answer do not,
+   * as with the service. `withPrevious` adds 2025-07-01's previousVersion where there is one.
+   */
+  bundle(record: SecretRecord, v: SecretVersionRecord, withValue: boolean, withPrevious = false): WireBundle {
+    const previous = withPrevious ? previousOf(record, v) : undefined;
     return {
       ...(withValue && { value: v.value }),
       id: this.secretId(record, v),
       ...common(v),
+      ...(previous !== undefined && { previousVersion: previous }),
     };
   }
 
@@ -63,8 +74,14 @@ export class Wire {
     };
   }
 
-  deletedBundle(record: SecretRecord, v: SecretVersionRecord, deleted: DeletionRecord): WireBundle {
-    return { ...this.deletion(record, deleted), ...this.bundle(record, v, true) };
+  /** A deleted secret's value is not readable until it is recovered, so no deleted bundle carries it. */
+  deletedBundle(
+    record: SecretRecord,
+    v: SecretVersionRecord,
+    deleted: DeletionRecord,
+    withPrevious = false,
+  ): WireBundle {
+    return { ...this.deletion(record, deleted), ...this.bundle(record, v, false, withPrevious) };
   }
 
   deletedItem(record: SecretRecord, v: SecretVersionRecord, deleted: DeletionRecord): WireBundle {

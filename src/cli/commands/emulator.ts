@@ -10,6 +10,8 @@ interface EmulatorFlags {
   retryAfter: boolean;
   errorRate?: number;
   latency?: number;
+  settleMs: number;
+  emptyPages?: number;
 }
 
 function parseCount(text: string): number {
@@ -46,6 +48,17 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
       parseFraction,
     )
     .option('--latency <ms>', 'add this many ms to every request', parseCount)
+    .option(
+      '--settle-ms <ms>',
+      'delete, recover and purge finish this long after they are answered, as Key Vault does them asynchronously (0 = at once)',
+      parseCount,
+      1000,
+    )
+    .option(
+      '--empty-pages <fraction>',
+      'answer this fraction (0..0.9) of list requests with an empty page that still has a nextLink',
+      parseFraction,
+    )
     .addHelpText(
       'after',
       '\nExample:\n  rotator emulator --port 8443 --data .rotator/vault.json\n' +
@@ -53,7 +66,12 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
         '  export ROTATOR_VAULT_URL=<url> ROTATOR_VAULT_CA_FILE=<caFile> ROTATOR_VAULT_TOKEN=dev\n',
     )
     .action(async (opts: EmulatorFlags) => {
-      const emulator = await runEmulatorCommand({ port: opts.port, dataFile: opts.data, stdout: io.stdout });
+      const emulator = await runEmulatorCommand({
+        port: opts.port,
+        dataFile: opts.data,
+        settleMs: opts.settleMs,
+        stdout: io.stdout,
+      });
       emulator.setFaults({
         ...(opts.throttleBudget !== undefined && {
           throttleBudget: opts.throttleBudget,
@@ -62,6 +80,7 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
         }),
         ...(opts.errorRate !== undefined && { errorRate: opts.errorRate }),
         ...(opts.latency !== undefined && { latencyMs: opts.latency }),
+        ...(opts.emptyPages !== undefined && { emptyPageRate: opts.emptyPages }),
       });
       // Serve until told to stop; closing lets an in-flight write finish before exit.
       await new Promise<void>((resolve) => {
