@@ -59,7 +59,13 @@ export function deletedSecretNotFound(name: string): KvError {
 
 /** Get and get-deleted of a disabled secret; the SDKs' pollers take a 403 as "the object exists". */
 export function secretDisabled(): KvError {
-  return new KvError(403, 'Forbidden', 'Operation get is not allowed on a disabled secret.', {}, 'SecretDisabled');
+  return new KvError(
+    403,
+    'Forbidden',
+    'Operation get is not allowed on a disabled secret.',
+    {},
+    'SecretDisabled',
+  );
 }
 
 export function deletedButRecoverable(name: string): KvError {

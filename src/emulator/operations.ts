@@ -67,7 +67,10 @@ function list(route: Route, ctx: OperationContext): OperationResult {
   const { store, wire } = ctx;
   if (route.op === 'getSecrets') {
     const req = pageRequest(ctx, '/secrets');
-    return { status: 200, body: page(req, byName(store.listActive()), (r) => wire.item(r, latestOf(r), false)) };
+    return {
+      status: 200,
+      body: page(req, byName(store.listActive()), (r) => wire.item(r, latestOf(r), false)),
+    };
   }
   if (route.op === 'getDeletedSecrets') {
     const req = pageRequest(ctx, '/deletedsecrets');

@@ -49,7 +49,11 @@ function nextLink(req: PageRequest, marker: string, max: number): string {
 }
 
 /** One page; only the page's own items are turned into wire form, so a 100k listing stays linear. */
-export function page<T, W>(req: PageRequest, list: PagedList<T>, toWire: (item: T) => W | undefined): Page<W> {
+export function page<T, W>(
+  req: PageRequest,
+  list: PagedList<T>,
+  toWire: (item: T) => W | undefined,
+): Page<W> {
   const max = parseMaxResults(req.query.get('maxresults'));
   const token = req.query.get('$skiptoken');
   const marker = token === null || token === '' ? undefined : decodeSkipToken(token);

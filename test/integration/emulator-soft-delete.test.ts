@@ -1,6 +1,7 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import type { SecretClient } from '@azure/keyvault-secrets';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
+import { waitFor } from '../support/wait';
 
 let emu: TestEmulator;
 let client: SecretClient;
@@ -60,7 +61,10 @@ describe('soft delete life cycle through the real SecretClient', () => {
 
     await client.purgeDeletedSecret('reused');
     expect(await statusOf(client.getDeletedSecret('reused'))).toMatchObject({ status: 404 });
-    const fresh = await client.setSecret('reused', 'new');
+    // Purge, like delete, finishes after it is answered: the name is free only once it settles.
+    const fresh = await waitFor('the purge to settle', () =>
+      client.setSecret('reused', 'new').catch(() => undefined),
+    );
     const versions = [];
     for await (const v of client.listPropertiesOfSecretVersions('reused')) versions.push(v);
     expect(versions.map((v) => v.version)).toEqual([fresh.properties.version]);
@@ -82,7 +86,9 @@ describe('soft delete life cycle through the real SecretClient', () => {
     });
     await (await client.beginDeleteSecret('backed-up', { intervalInMs: 10 })).pollUntilDone();
     await client.purgeDeletedSecret('backed-up');
-    const restored = await client.restoreSecretBackup(blob ?? new Uint8Array());
+    const restored = await waitFor('the purge to settle', () =>
+      client.restoreSecretBackup(blob ?? new Uint8Array()).catch(() => undefined),
+    );
     expect(restored.name).toBe('backed-up');
     expect((await client.getSecret('backed-up')).value).toBe('b');
   });
