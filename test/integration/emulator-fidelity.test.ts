@@ -131,7 +131,8 @@ describe('limits, deleted bundles and backups as the service has them', () => {
     expect(asText).not.toContain('sealed');
 
     const edited = Uint8Array.from(blob);
-    edited[Math.floor(edited.length / 2)] ^= 0x01;
+    const middle = Math.floor(edited.length / 2);
+    edited[middle] = (edited[middle] ?? 0) ^ 0x01;
     expect(await failureOf(client.restoreSecretBackup(edited))).toMatchObject({
       status: 400,
       code: 'BadParameter',

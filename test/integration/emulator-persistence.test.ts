@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { runEmulatorCommand } from '../../src/emulator/command';
 import { startEmulator } from '../../src/emulator/server';
 import { startTestEmulator } from '../support/emulator';
+import { waitFor } from '../support/wait';
 
 describe('emulator state on disk', () => {
   test('secrets, versions and soft deletes survive a restart with the same dataFile', async () => {
@@ -17,6 +18,10 @@ describe('emulator state on disk', () => {
     await c1.setSecret('Persisted', 'two');
     await c1.setSecret('gone', 'x');
     await (await c1.beginDeleteSecret('gone', { intervalInMs: 10 })).pollUntilDone();
+    await c1.setSecret('blobbed', 'sealed-value');
+    const blob = (await c1.backupSecret('blobbed')) ?? new Uint8Array();
+    await (await c1.beginDeleteSecret('blobbed', { intervalInMs: 10 })).pollUntilDone();
+    await c1.purgeDeletedSecret('blobbed');
     await first.close();
 
     const second = await startTestEmulator({ dataFile });
@@ -30,6 +35,12 @@ describe('emulator state on disk', () => {
       expect(old.value).toBe('one');
       expect(old.properties.tags).toEqual({ k: 'v' });
       expect((await c2.getDeletedSecret('gone')).name).toBe('gone');
+      // The backup key lives in the state file, and a purge still settling at shutdown settles after it.
+      const restored = await waitFor('the purge to settle', () =>
+        c2.restoreSecretBackup(blob).catch(() => undefined),
+      );
+      expect(restored.name).toBe('blobbed');
+      expect((await c2.getSecret('blobbed')).value).toBe('sealed-value');
       expect(readdirSync(dir)).toEqual(['state.json']);
     } finally {
       await second.close();

@@ -118,7 +118,8 @@ def main():
                           "has_dates": deleted.deleted_date is not None and deleted.scheduled_purge_date is not None,
                           "value_in_answer": "value" in json.loads(seen["last_text"])}
     listed = [d.name for d in client.list_deleted_secrets()]
-    out["list_deleted"] = {"names": listed, "value_in_answer": "value" in seen["last_text"]}
+    items = json.loads(seen["last_text"])["value"]
+    out["list_deleted"] = {"names": listed, "value_in_answer": any("value" in item for item in items)}
     out["set_while_deleted"] = failure(lambda: client.set_secret("py-secret", "again"))
 
     recover = client.begin_recover_deleted_secret("py-secret", _polling_interval=POLL)
