@@ -16,9 +16,8 @@ const VERSION = /^[0-9a-fA-F]{32}$/;
 
 export function validateName(name: string): void {
   if (!NAME.test(name)) {
-    throw badParameter(
-      `The request URI contains an invalid name: ${name.slice(0, 130)}. Names must match ^[0-9a-zA-Z-]{1,127}$.`,
-    );
+    // The service's text; the rule is 1-127 of [0-9a-zA-Z-].
+    throw badParameter(`The request URI contains an invalid name: ${name.slice(0, 130)}`);
   }
 }
 

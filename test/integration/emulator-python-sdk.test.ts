@@ -96,8 +96,16 @@ describe("Debian's Azure SDK for Python (python3-azure) gets Key Vault's answers
     expect(f('missing').message).toMatch(
       /^A secret with \(name\/id\) py-nobody was not found in this key vault\./,
     );
-    expect(f('too_big')).toMatchObject({ status: 400, code: 'BadParameter' });
-    expect(f('bad_name')).toMatchObject({ status: 400, code: 'BadParameter' });
+    expect(f('too_big')).toMatchObject({
+      status: 400,
+      code: 'BadParameter',
+      message: 'Secret is beyond the maximum permitted length of 25600 characters.',
+    });
+    expect(f('bad_name')).toMatchObject({
+      status: 400,
+      code: 'BadParameter',
+      message: 'The request URI contains an invalid name: py_bad_name',
+    });
   });
 
   test('delete answers at once and its poller polls until the deleted secret appears', () => {
