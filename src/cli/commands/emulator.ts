@@ -27,6 +27,13 @@ function parseFraction(text: string): number {
   return value;
 }
 
+/** Below 1: at 1 every list request would be an empty page and a client following nextLink never ends. */
+function parseEmptyPageRate(text: string): number {
+  const value = parseFraction(text);
+  if (value > 0.9) throw new InvalidArgumentError(`'${text}' is above 0.9; a client would page forever`);
+  return value;
+}
+
 export function registerEmulatorCommand(program: Command, io: CliIo): void {
   program
     .command('emulator')
@@ -57,7 +64,7 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
     .option(
       '--empty-pages <fraction>',
       'answer this fraction (0..0.9) of list requests with an empty page that still has a nextLink',
-      parseFraction,
+      parseEmptyPageRate,
     )
     .addHelpText(
       'after',
