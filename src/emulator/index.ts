@@ -2,3 +2,6 @@ export { startEmulator } from './server';
 export type { EmulatorOptions, RunningEmulator, FaultOptions, EmulatorLogger } from './server';
 export { runEmulatorCommand } from './command';
 export { createEmulatorClientOptions } from './client-options';
+export { DEFAULT_WORKSPACE_ID } from './server';
+export { loadRbacPolicy, type RbacPolicy, type RoleAssignment } from './rbac/rbac-file';
+export { AUDIT_COLUMNS, AUDIT_TABLE } from './audit-log/schema';

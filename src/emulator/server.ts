@@ -3,6 +3,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { handleAdmin } from './admin';
 import { checkAuth } from './auth';
+import { handleAuditAdmin } from './audit-log/audit-admin';
+import { recordRequest, type AuditContext } from './audit-log/record-request';
+import { RequestLog } from './audit-log/request-log';
+import { bearerToken } from './identity/claims';
+import { vaultResource, type VaultResource } from './identity/vault-resource';
+import { answerLogsRequest, isLogsPath } from './logs-query/logs-api';
+import { createRbacGate, type RbacGate } from './rbac/rbac-gate';
+import type { RbacPolicy } from './rbac/rbac-file';
 import { createCertificates } from './certificates';
 import { Counters } from './counters';
 import { checkApiVersion } from './api-version';
@@ -38,13 +46,29 @@ export interface EmulatorOptions {
   logger?: EmulatorLogger;
   /** How long delete, recover and purge take to settle, in ms (default 1000; 0 = at once). */
   settleMs?: number;
+  /** `--rbac FILE`, loaded: verify tokens against its issuer and enforce its role assignments. */
+  rbac?: RbacPolicy;
+  /** The Log Analytics workspace id the query API answers for; default DEFAULT_WORKSPACE_ID. */
+  workspaceId?: string;
+  /** How long a request takes to show in the query API (Log Analytics ingests minutes late); default 0. */
+  ingestionDelayMs?: number;
+  /** Rows the request log keeps; default 100k. */
+  logCapacity?: number;
 }
+
+/** The workspace id the emulator answers for unless told another. */
+export const DEFAULT_WORKSPACE_ID = '00000000-0000-4000-8000-00000000a0d1';
 
 export interface RunningEmulator {
   /** https://127.0.0.1:PORT */
   url: string;
   caFile: string;
   port: number;
+  /** The Log Analytics query endpoint: the same origin, serving `/v1/workspaces/{id}/query`. */
+  logsUrl: string;
+  workspaceId: string;
+  /** The request log behind the query API (rows, ingestion delay). */
+  requestLog: RequestLog;
   close(): Promise<void>;
   setFaults(f: FaultOptions): void;
   counters(): Record<string, number>;
@@ -61,21 +85,44 @@ interface Deps {
   dataFile?: string;
   requiredToken?: string;
   logger?: EmulatorLogger;
+  requestLog: RequestLog;
+  vault: VaultResource;
+  workspaceId: string;
+  rbac?: RbacGate;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function handle(req: IncomingMessage, res: ServerResponse, d: Deps): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, d: Deps, audit: AuditContext): Promise<void> {
   const target = parseTarget(req.url);
   if (target.segments[0] === '_emulator') {
+    audit.audited = false;
+    const what = target.segments.slice(1).filter((s) => s !== '').join('/');
+    if (await handleAuditAdmin(req, res, what, d.requestLog, d.vault)) return;
     await handleAdmin(req, res, target.segments, d.faults, d.counters);
     return;
   }
   // Read (bounded) before answering anything, so a keep-alive connection never holds unread bytes.
   const raw = await readBody(req);
-  checkAuth(req, d.requiredToken);
+  if (isLogsPath(target.segments)) {
+    audit.audited = false;
+    const a = answerLogsRequest(req, target.segments, () => parseJsonBody(req, raw), {
+      workspaceId: d.workspaceId,
+      rows: () => d.requestLog.visible(),
+      now: () => new Date(),
+    });
+    sendJson(res, a.status, a.body, a.headers);
+    return;
+  }
+  checkAuth(req, d.rbac ? undefined : d.requiredToken);
+  const caller = d.rbac ? await d.rbac.authenticate(bearerToken(req) ?? '') : undefined;
   const apiVersion = checkApiVersion(target.query.get('api-version'));
   const r = route(req.method ?? 'GET', target.segments);
+  if (d.rbac && caller) {
+    audit.rbacAuthorized = false;
+    d.rbac.authorize(caller, r);
+    audit.rbacAuthorized = true;
+  }
 
   const latency = d.faults.latencyMs();
   if (latency > 0) await sleep(latency);
@@ -101,7 +148,8 @@ async function handle(req: IncomingMessage, res: ServerResponse, d: Deps): Promi
 }
 
 function onRequest(req: IncomingMessage, res: ServerResponse, d: Deps): void {
-  handle(req, res, d).catch((err: unknown) => {
+  const audit = recordRequest(req, res, { log: d.requestLog, vault: d.vault, baseUrl: d.baseUrl });
+  handle(req, res, d, audit).catch((err: unknown) => {
     if (err instanceof KvError) {
       if (err.status === 401) d.counters.increment('unauthorized');
       else if (err.status >= 400 && err.status < 500 && err.status !== 429)
@@ -125,6 +173,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     if (snapshot) store.load(snapshot);
   }
   const faults = new FaultController(opts.faults ?? {});
+  const requestLog = new RequestLog(opts.logCapacity, opts.ingestionDelayMs ?? 0);
   const counters = new Counters();
   const host = opts.host ?? '127.0.0.1';
   const sockets = new Set<Socket>();
@@ -151,7 +200,13 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
   const port = (server.address() as AddressInfo).port;
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `https://${urlHost}:${port}`;
+  const vault = vaultResource(port);
+  const workspaceId = opts.workspaceId ?? DEFAULT_WORKSPACE_ID;
   deps.current = {
+    requestLog,
+    vault,
+    workspaceId,
+    ...(opts.rbac !== undefined && { rbac: createRbacGate(opts.rbac, vault) }),
     store,
     sealer: new BackupSealer(() => store.backupKey),
     wire: new Wire(url),
@@ -168,6 +223,9 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     url,
     caFile: certs.caFile,
     port,
+    logsUrl: url,
+    workspaceId,
+    requestLog,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((err) => (err ? reject(err) : resolve()));

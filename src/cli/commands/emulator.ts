@@ -12,12 +12,21 @@ interface EmulatorFlags {
   latency?: number;
   settleMs: number;
   emptyPages?: number;
+  rbac?: string;
+  workspaceId?: string;
+  ingestionDelay?: number;
 }
 
 function parseCount(text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text)) throw new InvalidArgumentError(`'${text}' is not a whole number`);
   return value;
+}
+
+function parseGuid(text: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text))
+    throw new InvalidArgumentError(`'${text}' is not a workspace id; use a GUID such as 00000000-0000-4000-8000-00000000a0d1`);
+  return text.toLowerCase();
 }
 
 function parseFraction(text: string): number {
@@ -38,7 +47,7 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
   program
     .command('emulator')
     .description(
-      'Run the Key Vault emulator over HTTPS; prints {"url","caFile"} as one JSON line once it listens',
+      'Run the Key Vault emulator over HTTPS; prints {"url","caFile","logsUrl","workspaceId"} as one JSON line once it listens',
     )
     .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8443)
     .option('--data <file>', 'keep state in this file across restarts')
@@ -66,10 +75,17 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
       'answer this fraction (0..0.9) of list requests with an empty page that still has a nextLink',
       parseEmptyPageRate,
     )
+    .option(
+      '--rbac <file>',
+      'verify tokens against the issuer in this JSON/YAML file and enforce its Key Vault role assignments',
+    )
+    .option('--workspace-id <guid>', 'the Log Analytics workspace id its query API answers for', parseGuid)
+    .option('--ingestion-delay <ms>', 'delay before a request shows in the query API, like Log Analytics', parseCount)
     .addHelpText(
       'after',
       '\nExample:\n  rotator emulator --port 8443 --data .rotator/vault.json\n' +
         '  rotator emulator --port 0 --throttle-budget 300 --error-rate 0.1 --latency 20\n' +
+        '  rotator emulator --port 0 --rbac rbac.json --ingestion-delay 30000\n' +
         '  export ROTATOR_VAULT_URL=<url> ROTATOR_VAULT_CA_FILE=<caFile> ROTATOR_VAULT_TOKEN=dev\n',
     )
     .action(async (opts: EmulatorFlags) => {
@@ -77,6 +93,9 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
         port: opts.port,
         dataFile: opts.data,
         settleMs: opts.settleMs,
+        rbacFile: opts.rbac,
+        workspaceId: opts.workspaceId,
+        ingestionDelayMs: opts.ingestionDelay,
         stdout: io.stdout,
       });
       emulator.setFaults({
