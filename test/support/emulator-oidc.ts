@@ -10,7 +10,7 @@ export interface TestOidc {
   tenantId: string;
   caFile: string;
   /** A signed access token for Key Vault (aud https://vault.azure.net unless overridden). */
-  token(claims: JWTPayload, opts?: { expiresIn?: string | number; audience?: string; key?: CryptoKey; kid?: string }): Promise<string>;
+  token(claims: JWTPayload, opts?: { expiresIn?: string | number; audience?: string; issuer?: string; key?: CryptoKey; kid?: string }): Promise<string>;
   /** A key pair the provider does not publish, for "signed by an unknown key". */
   foreignKey(): Promise<CryptoKey>;
   close(): Promise<void>;
@@ -43,7 +43,7 @@ export async function startTestOidc(): Promise<TestOidc> {
     token: (claims, opts = {}) =>
       new SignJWT({ tid: tenantId, ...claims })
         .setProtectedHeader({ alg: 'RS256', kid: opts.kid ?? kid, typ: 'JWT' })
-        .setIssuer(issuer)
+        .setIssuer(opts.issuer ?? issuer)
         .setAudience(opts.audience ?? 'https://vault.azure.net')
         .setIssuedAt()
         .setNotBefore('-1m')
