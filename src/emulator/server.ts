@@ -93,11 +93,19 @@ interface Deps {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function handle(req: IncomingMessage, res: ServerResponse, d: Deps, audit: AuditContext): Promise<void> {
+async function handle(
+  req: IncomingMessage,
+  res: ServerResponse,
+  d: Deps,
+  audit: AuditContext,
+): Promise<void> {
   const target = parseTarget(req.url);
   if (target.segments[0] === '_emulator') {
     audit.audited = false;
-    const what = target.segments.slice(1).filter((s) => s !== '').join('/');
+    const what = target.segments
+      .slice(1)
+      .filter((s) => s !== '')
+      .join('/');
     if (await handleAuditAdmin(req, res, what, d.requestLog, d.vault)) return;
     await handleAdmin(req, res, target.segments, d.faults, d.counters);
     return;

@@ -46,6 +46,8 @@ function clientWith(token: string, seenRequestIds: string[]): SecretClient {
   );
 }
 
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 const rowsFor = (op: string): Row[] => emu.requestLog.visible().filter((r) => r['OperationName'] === op);
 
 describe('the emulator records who called it', () => {
@@ -62,7 +64,7 @@ describe('the emulator records who called it', () => {
     await client.setSecret('identity-a', 'v1');
     await client.getSecret('identity-a');
 
-    const get = rowsFor('SecretGet').find((r) => String(r['Id']).includes('/secrets/identity-a'));
+    const get = rowsFor('SecretGet').find((r) => text(r['Id']).includes('/secrets/identity-a'));
     expect(get).toBeDefined();
     expect(get).toMatchObject({
       ResultSignature: 'OK',
@@ -77,22 +79,27 @@ describe('the emulator records who called it', () => {
           oid: '11111111-1111-1111-1111-111111111111',
           upn: 'alice@contoso.example',
           appid: '22222222-2222-2222-2222-222222222222',
-          'http://schemas.microsoft.com/identity/claims/objectidentifier': '11111111-1111-1111-1111-111111111111',
+          'http://schemas.microsoft.com/identity/claims/objectidentifier':
+            '11111111-1111-1111-1111-111111111111',
         },
       },
     });
     expect(get?.['Identity']).not.toHaveProperty('claim.name');
     expect(ids).toContain(get?.['CorrelationId']);
-    expect(String(get?.['ClientInfo'])).toMatch(/azsdk-js-keyvault-secrets/);
+    expect(text(get?.['ClientInfo'])).toMatch(/azsdk-js-keyvault-secrets/);
     expect(get?.['TimeGenerated']).toBeInstanceOf(Date);
   });
 
   test('v2 claims (preferred_username, azp) are recorded too', async () => {
-    const token = await unverifiedJwt({ oid: 'oid-v2', preferred_username: 'bob@contoso.example', azp: 'app-v2' });
+    const token = await unverifiedJwt({
+      oid: 'oid-v2',
+      preferred_username: 'bob@contoso.example',
+      azp: 'app-v2',
+    });
     await clientWith(token, []).setSecret('identity-b', 'v1');
     // The SDK's first request carries no token (the challenge): the row that succeeded is the second.
     const set = rowsFor('SecretSet').find(
-      (r) => String(r['Id']).includes('/secrets/identity-b') && r['HttpStatusCode'] === 200,
+      (r) => text(r['Id']).includes('/secrets/identity-b') && r['HttpStatusCode'] === 200,
     );
     expect(set?.['Identity']).toEqual({
       claim: {
@@ -108,7 +115,7 @@ describe('the emulator records who called it', () => {
     const client = emu.client();
     await client.setSecret('identity-c', 'v1');
     expect((await client.getSecret('identity-c')).value).toBe('v1');
-    const get = rowsFor('SecretGet').find((r) => String(r['Id']).includes('/secrets/identity-c'));
+    const get = rowsFor('SecretGet').find((r) => text(r['Id']).includes('/secrets/identity-c'));
     expect(get?.['Identity']).toEqual({ claim: {} });
   });
 
@@ -119,7 +126,7 @@ describe('the emulator records who called it', () => {
       path: '/secrets/identity-missing?api-version=7.5',
       headers: { authorization: 'Bearer x', 'x-ms-client-request-id': 'corr-404' },
     });
-    const rows = rowsFor('SecretGet').filter((r) => String(r['Id']).endsWith('/identity-missing'));
+    const rows = rowsFor('SecretGet').filter((r) => text(r['Id']).endsWith('/identity-missing'));
     expect(rows.map((r) => r['ResultSignature'])).toEqual(['Unauthorized', 'NotFound']);
     expect(rows[1]).toMatchObject({ HttpStatusCode: 404, ResultType: 'Failure', CorrelationId: 'corr-404' });
   });

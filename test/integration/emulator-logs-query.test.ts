@@ -33,7 +33,9 @@ function secretClient(token: string): SecretClient {
   return new SecretClient(
     emu.url,
     { getToken: () => Promise.resolve({ token, expiresOnTimestamp: Date.now() + 3600_000 }) },
-    createEmulatorClientOptions(emu.caPem, { additionalPolicies: [{ policy: capture, position: 'perCall' }] }),
+    createEmulatorClientOptions(emu.caPem, {
+      additionalPolicies: [{ policy: capture, position: 'perCall' }],
+    }),
   );
 }
 
@@ -71,7 +73,9 @@ beforeAll(async () => {
   const alice = secretClient(await jwt({ oid: OID, upn: 'alice@contoso.example', appid: 'app-alice' }));
   await alice.setSecret('logs-a', 'value-a');
   await alice.getSecret('logs-a');
-  const bob = secretClient(await jwt({ oid: 'bob-oid', preferred_username: 'bob@contoso.example', azp: 'app-bob' }));
+  const bob = secretClient(
+    await jwt({ oid: 'bob-oid', preferred_username: 'bob@contoso.example', azp: 'app-bob' }),
+  );
   await bob.getSecret('logs-a');
   await bob.setSecret('logs-b', 'value-b');
 });
@@ -100,23 +104,41 @@ describe('the emulator as Log Analytics, read by the real LogsQueryClient', () =
     const row = rows[0] ?? {};
     expect(row['TimeGenerated']).toBeInstanceOf(Date);
     expect(Date.now() - (row['TimeGenerated'] as Date).getTime()).toBeLessThan(60_000);
-    expect(row['Identity']).toMatchObject({ claim: { oid: OID, upn: 'alice@contoso.example', appid: 'app-alice' } });
+    expect(row['Identity']).toMatchObject({
+      claim: { oid: OID, upn: 'alice@contoso.example', appid: 'app-alice' },
+    });
     expect(requestIds).toContain(row['CorrelationId']);
-    expect(row).toMatchObject({ Id: `${emu.url}/secrets/logs-a`, CallerIpAddress: '127.0.0.1', HttpStatusCode: 200 });
-    expect(row['_ResourceId']).toMatch(/^\/subscriptions\/.*\/providers\/microsoft\.keyvault\/vaults\/emulator-\d+$/);
+    expect(row).toMatchObject({
+      Id: `${emu.url}/secrets/logs-a`,
+      CallerIpAddress: '127.0.0.1',
+      HttpStatusCode: 200,
+    });
+    expect(row['_ResourceId']).toMatch(
+      /^\/subscriptions\/.*\/providers\/microsoft\.keyvault\/vaults\/emulator-\d+$/,
+    );
   });
 
   test('evaluates the operators it is sent: bracket access, in, !in, has, startswith, isnotempty, ago, take', async () => {
-    const byBracket = await query(`AZKVAuditLogs | where Identity['claim']['oid'] in ('${OID}', 'bob-oid') and OperationName =~ 'secretget' and HttpStatusCode == 200 | project Who = tostring(Identity.claim.oid)`);
-    expect(objects(byBracket).map((r) => r['Who']).sort()).toEqual(['5e1f0000-0000-4000-8000-00000000beef', 'bob-oid']);
+    const byBracket = await query(
+      `AZKVAuditLogs | where Identity['claim']['oid'] in ('${OID}', 'bob-oid') and OperationName =~ 'secretget' and HttpStatusCode == 200 | project Who = tostring(Identity.claim.oid)`,
+    );
+    expect(
+      objects(byBracket)
+        .map((r) => r['Who'])
+        .sort(),
+    ).toEqual(['5e1f0000-0000-4000-8000-00000000beef', 'bob-oid']);
 
     const notIn = await query(`AZKVAuditLogs | where OperationName !in ("SecretGet", "SecretSet") | count`);
     expect(objects(notIn)).toEqual([{ Count: 0 }]);
 
-    const has = await query(`AZKVAuditLogs | where Id has "logs-b" and RequestUri startswith "https://" and isnotempty(Identity.claim.azp) and TimeGenerated > ago(5m) and TimeGenerated <= now() | take 1 | project OperationName, Identity.claim.azp`);
+    const has = await query(
+      `AZKVAuditLogs | where Id has "logs-b" and RequestUri startswith "https://" and isnotempty(Identity.claim.azp) and TimeGenerated > ago(5m) and TimeGenerated <= now() | take 1 | project OperationName, Identity.claim.azp`,
+    );
     expect(objects(has)).toEqual([{ OperationName: 'SecretSet', Identity_claim_azp: 'app-bob' }]);
 
-    const summary = await query(`AZKVAuditLogs | where ResultSignature == "OK" | summarize Reads = count() by OperationName | order by OperationName asc`);
+    const summary = await query(
+      `AZKVAuditLogs | where ResultSignature == "OK" | summarize Reads = count() by OperationName | order by OperationName asc`,
+    );
     expect(objects(summary)).toEqual([
       { OperationName: 'SecretGet', Reads: 2 },
       { OperationName: 'SecretSet', Reads: 2 },
@@ -156,7 +178,11 @@ describe('the emulator as Log Analytics, read by the real LogsQueryClient', () =
     });
     expect(set.json).toEqual({ ingestionDelayMs: 1500 });
     try {
-      await rawRequest(emu, { method: 'GET', path: '/secrets/logs-a?api-version=7.5', headers: authed({ 'x-ms-client-request-id': 'delayed-1' }) });
+      await rawRequest(emu, {
+        method: 'GET',
+        path: '/secrets/logs-a?api-version=7.5',
+        headers: authed({ 'x-ms-client-request-id': 'delayed-1' }),
+      });
       const kql = `AZKVAuditLogs | where CorrelationId == "delayed-1"`;
       expect((await query(kql)).rows).toHaveLength(0);
       await new Promise((r) => setTimeout(r, 1600));
@@ -173,7 +199,11 @@ describe('the emulator as Log Analytics, read by the real LogsQueryClient', () =
 
   test('a batch of queries is answered too', async () => {
     const results = await logs.queryBatch([
-      { workspaceId: emu.workspaceId, query: 'AZKVAuditLogs | where OperationName == "SecretSet" | count', timespan: { duration: 'PT1H' } },
+      {
+        workspaceId: emu.workspaceId,
+        query: 'AZKVAuditLogs | where OperationName == "SecretSet" | count',
+        timespan: { duration: 'PT1H' },
+      },
       { workspaceId: emu.workspaceId, query: 'AZKVAuditLogs | where', timespan: { duration: 'PT1H' } },
     ]);
     const first = results[0];
@@ -194,7 +224,9 @@ describe('the emulator as Log Analytics, read by the real LogsQueryClient', () =
   ])('%s is refused with 400 BadArgumentError (%s), never with rows', async (_what, kql, kind) => {
     const e = await queryError(kql);
     expect(e.statusCode).toBe(400);
-    const details = (e as RestError & { details?: { error?: { code?: string; innererror?: { code?: string } } } }).details;
+    const details = (
+      e as RestError & { details?: { error?: { code?: string; innererror?: { code?: string } } } }
+    ).details;
     expect(details?.error?.code).toBe('BadArgumentError');
     expect(details?.error?.innererror?.code).toBe(kind);
   });

@@ -105,7 +105,9 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
     expect(lines).toContain(`Action: 'Microsoft.KeyVault/vaults/secrets/getSecret/action'`);
     expect(lines).toContain('Assignment: (not found)');
     expect(lines.find((l) => l.startsWith('Caller: '))).toContain(`oid=${NOBODY}`);
-    expect(lines.find((l) => l.startsWith('Resource: '))).toMatch(/\/providers\/microsoft\.keyvault\/vaults\/emulator-\d+\/secrets\/scoped-a'$/);
+    expect(lines.find((l) => l.startsWith('Resource: '))).toMatch(
+      /\/providers\/microsoft\.keyvault\/vaults\/emulator-\d+\/secrets\/scoped-a'$/,
+    );
     expect(body.error.message).not.toContain('value-a');
   });
 
@@ -145,14 +147,24 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
 
   test.each([
     ['expired', () => oidc.token({ oid: OFFICER }, { expiresIn: Math.floor(Date.now() / 1000) - 3600 })],
-    ['for another audience', () => oidc.token({ oid: OFFICER }, { audience: 'https://management.azure.com' })],
-    ['from another issuer', () => oidc.token({ oid: OFFICER }, { issuer: 'https://login.microsoftonline.com/other/v2.0' })],
+    [
+      'for another audience',
+      () => oidc.token({ oid: OFFICER }, { audience: 'https://management.azure.com' }),
+    ],
+    [
+      'from another issuer',
+      () => oidc.token({ oid: OFFICER }, { issuer: 'https://login.microsoftonline.com/other/v2.0' }),
+    ],
     ['signed by an unknown key', async () => oidc.token({ oid: OFFICER }, { key: await oidc.foreignKey() })],
     [
       'unsigned (alg none)',
       () =>
         Promise.resolve(
-          new UnsecuredJWT({ oid: OFFICER }).setIssuer(oidc.issuer).setAudience('https://vault.azure.net').setExpirationTime('1h').encode(),
+          new UnsecuredJWT({ oid: OFFICER })
+            .setIssuer(oidc.issuer)
+            .setAudience('https://vault.azure.net')
+            .setExpirationTime('1h')
+            .encode(),
         ),
     ],
     [
@@ -202,13 +214,36 @@ describe('rotator emulator --rbac FILE (the file)', () => {
   test.each([
     ['missing', undefined, /cannot be read \(ENOENT\)/],
     ['not JSON', '{"issuer": ', /not valid JSON/],
-    ['an unknown role', { issuer: 'https://issuer.example/v2.0', assignments: [{ principalId: 'x', role: 'Owner', scope: 'vault' }] }, /assignments\.0\.role/],
-    ['a bad scope', { issuer: 'https://issuer.example/v2.0', assignments: [{ principalId: 'x', role: 'Key Vault Secrets User', scope: 'keys/k' }] }, /scope must be "vault" or "secrets\/<name>"/],
+    [
+      'an unknown role',
+      {
+        issuer: 'https://issuer.example/v2.0',
+        assignments: [{ principalId: 'x', role: 'Owner', scope: 'vault' }],
+      },
+      /assignments\.0\.role/,
+    ],
+    [
+      'a bad scope',
+      {
+        issuer: 'https://issuer.example/v2.0',
+        assignments: [{ principalId: 'x', role: 'Key Vault Secrets User', scope: 'keys/k' }],
+      },
+      /scope must be "vault" or "secrets\/<name>"/,
+    ],
     ['no issuer', { assignments: [] }, /issuer/],
-    ['an unknown field', { issuer: 'https://issuer.example/v2.0', assignments: [], roles: [] }, /roles|Unrecognized/],
-    ['an unreadable caFile', { issuer: 'https://issuer.example/v2.0', caFile: 'nope.pem', assignments: [] }, /caFile .*nope\.pem cannot be read/],
+    [
+      'an unknown field',
+      { issuer: 'https://issuer.example/v2.0', assignments: [], roles: [] },
+      /roles|Unrecognized/,
+    ],
+    [
+      'an unreadable caFile',
+      { issuer: 'https://issuer.example/v2.0', caFile: 'nope.pem', assignments: [] },
+      /caFile .*nope\.pem cannot be read/,
+    ],
   ])('%s: a usage error (exit 2) naming the file and the problem', (_what, content, message) => {
-    const file = content === undefined ? join(dir, 'absent.json') : writeRbac(`bad-${Math.random()}.json`, content);
+    const file =
+      content === undefined ? join(dir, 'absent.json') : writeRbac(`bad-${Math.random()}.json`, content);
     let error: unknown;
     try {
       loadRbacPolicy(file);
@@ -224,13 +259,18 @@ describe('rotator emulator --rbac FILE (the file)', () => {
   });
 
   test('the command refuses a bad file with exit 2, one line on stderr, and no server', async () => {
-    const file = writeRbac('bad-role.json', { issuer: 'https://issuer.example/v2.0', assignments: [{ principalId: 'x', role: 'Owner', scope: 'vault' }] });
+    const file = writeRbac('bad-role.json', {
+      issuer: 'https://issuer.example/v2.0',
+      assignments: [{ principalId: 'x', role: 'Owner', scope: 'vault' }],
+    });
     const res = await runRotator(['emulator', '--port', '0', '--rbac', file], {});
     expect(res.code).toBe(2);
     expect(res.stdout).toBe('');
     const lines = res.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^rotator: USAGE_INVALID: the rbac file .*bad-role\.json is invalid: assignments\.0\.role/);
+    expect(lines[0]).toMatch(
+      /^rotator: USAGE_INVALID: the rbac file .*bad-role\.json is invalid: assignments\.0\.role/,
+    );
   });
 
   test('a YAML file is read too, and the emulator prints url, caFile, logsUrl and workspaceId', async () => {
@@ -238,10 +278,25 @@ describe('rotator emulator --rbac FILE (the file)', () => {
       'rbac.yaml',
       `issuer: ${oidc.issuer}\ncaFile: ${oidc.caFile}\nassignments:\n  - principalId: ${READER}\n    role: Key Vault Secrets User\n    scope: vault\n`,
     );
-    expect(loadRbacPolicy(file).assignments).toEqual([{ principalId: READER, role: 'Key Vault Secrets User', secret: undefined }]);
-    const child = spawn(process.execPath, [BIN, 'emulator', '--port', '0', '--rbac', file, '--workspace-id', 'ABCDEF01-2345-4678-9abc-def012345678'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    expect(loadRbacPolicy(file).assignments).toEqual([
+      { principalId: READER, role: 'Key Vault Secrets User', secret: undefined },
+    ]);
+    const child = spawn(
+      process.execPath,
+      [
+        BIN,
+        'emulator',
+        '--port',
+        '0',
+        '--rbac',
+        file,
+        '--workspace-id',
+        'ABCDEF01-2345-4678-9abc-def012345678',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const line = await new Promise<string>((resolve, reject) => {
       createInterface({ input: child.stdout }).once('line', resolve);
       child.once('exit', (code) => reject(new Error(`emulator exited early with ${code}`)));
@@ -251,7 +306,11 @@ describe('rotator emulator --rbac FILE (the file)', () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpsRequest(
         `${printed['logsUrl']}/v1/workspaces/${printed['workspaceId']}/query`,
-        { method: 'POST', ca: readFileSync(printed['caFile'] ?? ''), headers: { 'content-type': 'application/json' } },
+        {
+          method: 'POST',
+          ca: readFileSync(printed['caFile'] ?? ''),
+          headers: { 'content-type': 'application/json' },
+        },
         (res) => {
           res.resume();
           resolve(res.statusCode ?? 0);

@@ -10,7 +10,10 @@ export interface TestOidc {
   tenantId: string;
   caFile: string;
   /** A signed access token for Key Vault (aud https://vault.azure.net unless overridden). */
-  token(claims: JWTPayload, opts?: { expiresIn?: string | number; audience?: string; issuer?: string; key?: CryptoKey; kid?: string }): Promise<string>;
+  token(
+    claims: JWTPayload,
+    opts?: { expiresIn?: string | number; audience?: string; issuer?: string; key?: CryptoKey; kid?: string },
+  ): Promise<string>;
   /** A key pair the provider does not publish, for "signed by an unknown key". */
   foreignKey(): Promise<CryptoKey>;
   close(): Promise<void>;

@@ -25,7 +25,9 @@ function parseCount(text: string): number {
 
 function parseGuid(text: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text))
-    throw new InvalidArgumentError(`'${text}' is not a workspace id; use a GUID such as 00000000-0000-4000-8000-00000000a0d1`);
+    throw new InvalidArgumentError(
+      `'${text}' is not a workspace id; use a GUID such as 00000000-0000-4000-8000-00000000a0d1`,
+    );
   return text.toLowerCase();
 }
 
@@ -80,7 +82,11 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
       'verify tokens against the issuer in this JSON/YAML file and enforce its Key Vault role assignments',
     )
     .option('--workspace-id <guid>', 'the Log Analytics workspace id its query API answers for', parseGuid)
-    .option('--ingestion-delay <ms>', 'delay before a request shows in the query API, like Log Analytics', parseCount)
+    .option(
+      '--ingestion-delay <ms>',
+      'delay before a request shows in the query API, like Log Analytics',
+      parseCount,
+    )
     .addHelpText(
       'after',
       '\nExample:\n  rotator emulator --port 8443 --data .rotator/vault.json\n' +

@@ -83,14 +83,20 @@ function toRow(input: Record<string, unknown>, vault: VaultResource): Row {
 
 function invalid(error: z.ZodError): KvError {
   const issue = error.issues[0];
-  return new KvError(400, 'BadParameter', `Invalid audit rows at ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'unexpected content'}`);
+  return new KvError(
+    400,
+    'BadParameter',
+    `Invalid audit rows at ${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'unexpected content'}`,
+  );
 }
 
 function listing(log: RequestLog): object {
   return {
     ingestionDelayMs: log.ingestionDelayMs,
     rows: log.all().map((e) => ({
-      ...Object.fromEntries(Object.entries(e.row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v])),
+      ...Object.fromEntries(
+        Object.entries(e.row).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]),
+      ),
       _visibleAt: new Date(e.visibleAt).toISOString(),
     })),
   };
@@ -117,10 +123,13 @@ export async function handleAuditAdmin(
   } else if (what === 'audit-rows' && method === 'POST') {
     const parsed = postSchema.safeParse(parseJsonBody(req, await readBody(req)));
     if (!parsed.success) throw invalid(parsed.error);
-    const body = Array.isArray(parsed.data) ? { rows: parsed.data, ingestionDelayMs: undefined } : parsed.data;
+    const body = Array.isArray(parsed.data)
+      ? { rows: parsed.data, ingestionDelayMs: undefined }
+      : parsed.data;
     for (const r of body.rows) log.append(toRow(r, vault), body.ingestionDelayMs ?? log.ingestionDelayMs);
     sendJson(res, 201, { added: body.rows.length });
-  } else if (what === 'audit-settings' && method === 'GET') sendJson(res, 200, { ingestionDelayMs: log.ingestionDelayMs });
+  } else if (what === 'audit-settings' && method === 'GET')
+    sendJson(res, 200, { ingestionDelayMs: log.ingestionDelayMs });
   else if (what === 'audit-settings' && method === 'PUT') {
     const parsed = settingsSchema.safeParse(parseJsonBody(req, await readBody(req)));
     if (!parsed.success) throw invalid(parsed.error);

@@ -63,6 +63,8 @@ export class RequestLog {
   }
 
   private ordered(): Entry[] {
-    return this.head === 0 ? this.entries : [...this.entries.slice(this.head), ...this.entries.slice(0, this.head)];
+    return this.head === 0
+      ? this.entries
+      : [...this.entries.slice(this.head), ...this.entries.slice(0, this.head)];
   }
 }

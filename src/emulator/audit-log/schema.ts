@@ -1,5 +1,6 @@
 /** Column types as the Log Analytics query API names them. */
-export type ColumnType = 'datetime' | 'string' | 'int' | 'long' | 'real' | 'bool' | 'dynamic' | 'timespan' | 'guid';
+export type ColumnType =
+  'datetime' | 'string' | 'int' | 'long' | 'real' | 'bool' | 'dynamic' | 'timespan' | 'guid';
 
 /** A cell: Date for datetime, a plain object/array for dynamic, number of ms for timespan. */
 export type Cell = string | number | boolean | Date | null | Record<string, unknown> | unknown[];

@@ -2,7 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import { decodeJwt } from 'jose';
 
 /** The claims Key Vault's audit log keeps about a caller (v1 tokens: upn/unique_name/appid; v2: preferred_username/azp). */
-export const RECORDED_CLAIMS = ['oid', 'upn', 'appid', 'preferred_username', 'azp', 'tid', 'unique_name'] as const;
+export const RECORDED_CLAIMS = [
+  'oid',
+  'upn',
+  'appid',
+  'preferred_username',
+  'azp',
+  'tid',
+  'unique_name',
+] as const;
 
 export type RecordedClaim = (typeof RECORDED_CLAIMS)[number];
 export type CallerClaims = Partial<Record<RecordedClaim, string>>;

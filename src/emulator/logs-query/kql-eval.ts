@@ -2,11 +2,40 @@ import type { ColumnType, Row } from '../audit-log/schema';
 import type { Expr } from './kql-ast';
 import { semanticError } from './kql-error';
 import { functionDef } from './kql-functions';
-import { Timespan, compareValues, equalValues, hasTerm, isDynamic, toText, typeOfValue, type Value } from './kql-values';
+import {
+  Timespan,
+  compareValues,
+  equalValues,
+  hasTerm,
+  isDynamic,
+  toText,
+  typeOfValue,
+  type Value,
+} from './kql-values';
 
 export type Columns = ReadonlyMap<string, ColumnType>;
 
-const BOOL_OPS = new Set(['and', 'or', '==', '!=', '=~', '!~', '<', '<=', '>', '>=', 'has', '!has', 'contains', '!contains', 'startswith', '!startswith', 'endswith', 'has_cs', 'contains_cs']);
+const BOOL_OPS = new Set([
+  'and',
+  'or',
+  '==',
+  '!=',
+  '=~',
+  '!~',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'has',
+  '!has',
+  'contains',
+  '!contains',
+  'startswith',
+  '!startswith',
+  'endswith',
+  'has_cs',
+  'contains_cs',
+]);
 
 /**
  * Checks an expression against the columns in scope before any row is read (so a typo is an error

@@ -26,10 +26,7 @@ function bin(v: Value, size: Value): Value {
   return null;
 }
 
-const fixed =
-  (type: ColumnType) =>
-  (): ColumnType =>
-    type;
+const fixed = (type: ColumnType) => (): ColumnType => type;
 
 /** The scalar functions the emulator evaluates; any other name is a SemanticError. */
 export const FUNCTIONS: Record<string, FunctionDef> = {
@@ -46,7 +43,12 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
   todatetime: { min: 1, max: 1, type: fixed('datetime'), call: ([a]) => toDate(a ?? null) },
   toint: { min: 1, max: 1, type: fixed('int'), call: ([a]) => toNumber(a ?? null) },
   tolong: { min: 1, max: 1, type: fixed('long'), call: ([a]) => toNumber(a ?? null) },
-  now: { min: 0, max: 1, type: fixed('datetime'), call: ([offset], now) => new Date(now.getTime() + (offset instanceof Timespan ? offset.ms : 0)) },
+  now: {
+    min: 0,
+    max: 1,
+    type: fixed('datetime'),
+    call: ([offset], now) => new Date(now.getTime() + (offset instanceof Timespan ? offset.ms : 0)),
+  },
   ago: {
     min: 1,
     max: 1,
@@ -54,7 +56,12 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
     call: ([span], now) => (span instanceof Timespan ? new Date(now.getTime() - span.ms) : null),
   },
   bin: { min: 2, max: 2, type: ([t]) => t, call: ([v, size]) => bin(v ?? null, size ?? null) },
-  iff: { min: 3, max: 3, type: ([, a, b]) => a ?? b, call: ([c, a, b]) => (c === true ? (a ?? null) : (b ?? null)) },
+  iff: {
+    min: 3,
+    max: 3,
+    type: ([, a, b]) => a ?? b,
+    call: ([c, a, b]) => (c === true ? (a ?? null) : (b ?? null)),
+  },
   coalesce: {
     min: 1,
     max: 64,
@@ -66,8 +73,11 @@ FUNCTIONS['iif'] = FUNCTIONS['iff'] as FunctionDef;
 
 export function functionDef(name: string, argCount: number): FunctionDef {
   const def = FUNCTIONS[name];
-  if (def === undefined) throw semanticError(`Failed to resolve scalar function named '${name}' (not supported by the emulator)`);
+  if (def === undefined)
+    throw semanticError(`Failed to resolve scalar function named '${name}' (not supported by the emulator)`);
   if (argCount < def.min || argCount > def.max)
-    throw semanticError(`Function '${name}' expects ${def.min === def.max ? def.min : `${def.min} to ${def.max}`} argument(s), got ${argCount}`);
+    throw semanticError(
+      `Function '${name}' expects ${def.min === def.max ? def.min : `${def.min} to ${def.max}`} argument(s), got ${argCount}`,
+    );
   return def;
 }

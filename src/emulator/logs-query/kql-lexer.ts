@@ -22,7 +22,35 @@ const UNIT_MS: Record<string, number> = {
 };
 
 // Longest first, so "<=" wins over "<" and "!in~" over "!in".
-const OPERATORS = ['!contains', '!startswith', '!has', '!in~', '!in', '==', '!=', '=~', '!~', '<=', '>=', '|', '(', ')', '[', ']', ',', '.', '<', '>', '=', '+', '-', '*', '/', '%', ';'];
+const OPERATORS = [
+  '!contains',
+  '!startswith',
+  '!has',
+  '!in~',
+  '!in',
+  '==',
+  '!=',
+  '=~',
+  '!~',
+  '<=',
+  '>=',
+  '|',
+  '(',
+  ')',
+  '[',
+  ']',
+  ',',
+  '.',
+  '<',
+  '>',
+  '=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  ';',
+];
 
 function readString(q: string, start: number): { value: string; end: number } {
   const quote = q[start];
@@ -38,21 +66,24 @@ function readString(q: string, start: number): { value: string; end: number } {
       i += 1;
     }
   }
-  if (i >= q.length) throw syntaxError(`Query could not be parsed: unterminated string literal at position ${start}`);
+  if (i >= q.length)
+    throw syntaxError(`Query could not be parsed: unterminated string literal at position ${start}`);
   return { value, end: i + 1 };
 }
 
 function readVerbatim(q: string, start: number): { value: string; end: number } {
   const quote = q[start + 1];
   const close = q.indexOf(quote ?? '', start + 2);
-  if (close === -1) throw syntaxError(`Query could not be parsed: unterminated string literal at position ${start}`);
+  if (close === -1)
+    throw syntaxError(`Query could not be parsed: unterminated string literal at position ${start}`);
   return { value: q.slice(start + 2, close), end: close + 1 };
 }
 
 /** A number, or a timespan when a unit follows it directly (5m, 1.5h). */
 function readNumber(q: string, start: number): { token: Token; end: number } {
   const m = /^(\d+(?:\.\d+)?)(ms|microsecond|tick|d|h|m|s)?(?![A-Za-z0-9_])/.exec(q.slice(start));
-  if (!m) throw syntaxError(`Query could not be parsed at '${q.slice(start, start + 10)}' (position ${start})`);
+  if (!m)
+    throw syntaxError(`Query could not be parsed at '${q.slice(start, start + 10)}' (position ${start})`);
   const n = Number(m[1]);
   const unit = m[2];
   const end = start + m[0].length;
@@ -91,13 +122,16 @@ export function tokenize(q: string): Token[] {
       if (text === 'datetime' && /^\s*\(/.test(q.slice(i))) {
         const open = q.indexOf('(', i);
         const close = q.indexOf(')', open);
-        if (close === -1) throw syntaxError(`Query could not be parsed: datetime( is not closed (position ${i})`);
+        if (close === -1)
+          throw syntaxError(`Query could not be parsed: datetime( is not closed (position ${i})`);
         tokens.pop();
         tokens.push({ kind: 'datetime', text: q.slice(open + 1, close).trim(), pos: i - text.length });
         i = close + 1;
       }
     } else {
-      const op = OPERATORS.find((o) => q.startsWith(o, i) && !(/[a-z]$/.test(o) && /[A-Za-z0-9_]/.test(q[i + o.length] ?? '')));
+      const op = OPERATORS.find(
+        (o) => q.startsWith(o, i) && !(/[a-z]$/.test(o) && /[A-Za-z0-9_]/.test(q[i + o.length] ?? '')),
+      );
       if (op === undefined) throw syntaxError(`Query could not be parsed at '${c}' (position ${i})`);
       tokens.push({ kind: 'op', text: op, pos: i });
       i += op.length;

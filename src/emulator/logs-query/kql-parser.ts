@@ -1,9 +1,29 @@
-import { AGGREGATE_FNS, type Aggregate, type AggregateFn, type Expr, type NamedExpr, type Query, type Stage } from './kql-ast';
+import {
+  AGGREGATE_FNS,
+  type Aggregate,
+  type AggregateFn,
+  type Expr,
+  type NamedExpr,
+  type Query,
+  type Stage,
+} from './kql-ast';
 import { syntaxError } from './kql-error';
 import { tokenize, type Token } from './kql-lexer';
 import { parseUtc } from './kql-values';
 
-const COMPARISONS = new Set(['==', '!=', '=~', '!~', '<', '<=', '>', '>=', '!has', '!contains', '!startswith']);
+const COMPARISONS = new Set([
+  '==',
+  '!=',
+  '=~',
+  '!~',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '!has',
+  '!contains',
+  '!startswith',
+]);
 const WORD_COMPARISONS = new Set(['has', 'contains', 'startswith', 'endswith', 'has_cs', 'contains_cs']);
 
 /** A recursive-descent parser for the subset of KQL the emulator evaluates; anything else is a SyntaxError. */
@@ -113,7 +133,9 @@ class Parser {
       case 'count':
         return { op: 'count' };
       default:
-        throw syntaxError(`Query could not be parsed: the operator '${word}' is not supported by the emulator`);
+        throw syntaxError(
+          `Query could not be parsed: the operator '${word}' is not supported by the emulator`,
+        );
     }
   }
 
@@ -152,7 +174,8 @@ class Parser {
 
   private defaultName(expr: Expr): string {
     if (expr.k === 'col') return expr.name;
-    if (expr.k === 'member' && typeof expr.key === 'string') return `${this.defaultName(expr.target)}_${expr.key}`;
+    if (expr.k === 'member' && typeof expr.key === 'string')
+      return `${this.defaultName(expr.target)}_${expr.key}`;
     this.unnamed += 1;
     return `Column${this.unnamed}`;
   }
@@ -176,13 +199,15 @@ class Parser {
     }
     const fn = this.ident();
     if (!(AGGREGATE_FNS as readonly string[]).includes(fn)) {
-      throw syntaxError(`Query could not be parsed: the aggregation '${fn}' is not supported by the emulator`);
+      throw syntaxError(
+        `Query could not be parsed: the aggregation '${fn}' is not supported by the emulator`,
+      );
     }
     this.expectOp('(');
     const arg = this.isOp(')') ? undefined : this.expr();
     this.expectOp(')');
-    const argName = arg?.k === 'col' ? `_${arg.name}` : '';
-    return { name: name ?? `${fn}${argName}`, fn: fn as AggregateFn, arg };
+    // Kusto's default names: count_, max_TimeGenerated, dcount_CallerIpAddress.
+    return { name: name ?? `${fn}_${arg?.k === 'col' ? arg.name : ''}`, fn: fn as AggregateFn, arg };
   }
 
   expr(): Expr {
@@ -266,7 +291,8 @@ class Parser {
         this.next();
         const t = this.next();
         if (t.kind === 'string') e = { k: 'member', target: e, key: t.value };
-        else if (t.kind === 'number' && Number.isInteger(t.value)) e = { k: 'member', target: e, key: t.value };
+        else if (t.kind === 'number' && Number.isInteger(t.value))
+          e = { k: 'member', target: e, key: t.value };
         else this.fail('a string or an index');
         this.expectOp(']');
       } else return e;
@@ -284,7 +310,8 @@ class Parser {
         return { k: 'timespan', ms: t.ms };
       case 'datetime': {
         const d = parseUtc(t.text);
-        if (d === null) throw syntaxError(`Query could not be parsed: datetime(${t.text}) is not a valid datetime literal`);
+        if (d === null)
+          throw syntaxError(`Query could not be parsed: datetime(${t.text}) is not a valid datetime literal`);
         return { k: 'lit', value: d };
       }
       case 'op':

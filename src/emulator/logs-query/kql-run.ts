@@ -31,7 +31,11 @@ function project(frame: Frame, cols: NamedExpr[], keep: boolean, now: Date): Fra
   return { columns, rows };
 }
 
-function sortRows(rows: Frame['rows'], keys: Array<{ expr: NamedExpr['expr']; desc: boolean }>, now: Date): Frame['rows'] {
+function sortRows(
+  rows: Frame['rows'],
+  keys: Array<{ expr: NamedExpr['expr']; desc: boolean }>,
+  now: Date,
+): Frame['rows'] {
   const keyed = rows.map((row) => ({ row, keys: keys.map((k) => evaluate(k.expr, row as Row, now)) }));
   keyed.sort((a, b) => {
     for (let i = 0; i < keys.length; i += 1) {
@@ -52,7 +56,8 @@ function sortRows(rows: Frame['rows'], keys: Array<{ expr: NamedExpr['expr']; de
 }
 
 function aggregate(agg: Aggregate, rows: Frame['rows'], now: Date): Value {
-  const values = agg.arg === undefined ? [] : rows.map((r) => evaluate(agg.arg as NamedExpr['expr'], r as Row, now));
+  const values =
+    agg.arg === undefined ? [] : rows.map((r) => evaluate(agg.arg as NamedExpr['expr'], r as Row, now));
   switch (agg.fn) {
     case 'count':
       return rows.length;
@@ -94,7 +99,11 @@ function summarize(frame: Frame, stage: Extract<Stage, { op: 'summarize' }>, now
   if (stage.by.length === 0 && groups.size === 0) groups.set('', { keys: [], rows: [] });
   const columns = new Map<string, ColumnType | undefined>();
   stage.by.forEach((b, i) => columns.set(b.name, byTypes[i]));
-  for (const a of stage.aggs) columns.set(a.name, a.fn === 'avg' ? 'real' : a.fn.startsWith('count') || a.fn === 'dcount' ? 'long' : undefined);
+  for (const a of stage.aggs)
+    columns.set(
+      a.name,
+      a.fn === 'avg' ? 'real' : a.fn.startsWith('count') || a.fn === 'dcount' ? 'long' : undefined,
+    );
   const rows = [...groups.values()].map((g) => {
     const out: Record<string, Value> = {};
     stage.by.forEach((b, i) => (out[b.name] = g.keys[i] ?? null));
@@ -120,7 +129,10 @@ function apply(frame: Frame, stage: Stage, now: Date): Frame {
   switch (stage.op) {
     case 'where':
       typeOf(stage.expr, scope(frame));
-      return { columns: frame.columns, rows: frame.rows.filter((r) => evaluate(stage.expr, r as Row, now) === true) };
+      return {
+        columns: frame.columns,
+        rows: frame.rows.filter((r) => evaluate(stage.expr, r as Row, now) === true),
+      };
     case 'project':
       return project(frame, stage.cols, false, now);
     case 'extend':
@@ -158,7 +170,7 @@ export interface ResultTable {
 export function runQuery(query: Query, table: Table, now: Date): ResultTable {
   let frame: Frame = {
     columns: new Map(table.columns.map((c) => [c.name, c.type])),
-    rows: table.rows as Array<Record<string, Value>>,
+    rows: table.rows,
   };
   for (const stage of query.stages) frame = apply(frame, stage, now);
   const columns = [...frame.columns].map(([name, type]) => ({

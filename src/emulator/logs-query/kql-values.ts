@@ -73,8 +73,10 @@ export function compareValues(a: Value, b: Value): number | undefined {
   if (typeof a === 'number' && typeof b === 'number') return a - b;
   if (typeof a === 'boolean' && typeof b === 'boolean') return Number(a) - Number(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
-  if (typeof a === 'string' && typeof b === 'number') return Number.isNaN(Number(a)) ? undefined : Number(a) - b;
-  if (typeof a === 'number' && typeof b === 'string') return Number.isNaN(Number(b)) ? undefined : a - Number(b);
+  if (typeof a === 'string' && typeof b === 'number')
+    return Number.isNaN(Number(a)) ? undefined : Number(a) - b;
+  if (typeof a === 'number' && typeof b === 'string')
+    return Number.isNaN(Number(b)) ? undefined : a - Number(b);
   return undefined;
 }
 

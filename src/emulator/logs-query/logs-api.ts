@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { bearerToken } from '../identity/claims';
 import { AUDIT_COLUMNS, AUDIT_TABLE, type Row } from '../audit-log/schema';
 import { KqlError } from './kql-error';
@@ -24,7 +24,14 @@ interface Answer {
 function laError(status: number, code: string, message: string, inner?: object): Answer {
   return {
     status,
-    body: { error: { message, code, correlationId: randomUUID(), ...(inner !== undefined && { innererror: inner }) } },
+    body: {
+      error: {
+        message,
+        code,
+        correlationId: randomUUID(),
+        ...(inner !== undefined && { innererror: inner }),
+      },
+    },
   };
 }
 
@@ -51,7 +58,10 @@ function wireTable(t: ResultTable): object {
 
 /** Evaluates one query body `{query, timespan?}` over the audit table. */
 export function answerQuery(body: unknown, deps: LogsApiDeps): Answer {
-  const b = (typeof body === 'object' && body !== null ? body : {}) as { query?: unknown; timespan?: unknown };
+  const b = (typeof body === 'object' && body !== null ? body : {}) as {
+    query?: unknown;
+    timespan?: unknown;
+  };
   if (typeof b.query !== 'string' || b.query.trim() === '') {
     return laError(400, 'BadArgumentError', "The request had some invalid properties: 'query' is required");
   }
@@ -59,7 +69,10 @@ export function answerQuery(body: unknown, deps: LogsApiDeps): Answer {
   try {
     const query = parseQuery(b.query);
     if (query.table !== AUDIT_TABLE) {
-      throw new KqlError('SemanticError', `'${query.table}': Failed to resolve table or column expression named '${query.table}'`);
+      throw new KqlError(
+        'SemanticError',
+        `'${query.table}': Failed to resolve table or column expression named '${query.table}'`,
+      );
     }
     let rows = deps.rows();
     if (typeof b.timespan === 'string' && b.timespan !== '') {
@@ -79,7 +92,12 @@ export function answerQuery(body: unknown, deps: LogsApiDeps): Answer {
 
 function answerBatch(body: unknown, deps: LogsApiDeps): Answer {
   const requests = (body as { requests?: unknown } | null)?.requests;
-  if (!Array.isArray(requests)) return laError(400, 'BadArgumentError', "The request had some invalid properties: 'requests' is required");
+  if (!Array.isArray(requests))
+    return laError(
+      400,
+      'BadArgumentError',
+      "The request had some invalid properties: 'requests' is required",
+    );
   const responses = requests.map((r: unknown) => {
     const req = (r ?? {}) as { id?: unknown; workspace?: unknown; body?: unknown };
     const a =
@@ -96,7 +114,12 @@ function answerBatch(body: unknown, deps: LogsApiDeps): Answer {
  * and `POST [/v1]/$batch` (the SDK uses an `endpoint` option as its base URL verbatim, so both forms
  * are served). Any bearer token is accepted; none is a 401, as the service answers.
  */
-export function answerLogsRequest(req: IncomingMessage, segments: string[], body: () => unknown, deps: LogsApiDeps): Answer {
+export function answerLogsRequest(
+  req: IncomingMessage,
+  segments: string[],
+  body: () => unknown,
+  deps: LogsApiDeps,
+): Answer {
   const path = segments[0] === 'v1' ? segments.slice(1) : segments;
   if (bearerToken(req) === undefined) {
     return {
@@ -110,10 +133,15 @@ export function answerLogsRequest(req: IncomingMessage, segments: string[], body
   const method = req.method ?? 'GET';
   if (path.length === 1 && path[0] === '$batch' && method === 'POST') return answerBatch(body(), deps);
   if (path.length === 3 && path[0] === 'workspaces' && path[2] === 'query' && method === 'POST') {
-    if (path[1] !== deps.workspaceId) return laError(404, 'WorkspaceNotFoundError', 'The workspace could not be found');
+    if (path[1] !== deps.workspaceId)
+      return laError(404, 'WorkspaceNotFoundError', 'The workspace could not be found');
     return answerQuery(body(), deps);
   }
-  return laError(404, 'PathNotFoundError', `The requested path does not exist: ${method} /${segments.join('/')}`);
+  return laError(
+    404,
+    'PathNotFoundError',
+    `The requested path does not exist: ${method} /${segments.join('/')}`,
+  );
 }
 
 /** Whether a request path belongs to the query API rather than to the vault. */

@@ -13,7 +13,11 @@ export interface TimeWindow {
 export function parseTimespan(text: string, now: Date): TimeWindow {
   if (!text.includes('/')) {
     const d = Duration.fromISO(text);
-    if (!d.isValid) throw new KqlError('SemanticError', `The timespan '${text.slice(0, 100)}' is not an ISO-8601 duration or interval`);
+    if (!d.isValid)
+      throw new KqlError(
+        'SemanticError',
+        `The timespan '${text.slice(0, 100)}' is not an ISO-8601 duration or interval`,
+      );
     return { start: now.getTime() - d.toMillis(), end: now.getTime() };
   }
   const i = Interval.fromISO(text, { setZone: true });

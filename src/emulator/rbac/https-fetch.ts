@@ -19,7 +19,12 @@ export function fetchTrusting(caPem: string | undefined) {
       }
       const req = request(
         target,
-        { method: 'GET', ...(ca !== undefined && { ca }), headers: { accept: 'application/json' }, signal: init.signal },
+        {
+          method: 'GET',
+          ...(ca !== undefined && { ca }),
+          headers: { accept: 'application/json' },
+          signal: init.signal,
+        },
         (res) => {
           const chunks: Buffer[] = [];
           let size = 0;

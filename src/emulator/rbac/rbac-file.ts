@@ -42,11 +42,9 @@ const fileSchema = z
         .object({
           principalId: z.string().min(1),
           role: z.enum(ROLES),
-          scope: z
-            .string()
-            .refine((s) => s === 'vault' || SECRET_SCOPE.test(s), {
-              message: 'scope must be "vault" or "secrets/<name>"',
-            }),
+          scope: z.string().refine((s) => s === 'vault' || SECRET_SCOPE.test(s), {
+            message: 'scope must be "vault" or "secrets/<name>"',
+          }),
         })
         .strict(),
     ),
@@ -64,7 +62,10 @@ function parseText(file: string, text: string): unknown {
   try {
     return /\.ya?ml$/i.test(file) ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
   } catch (err) {
-    throw invalid(file, `not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(err as Error).message.split('\n')[0]})`);
+    throw invalid(
+      file,
+      `not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'} (${(err as Error).message.split('\n')[0]})`,
+    );
   }
 }
 
@@ -89,9 +90,13 @@ export function loadRbacPolicy(file: string): RbacPolicy {
     try {
       caPem = readFileSync(caPath, 'utf8');
     } catch (err) {
-      throw invalid(file, `caFile ${caPath} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+      throw invalid(
+        file,
+        `caFile ${caPath} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})`,
+      );
     }
-    if (!caPem.includes('-----BEGIN CERTIFICATE-----')) throw invalid(file, `caFile ${caPath} holds no PEM certificate`);
+    if (!caPem.includes('-----BEGIN CERTIFICATE-----'))
+      throw invalid(file, `caFile ${caPath} holds no PEM certificate`);
   }
   return {
     issuer: f.issuer,

@@ -22,9 +22,16 @@ function str(v: unknown): string {
 }
 
 /** The service's message, line for line (CRLF-separated), so tools that parse it see the same fields. */
-function forbiddenMessage(payload: JWTPayload, action: string, resource: string, vault: VaultResource): string {
+function forbiddenMessage(
+  payload: JWTPayload,
+  action: string,
+  resource: string,
+  vault: VaultResource,
+): string {
   const caller = [
-    str(payload['appid']) || str(payload['azp']) ? `appid=${str(payload['appid']) || str(payload['azp'])}` : '',
+    str(payload['appid']) || str(payload['azp'])
+      ? `appid=${str(payload['appid']) || str(payload['azp'])}`
+      : '',
     `oid=${str(payload['oid'])}`,
     `iss=${str(payload.iss)}`,
   ]

@@ -22,10 +22,11 @@ function refusal(err: unknown): KvError {
   }
   if (err instanceof errors.JOSEAlgNotAllowed || err instanceof errors.JWSSignatureVerificationFailed)
     return unauthorized('AKV10031: The access token signature is invalid.');
-  if (err instanceof errors.JWKSNoMatchingKey) return unauthorized('AKV10031: The access token was signed by an unknown key.');
+  if (err instanceof errors.JWKSNoMatchingKey)
+    return unauthorized('AKV10031: The access token was signed by an unknown key.');
   if (err instanceof errors.JOSEError) return unauthorized('AKV10000: The access token is malformed.');
   // The issuer could not be reached: the service would not know the keys either.
-  return unauthorized('AKV10032: The token issuer\'s signing keys could not be fetched.');
+  return unauthorized("AKV10032: The token issuer's signing keys could not be fetched.");
 }
 
 export interface TokenVerifier {
