@@ -56,7 +56,7 @@ describe('emulator state on disk', () => {
 });
 
 describe('runEmulatorCommand', () => {
-  test('prints exactly one JSON line with url and caFile once listening', async () => {
+  test('prints exactly one JSON line with url, caFile, logsUrl and workspaceId once listening', async () => {
     const stdout = new PassThrough();
     let out = '';
     stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
@@ -64,7 +64,12 @@ describe('runEmulatorCommand', () => {
     try {
       const lines = out.split('\n').filter((l) => l !== '');
       expect(lines).toHaveLength(1);
-      expect(JSON.parse(lines[0] ?? '')).toEqual({ url: emu.url, caFile: emu.caFile });
+      expect(JSON.parse(lines[0] ?? '')).toEqual({
+        url: emu.url,
+        caFile: emu.caFile,
+        logsUrl: emu.url,
+        workspaceId: emu.workspaceId,
+      });
       expect(emu.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     } finally {
       await emu.close();
