@@ -18,7 +18,7 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 };
 
 /**
- * Logs the request as an AZKVAuditLogs row once its answer is sent, with the caller's claims decoded
+ * Logs the request as an AZKVAuditLogs row as its answer is sent, with the caller's claims decoded
  * from the bearer token (unverified without --rbac) and the status actually answered.
  */
 export function recordRequest(
@@ -29,8 +29,10 @@ export function recordRequest(
   const ctx: AuditContext = { audited: true, rbacAuthorized: undefined };
   const startedAt = new Date();
   const t0 = performance.now();
-  res.on('finish', () => {
-    if (!ctx.audited) return;
+  let recorded = false;
+  const record = (): void => {
+    if (!ctx.audited || recorded) return;
+    recorded = true;
     const url = (req.url ?? '/').slice(0, 4096);
     deps.log.append(
       auditRow({
@@ -49,6 +51,13 @@ export function recordRequest(
         vault: deps.vault,
       }),
     );
-  });
+  };
+  // The row is written as the answer is handed over, before its bytes leave (as an audit device
+  // does): a client that has its answer can always query its row; 'finish' would race with it.
+  const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+  res.end = ((...args: unknown[]) => {
+    record();
+    return end(...args);
+  }) as ServerResponse['end'];
   return ctx;
 }

@@ -9,11 +9,7 @@ import { createTokenVerifier } from './token-verifier';
 /** Key Vault's RBAC refusal: 403 Forbidden with inner code ForbiddenByRbac, the body the SDK surfaces. */
 export class ForbiddenByRbacError extends KvError {
   constructor(message: string) {
-    super(403, 'Forbidden', message);
-  }
-
-  override body(): { error: { code: string; message: string; innererror: { code: string } } } {
-    return { error: { code: this.code, message: this.message, innererror: { code: 'ForbiddenByRbac' } } };
+    super(403, 'Forbidden', message, {}, 'ForbiddenByRbac');
   }
 }
 
