@@ -1,18 +1,15 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { request as httpsRequest } from 'node:https';
-import { createInterface } from 'node:readline';
-import { RestError } from '@azure/core-rest-pipeline';
 import type { TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { SignJWT, UnsecuredJWT } from 'jose';
 import { createEmulatorClientOptions } from '../../src/emulator/client-options';
 import { loadRbacPolicy } from '../../src/emulator/rbac/rbac-file';
 import { RotatorError } from '../../src/errors';
-import { BIN, runRotator } from '../support/cli-process';
-import { rawRequest, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { runRotator, spawnEmulator } from '../support/cli-process';
+import { rawRequest, restError, startTestEmulator, type TestEmulator } from '../support/emulator';
 import { startTestOidc, type TestOidc } from '../support/emulator-oidc';
 
 const OFFICER = 'aaaaaaaa-0000-4000-8000-000000000001';
@@ -64,16 +61,6 @@ function clientAs(token: string): SecretClient {
   );
 }
 
-async function refusal(p: Promise<unknown>): Promise<RestError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RestError) return e;
-    throw e;
-  }
-  throw new Error('expected a refusal');
-}
-
 async function listAll(client: SecretClient): Promise<string[]> {
   const names: string[] = [];
   for await (const p of client.listPropertiesOfSecrets()) names.push(p.name);
@@ -85,10 +72,10 @@ const bearer = (token: string): Record<string, string> => ({ authorization: `Bea
 describe('rotator emulator --rbac: identities and roles as Key Vault enforces them', () => {
   test('an identity with no role is refused get and list with 403 ForbiddenByRbac', async () => {
     const nobody = clientAs(await oidc.token({ oid: NOBODY, upn: 'mallory@contoso.example' }));
-    const get = await refusal(nobody.getSecret('scoped-a'));
+    const get = await restError(nobody.getSecret('scoped-a'));
     expect(get.statusCode).toBe(403);
     expect(get.code).toBe('Forbidden');
-    const list = await refusal(listAll(nobody));
+    const list = await restError(listAll(nobody));
     expect(list.statusCode).toBe(403);
 
     const raw = await rawRequest(emu, {
@@ -115,7 +102,7 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
     const reader = clientAs(await oidc.token({ oid: READER }));
     expect((await reader.getSecret('scoped-b')).value).toBe('value-b');
     expect(await listAll(reader)).toEqual(expect.arrayContaining(['scoped-a', 'scoped-b']));
-    const set = await refusal(reader.setSecret('scoped-b', 'hijacked'));
+    const set = await restError(reader.setSecret('scoped-b', 'hijacked'));
     expect(set.statusCode).toBe(403);
     expect(set.message).toContain('Microsoft.KeyVault/vaults/secrets/setSecret/action');
     const officer = clientAs(await oidc.token({ oid: OFFICER }));
@@ -126,8 +113,8 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
     const scoped = clientAs(await oidc.token({ oid: SCOPED }));
     expect((await scoped.getSecret('scoped-a')).value).toBe('value-a');
     expect((await scoped.getSecret('SCOPED-A')).value).toBe('value-a');
-    expect((await refusal(scoped.getSecret('scoped-b'))).statusCode).toBe(403);
-    expect((await refusal(listAll(scoped))).statusCode).toBe(403);
+    expect((await restError(scoped.getSecret('scoped-b'))).statusCode).toBe(403);
+    expect((await restError(listAll(scoped))).statusCode).toBe(403);
     const raw = await rawRequest(emu, {
       method: 'GET',
       path: '/secrets?api-version=7.5',
@@ -281,27 +268,15 @@ describe('rotator emulator --rbac FILE (the file)', () => {
     expect(loadRbacPolicy(file).assignments).toEqual([
       { principalId: READER, role: 'Key Vault Secrets User', secret: undefined },
     ]);
-    const child = spawn(
-      process.execPath,
-      [
-        BIN,
-        'emulator',
-        '--port',
-        '0',
-        '--rbac',
-        file,
-        '--workspace-id',
-        'ABCDEF01-2345-4678-9abc-def012345678',
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
-    const line = await new Promise<string>((resolve, reject) => {
-      createInterface({ input: child.stdout }).once('line', resolve);
-      child.once('exit', (code) => reject(new Error(`emulator exited early with ${code}`)));
-    });
-    const printed = JSON.parse(line) as Record<string, string>;
+    const emulator = await spawnEmulator([
+      '--port',
+      '0',
+      '--rbac',
+      file,
+      '--workspace-id',
+      'ABCDEF01-2345-4678-9abc-def012345678',
+    ]);
+    const printed = emulator.line;
     // The query API at logsUrl wants a token, as Log Analytics does.
     const status = await new Promise<number>((resolve, reject) => {
       const req = httpsRequest(
@@ -320,9 +295,7 @@ describe('rotator emulator --rbac FILE (the file)', () => {
       req.end(JSON.stringify({ query: 'AZKVAuditLogs' }));
     });
     expect(status).toBe(401);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await emulator.stop()).toBe(0);
     expect(Object.keys(printed)).toEqual(['url', 'caFile', 'logsUrl', 'workspaceId']);
     expect(printed['logsUrl']).toBe(printed['url']);
     expect(printed['workspaceId']).toBe('abcdef01-2345-4678-9abc-def012345678');

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 
 export const BIN = join(__dirname, '..', '..', 'bin', 'rotator.js');
 
@@ -79,3 +80,24 @@ export async function startDaemonProcess(
 }
 
 export { freePort } from './ports';
+
+/** Starts `rotator emulator …` and resolves with its JSON line once it listens. */
+export async function spawnEmulator(
+  args: string[],
+): Promise<{ child: ChildProcess; line: Record<string, string>; stop(): Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'emulator', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const line = await new Promise<string>((resolve, reject) => {
+    if (child.stdout === null) throw new Error('no stdout');
+    createInterface({ input: child.stdout }).once('line', resolve);
+    void exited.then((code) => reject(new Error(`emulator exited early with ${code}`)));
+  });
+  return {
+    child,
+    line: JSON.parse(line) as Record<string, string>,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
+import { RestError } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/core-auth';
 import { createEmulatorClientOptions } from '../../src/emulator/client-options';
@@ -108,4 +109,15 @@ export function rawRequest(
 /** Authorized raw request with an api-version, for probing validation past the challenge. */
 export function authed(headers: Record<string, string> = {}): Record<string, string> {
   return { authorization: 'Bearer emulator', ...headers };
+}
+
+/** The RestError a refused SDK call rejects with (anything else fails the test). */
+export async function restError(p: Promise<unknown>): Promise<RestError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof RestError) return e;
+    throw e;
+  }
+  throw new Error('expected a RestError');
 }

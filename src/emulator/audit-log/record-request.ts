@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bearerToken, decodeCallerClaims } from '../identity/claims';
+import { bearerToken } from '../auth';
+import { decodeCallerClaims } from '../identity/claims';
 import type { VaultResource } from '../identity/vault-resource';
 import { auditRow } from './audit-row';
 import type { RequestLog } from './request-log';

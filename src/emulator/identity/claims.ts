@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { decodeJwt } from 'jose';
 
 /** The claims Key Vault's audit log keeps about a caller (v1 tokens: upn/unique_name/appid; v2: preferred_username/azp). */
@@ -24,12 +23,6 @@ const LONG_NAMES: Partial<Record<RecordedClaim, string>> = {
   upn: 'http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn',
   tid: 'http://schemas.microsoft.com/identity/claims/tenantid',
 };
-
-/** The bearer token of a request, or undefined when there is none. */
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
-}
 
 /**
  * Decodes a JWT's payload WITHOUT checking its signature and keeps only the identity claims: this is

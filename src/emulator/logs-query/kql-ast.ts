@@ -40,3 +40,19 @@ export interface Query {
   table: string;
   stages: Stage[];
 }
+
+/** Comparison operators written with symbols (the lexer's tokens) and as words. */
+export const SYMBOL_COMPARISONS = [
+  '==',
+  '!=',
+  '=~',
+  '!~',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '!has',
+  '!contains',
+  '!startswith',
+];
+export const WORD_COMPARISONS = ['has', 'contains', 'startswith', 'endswith', 'has_cs', 'contains_cs'];

@@ -1,5 +1,5 @@
 import type { ColumnType, Row } from '../audit-log/schema';
-import type { Expr } from './kql-ast';
+import { SYMBOL_COMPARISONS, WORD_COMPARISONS, type Expr } from './kql-ast';
 import { semanticError } from './kql-error';
 import { functionDef } from './kql-functions';
 import {
@@ -15,27 +15,7 @@ import {
 
 export type Columns = ReadonlyMap<string, ColumnType>;
 
-const BOOL_OPS = new Set([
-  'and',
-  'or',
-  '==',
-  '!=',
-  '=~',
-  '!~',
-  '<',
-  '<=',
-  '>',
-  '>=',
-  'has',
-  '!has',
-  'contains',
-  '!contains',
-  'startswith',
-  '!startswith',
-  'endswith',
-  'has_cs',
-  'contains_cs',
-]);
+const BOOL_OPS = new Set(['and', 'or', ...SYMBOL_COMPARISONS, ...WORD_COMPARISONS]);
 
 /**
  * Checks an expression against the columns in scope before any row is read (so a typo is an error

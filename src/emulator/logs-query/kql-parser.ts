@@ -6,25 +6,15 @@ import {
   type NamedExpr,
   type Query,
   type Stage,
+  SYMBOL_COMPARISONS,
+  WORD_COMPARISONS,
 } from './kql-ast';
 import { syntaxError } from './kql-error';
 import { tokenize, type Token } from './kql-lexer';
 import { parseUtc } from './kql-values';
 
-const COMPARISONS = new Set([
-  '==',
-  '!=',
-  '=~',
-  '!~',
-  '<',
-  '<=',
-  '>',
-  '>=',
-  '!has',
-  '!contains',
-  '!startswith',
-]);
-const WORD_COMPARISONS = new Set(['has', 'contains', 'startswith', 'endswith', 'has_cs', 'contains_cs']);
+const COMPARISONS = new Set(SYMBOL_COMPARISONS);
+const WORDS = new Set(WORD_COMPARISONS);
 
 /** A recursive-descent parser for the subset of KQL the emulator evaluates; anything else is a SyntaxError. */
 class Parser {
@@ -235,7 +225,7 @@ class Parser {
       this.next();
       return { k: 'bin', op: t.text, left, right: this.additive() };
     }
-    if (t.kind === 'ident' && WORD_COMPARISONS.has(t.text)) {
+    if (t.kind === 'ident' && WORDS.has(t.text)) {
       this.next();
       return { k: 'bin', op: t.text, left, right: this.additive() };
     }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { bearerToken } from '../identity/claims';
+import { bearerToken } from '../auth';
 import { AUDIT_COLUMNS, AUDIT_TABLE, type Row } from '../audit-log/schema';
 import { KqlError } from './kql-error';
 import { parseQuery } from './kql-parser';
