@@ -115,7 +115,7 @@ async function handle(
     audit.audited = false;
     const a = answerLogsRequest(req, target.segments, () => parseJsonBody(req, raw), {
       workspaceId: d.workspaceId,
-      rows: () => d.requestLog.visible(),
+      rows: () => d.requestLog.ingested(),
       now: () => new Date(),
     });
     sendJson(res, a.status, a.body, a.headers);

@@ -187,6 +187,15 @@ describe('the emulator as Log Analytics, read by the real LogsQueryClient', () =
       expect((await query(kql)).rows).toHaveLength(0);
       await new Promise((r) => setTimeout(r, 1600));
       expect((await query(kql)).rows).toHaveLength(1);
+      // ingestion_time() tells when the row became queryable: a watcher's watermark can follow it.
+      const lag = objects(
+        await query(
+          `${kql} | extend Ingested = ingestion_time() | where Ingested - TimeGenerated >= 1500ms | project Ingested, Lag = Ingested - TimeGenerated`,
+        ),
+      );
+      expect(lag).toHaveLength(1);
+      expect(lag[0]?.['Ingested']).toBeInstanceOf(Date);
+      expect(lag[0]?.['Lag']).toMatch(/^00:00:0[1-9]\.\d+$/);
     } finally {
       await rawRequest(emu, {
         method: 'PUT',
@@ -249,6 +258,14 @@ describe('the emulator as Log Analytics, read by the real LogsQueryClient', () =
     });
     expect(other.status).toBe(404);
     expect(other.json).toMatchObject({ error: { code: 'WorkspaceNotFoundError' } });
+    const notJson = await rawRequest(emu, {
+      method: 'POST',
+      path: `/v1/workspaces/${emu.workspaceId}/query`,
+      headers: authed({ 'content-type': 'application/json' }),
+      body: '{"query": ',
+    });
+    expect(notJson.status).toBe(400);
+    expect(notJson.json).toMatchObject({ error: { code: 'BadArgumentError' } });
   });
 
   test('bad injected rows are refused and add nothing', async () => {

@@ -1,4 +1,4 @@
-import { AUDIT_COLUMNS, type Row } from '../../src/emulator/audit-log/schema';
+import { AUDIT_COLUMNS, INGESTION_TIME, type Row } from '../../src/emulator/audit-log/schema';
 import { KqlError } from '../../src/emulator/logs-query/kql-error';
 import { parseQuery } from '../../src/emulator/logs-query/kql-parser';
 import { runQuery } from '../../src/emulator/logs-query/kql-run';
@@ -154,6 +154,23 @@ describe("the emulator evaluates a subset of KQL (each query below is also valid
     }
     expect(error).toBeInstanceOf(KqlError);
     expect((error as KqlError).kind).toBe(kind);
+  });
+
+  test('ingestion_time() is when a row became queryable, gone once project drops the row', () => {
+    const rows = ROWS.map((r, i) => ({
+      ...r,
+      [INGESTION_TIME]: new Date((r['TimeGenerated'] as Date).getTime() + i * 60_000),
+    }));
+    const kql = 'AZKVAuditLogs | where ingestion_time() - TimeGenerated > 1m | project CorrelationId';
+    expect(kustoErrors(kql)).toEqual([]);
+    const t = runQuery(parseQuery(kql), { columns: [...AUDIT_COLUMNS], rows }, NOW);
+    expect(t.rows).toEqual([['c3'], ['c4']]);
+    const after = runQuery(
+      parseQuery('AZKVAuditLogs | project CorrelationId | extend I = ingestion_time()'),
+      { columns: [...AUDIT_COLUMNS], rows },
+      NOW,
+    );
+    expect(after.rows[0]).toEqual(['c1', null]);
   });
 
   test('a query timespan is an ISO-8601 duration ending now, or an interval', () => {

@@ -1,4 +1,4 @@
-import type { Row } from './schema';
+import { INGESTION_TIME, type Row } from './schema';
 
 /** What the emulator keeps in memory: the last 100k requests, about 100 MB at worst. */
 export const DEFAULT_LOG_CAPACITY = 100_000;
@@ -50,6 +50,14 @@ export class RequestLog {
     return this.ordered()
       .filter((e) => e.visibleAt <= now)
       .map((e) => e.row);
+  }
+
+  /** Rows already ingested, each with its ingestion time (for KQL's ingestion_time()). */
+  ingested(): Row[] {
+    const now = this.now();
+    return this.ordered()
+      .filter((e) => e.visibleAt <= now)
+      .map((e) => ({ ...e.row, [INGESTION_TIME]: new Date(e.visibleAt) }));
   }
 
   /** Every row, ingested or not (for the admin endpoint). */

@@ -8,6 +8,9 @@ export type Row = Record<string, Cell>;
 
 export const AUDIT_TABLE = 'AZKVAuditLogs';
 
+/** A hidden per-row value behind KQL's ingestion_time(): when the row became queryable. */
+export const INGESTION_TIME = '$IngestionTime';
+
 /**
  * The columns of the resource-specific Key Vault audit table that the emulator fills (a subset of
  * Microsoft's AZKVAuditLogs reference; the others never matter for secrets and are left out).

@@ -164,6 +164,7 @@ export function evaluate(e: Expr, row: Row, now: Date): Value {
       return functionDef(e.fn, e.args.length).call(
         e.args.map((a) => evaluate(a, row, now)),
         now,
+        row,
       );
     case 'bin': {
       if (e.op === 'and') return evaluate(e.left, row, now) === true && evaluate(e.right, row, now) === true;

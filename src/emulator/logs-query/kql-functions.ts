@@ -1,4 +1,4 @@
-import type { ColumnType } from '../audit-log/schema';
+import { INGESTION_TIME, type ColumnType, type Row } from '../audit-log/schema';
 import { semanticError } from './kql-error';
 import { Timespan, isDynamic, toDate, toText, type Value } from './kql-values';
 
@@ -7,7 +7,7 @@ export interface FunctionDef {
   max: number;
   /** The result type, from the argument types (undefined: unknown until run time). */
   type: (args: Array<ColumnType | undefined>) => ColumnType | undefined;
-  call: (args: Value[], now: Date) => Value;
+  call: (args: Value[], now: Date, row: Row) => Value;
 }
 
 const empty = (v: Value): boolean => v === null || v === '' || (isDynamic(v) && Object.keys(v).length === 0);
@@ -54,6 +54,13 @@ export const FUNCTIONS: Record<string, FunctionDef> = {
     max: 1,
     type: fixed('datetime'),
     call: ([span], now) => (span instanceof Timespan ? new Date(now.getTime() - span.ms) : null),
+  },
+  // Null once a project has dropped the row's identity, as in Kusto.
+  ingestion_time: {
+    min: 0,
+    max: 0,
+    type: fixed('datetime'),
+    call: (_args, _now, row) => row[INGESTION_TIME] ?? null,
   },
   bin: { min: 2, max: 2, type: ([t]) => t, call: ([v, size]) => bin(v ?? null, size ?? null) },
   iff: {

@@ -131,11 +131,17 @@ export function answerLogsRequest(
     };
   }
   const method = req.method ?? 'GET';
-  if (path.length === 1 && path[0] === '$batch' && method === 'POST') return answerBatch(body(), deps);
+  let parsed: unknown;
+  try {
+    parsed = method === 'POST' ? body() : undefined;
+  } catch {
+    return laError(400, 'BadArgumentError', 'The request body must be JSON (Content-Type: application/json)');
+  }
+  if (path.length === 1 && path[0] === '$batch' && method === 'POST') return answerBatch(parsed, deps);
   if (path.length === 3 && path[0] === 'workspaces' && path[2] === 'query' && method === 'POST') {
     if (path[1] !== deps.workspaceId)
       return laError(404, 'WorkspaceNotFoundError', 'The workspace could not be found');
-    return answerQuery(body(), deps);
+    return answerQuery(parsed, deps);
   }
   return laError(
     404,
