@@ -125,7 +125,7 @@ async function handle(
   const caller = d.rbac ? await d.rbac.authenticate(bearerToken(req) ?? '') : undefined;
   const apiVersion = checkApiVersion(target.query.get('api-version'));
   const r = route(req.method ?? 'GET', target.segments);
-  if (d.rbac && caller) {
+  if (d.rbac && caller !== undefined) {
     audit.rbacAuthorized = false;
     d.rbac.authorize(caller, r);
     audit.rbacAuthorized = true;
