@@ -7,13 +7,14 @@ import type { RotationRequest, RotationResult } from '../rotation';
 import type { SecretStore } from '../vault';
 import { describeIssues, rotationJobSchema, type RotationJobData, type RotationJobResult } from './job-data';
 import { secretKey } from './job-ids';
+import { failureOutcome, type AttemptInfo } from './failure-outcome';
 import type { OutcomeStore } from './outcome-store';
 
 /** Runs one rotation; the daemon wraps the engine with its lock, targets and tracing. */
 export type RotateFn = (
   request: RotationRequest,
   store: SecretStore,
-  job: { id: string; data: RotationJobData },
+  job: { id: string; data: RotationJobData; attempt: AttemptInfo },
 ) => Promise<RotationResult>;
 
 export interface RotationWorkerDeps {
@@ -61,8 +62,13 @@ export function createRotationProcessor(deps: RotationWorkerDeps) {
       triggeredAt: DateTime.fromISO(data.triggeredAt, { zone: 'utc' }),
     };
     const log = deps.logger.child({ job: id, secret: data.secret, vault: data.vault, reason: data.reason });
+    const attempt: AttemptInfo = {
+      attempt: job.attemptsMade + 1,
+      maxAttempts: job.opts.attempts ?? 1,
+      reason: data.reason,
+    };
     try {
-      const result = await deps.rotate(request, store, { id, data });
+      const result = await deps.rotate(request, store, { id, data, attempt });
       await deps.outcomes.record(key, {
         outcome: result.outcome,
         at: deps.clock.now().toISO() ?? '',
@@ -76,28 +82,28 @@ export function createRotationProcessor(deps: RotationWorkerDeps) {
       );
       return { outcome: result.outcome, rotationId: result.rotationId, version: result.version };
     } catch (error) {
-      if (isRotatorError(error) && error.code === 'ROTATION_LOCKED' && token !== undefined) {
+      const outcome = failureOutcome(error, attempt);
+      if (outcome === 'postponed' && token !== undefined) {
         // Not a failure: another worker is on it. Wait without spending an attempt.
         log.info('secret is locked by another rotation; job postponed');
         await job.moveToDelayed(Date.now() + deps.lockedRetryMs, token);
         throw new DelayedError();
       }
-      if (isRotatorError(error) && error.code === 'SECRET_NOT_FOUND' && data.reason !== 'manual') {
+      if (outcome === 'satisfied') {
         log.warn('secret no longer exists; scheduled job dropped');
         return { outcome: 'satisfied', rotationId: undefined, version: undefined };
       }
       const { code, text } = describe(error);
-      const permanent = isRotatorError(error) && error.permanent;
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const permanent = outcome === 'failed';
       await deps.outcomes.record(key, {
-        outcome: permanent ? 'failed' : lastAttempt ? 'quarantined' : 'retrying',
+        outcome: outcome === 'postponed' ? 'retrying' : outcome,
         at: deps.clock.now().toISO() ?? '',
         reason: data.reason,
         jobId: id,
         errorCode: code,
         error: text,
       });
-      log.error({ code, attempt: job.attemptsMade + 1, permanent }, 'rotation job failed');
+      log.error({ code, attempt: attempt.attempt, outcome }, 'rotation job failed');
       if (permanent) throw new UnrecoverableError(text);
       throw new RotatorError(isRotatorError(error) ? error.code : 'ROTATION_UNRECOVERABLE', text, {
         hint: 'retried with backoff',

@@ -1,6 +1,7 @@
 import { context, trace } from '@opentelemetry/api';
 import { logs, SeverityNumber } from '@opentelemetry/api-logs';
-import { SCOPE } from './names';
+import { randomUUID } from 'node:crypto';
+import { AUDIT_EVENT, SCOPE } from './names';
 
 /** One auditable action. There is deliberately no field for a value. */
 export interface AuditRecord {
@@ -14,10 +15,12 @@ export interface AuditRecord {
   checkoutId?: string;
   errorCode?: string;
   jobId?: string;
+  /** The rotation job's attempt (1 for the first run). */
+  attempt?: string;
 }
 
 /** The customEvents name the workbook and alerts query. */
-export const AUDIT_EVENT_NAME = 'RotatorAudit';
+export const AUDIT_EVENT_NAME = AUDIT_EVENT;
 
 const FORBIDDEN = /value|password|secret_?text|token|connection_?string/i;
 
@@ -32,7 +35,12 @@ function snakeCase(key: string): string {
  */
 export function emitAudit(record: AuditRecord): Record<string, string> {
   const span = trace.getSpan(context.active());
-  const attributes: Record<string, string> = { 'microsoft.custom_event.name': AUDIT_EVENT_NAME };
+  // A unique id per record: a batch the exporter resends after an outage lands twice in the tables,
+  // and the audit views count each audit_id once.
+  const attributes: Record<string, string> = {
+    'microsoft.custom_event.name': AUDIT_EVENT_NAME,
+    audit_id: randomUUID(),
+  };
   for (const [key, value] of Object.entries(record)) {
     // Defence in depth: a field that looks like it could carry a credential is never sent.
     if (value !== undefined && !FORBIDDEN.test(key)) attributes[snakeCase(key)] = String(value);

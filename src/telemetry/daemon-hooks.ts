@@ -32,6 +32,7 @@ export function daemonTelemetryHooks(
           jobId: job.id,
           checkoutId: job.data.checkoutId,
           traceparent: job.data.traceparent,
+          attempt: job.attempt,
         },
         { metrics, log },
       ),

@@ -17,13 +17,43 @@ export const ATTR = {
   step: 'rotator.step',
   errorCode: 'rotator.error_code',
   decision: 'rotator.decision',
+  /** 1 for a job's first run; with `rotator.outcome` `retrying` it says how many tries so far. */
+  attempt: 'rotator.attempt',
+  /** The replica (host name) a heartbeat comes from. */
+  replica: 'rotator.replica',
 } as const;
+
+/** Every `rotator.outcome` of a rotation, one meaning each (contract). */
+export const ROTATION_OUTCOMES = [
+  'rotated',
+  'satisfied',
+  'recovered',
+  'postponed',
+  'retrying',
+  'quarantined',
+  'failed',
+] as const;
 
 export const METRIC = {
   rotations: 'rotator.rotations',
   rotationDuration: 'rotator.rotation.duration',
   secretAge: 'rotator.secret.age',
   secretsOverdue: 'rotator.secrets.overdue',
+  /** Fleet gauges read from the last sweep's snapshot in Redis, whichever replica swept. */
+  secretsQuarantined: 'rotator.secrets.quarantined',
+  oldestSecretAge: 'rotator.secret.oldest_age',
+  /** Seconds since the sweep whose snapshot the fleet gauges report: stale data shows as stale. */
+  sweepAge: 'rotator.sweep.age',
+  /** 1 per replica per export, with `rotator.replica`: a replica that sends none is down. */
+  heartbeat: 'rotator.heartbeat',
+} as const;
+
+/** The audit records' customEvents name (workbook, README queries). */
+export const AUDIT_EVENT = 'RotatorAudit';
+
+/** The span event that carries a failed rotation's step and error (lands in traces / AppTraces). */
+export const EVENT = {
+  rotationFailed: 'rotation.failed',
 } as const;
 
 /** The instrumentation scope of every span, metric and audit record the rotator emits. */

@@ -10,10 +10,11 @@ import {
 } from '@opentelemetry/api';
 import { isRotatorError } from '../errors';
 import type { RotationDeps, RotationResult, RotationStep } from '../rotation';
+import { failureOutcome, type AttemptInfo } from '../scheduling/failure-outcome';
 import type { UsageOutcome } from '../scheduling/usage-listener';
 import { emitAudit, type AuditRecord } from './audit';
 import type { RotatorMetrics } from './metrics';
-import { ATTR, SCOPE, SPAN } from './names';
+import { ATTR, EVENT, SCOPE, SPAN } from './names';
 
 const tracer = (): ReturnType<typeof trace.getTracer> => trace.getTracer(SCOPE);
 
@@ -80,6 +81,8 @@ export interface RotationInfo {
   jobId?: string;
   checkoutId?: string;
   traceparent?: string;
+  /** The job's attempt; without it a failure counts as the last attempt (nothing will retry it). */
+  attempt?: Omit<AttemptInfo, 'reason'>;
 }
 
 export interface TracingDeps {
@@ -107,7 +110,9 @@ export async function tracedRotation(
     [ATTR.actor]: info.actor,
     ...(info.checkoutId !== undefined && { [ATTR.checkoutId]: info.checkoutId }),
     ...(info.jobId !== undefined && { 'rotator.job_id': info.jobId }),
+    ...(info.attempt !== undefined && { [ATTR.attempt]: info.attempt.attempt }),
   };
+  const attempt: AttemptInfo = { attempt: 1, maxAttempts: 1, ...info.attempt, reason: info.reason };
   return tracer().startActiveSpan(
     SPAN.rotation,
     { kind: SpanKind.CONSUMER, attributes, links: link === undefined ? [] : [link] },
@@ -139,6 +144,7 @@ export async function tracedRotation(
           rotationId: result?.rotationId,
           checkoutId: info.checkoutId,
           jobId: info.jobId,
+          ...(info.attempt !== undefined && { attempt: String(info.attempt.attempt) }),
           ...(error !== undefined && { errorCode: errorCode(error) }),
         };
         deps.log?.(emitAudit(record));
@@ -150,19 +156,26 @@ export async function tracedRotation(
         finish(result.outcome, result);
         return result;
       } catch (error) {
+        // The worker names the failure with the same rule, so span, metric, audit and status agree.
+        const outcome = failureOutcome(error, attempt);
         const code = errorCode(error);
-        if (code === 'ROTATION_LOCKED') {
+        if (outcome === 'postponed') {
           span.addEvent('schedule.postponed-locked');
-          span.setAttribute(ATTR.outcome, 'postponed');
+          span.setAttribute(ATTR.outcome, outcome);
+          deps.metrics.rotationFinished({ reason: info.reason, outcome }, (Date.now() - started) / 1000);
+        } else if (outcome === 'satisfied') {
+          span.addEvent('schedule.skipped-secret-removed');
+          finish(outcome, undefined, error);
         } else {
           span.setAttribute(ATTR.errorCode, code);
-          span.addEvent('rotation.failed', {
+          span.addEvent(EVENT.rotationFailed, {
             [ATTR.errorCode]: code,
             [ATTR.step]: lastStep ?? 'start',
+            [ATTR.outcome]: outcome,
             message: errorText(error),
           });
           span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
-          finish('failed', undefined, error);
+          finish(outcome, undefined, error);
         }
         throw error;
       } finally {

@@ -13,7 +13,8 @@ import {
   tracedUsageEvent,
 } from '../../src/telemetry';
 import { recordDecision } from '../../src/telemetry/tracing';
-import { installMemoryTelemetry, points, type MemoryTelemetry } from '../support/otel-memory';
+import { ROTATION_OUTCOMES } from '../../src/telemetry/names';
+import { installMemoryTelemetry, isolatedMeter, points, type MemoryTelemetry } from '../support/otel-memory';
 
 const STEPS: RotationStep[] = ['locked', 'prepared', 'applied', 'verified', 'committed', 'retired', 'closed'];
 const info = { secret: 'svc-db', vault: 'https://kv.test', reason: 'manual', actor: 'alice', jobId: 'j1' };
@@ -108,7 +109,10 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
   });
 
   it('marks a failed rotation with its error code and step, counts it and audits it', async () => {
-    const failure = new RotatorError('TARGET_REJECTED', 'role svc_db was refused', { hint: 'check it' });
+    const failure = new RotatorError('TARGET_REJECTED', 'role svc_db was refused', {
+      hint: 'check it',
+      permanent: true,
+    });
     await expect(
       tracedRotation(
         (onStep) => {
@@ -216,6 +220,75 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
     const root = otel.spans().find((s) => s.name === SPAN.rotation);
     expect(root?.attributes[ATTR.outcome]).toBe('satisfied');
     expect(root?.events.map((e) => e.name)).toEqual(['schedule.skipped-already-rotated']);
+  });
+
+  describe('one outcome word per failure, identical on the span, the counter and the audit record', () => {
+    const transient = new RotatorError('TARGET_UNAVAILABLE', 'server down', { hint: 'wait' });
+    const permanent = new RotatorError('TAG_MISSING', 'no rotation-account', {
+      hint: 'tag it',
+      permanent: true,
+    });
+    const cases: Array<[string, RotatorError, { attempt: number; maxAttempts: number }, string]> = [
+      [
+        'a transient failure with attempts left is retrying',
+        transient,
+        { attempt: 1, maxAttempts: 3 },
+        'retrying',
+      ],
+      [
+        'a transient failure on the last attempt is quarantined',
+        transient,
+        { attempt: 3, maxAttempts: 3 },
+        'quarantined',
+      ],
+      [
+        'a permanent failure is failed on its first attempt',
+        permanent,
+        { attempt: 1, maxAttempts: 3 },
+        'failed',
+      ],
+    ];
+    it.each(cases)('%s', async (_title, error, attempt, expected) => {
+      const { meter, collect } = isolatedMeter();
+      const local = { metrics: createRotatorMetrics(meter), log: deps.log };
+      await expect(tracedRotation(() => Promise.reject(error), { ...info, attempt }, local)).rejects.toBe(
+        error,
+      );
+      const root = otel.spans().find((s) => s.name === SPAN.rotation);
+      expect(root?.attributes[ATTR.outcome]).toBe(expected);
+      expect(root?.attributes[ATTR.attempt]).toBe(attempt.attempt);
+      expect(root?.events.find((e) => e.name === 'rotation.failed')?.attributes?.[ATTR.outcome]).toBe(
+        expected,
+      );
+      expect(points(await collect(), METRIC.rotations)).toEqual([
+        { value: 1, attributes: { [ATTR.reason]: 'manual', [ATTR.outcome]: expected } },
+      ]);
+      expect(otel.logRecords().map((r) => r.attributes.outcome)).toEqual([expected]);
+      expect(audit.map((r) => r.outcome)).toEqual([expected]);
+    });
+
+    it('gives every audit record an audit_id of its own, so a resent batch is counted once', async () => {
+      await tracedRotation(() => Promise.resolve(rotated), info, deps);
+      await tracedRotation(() => Promise.resolve(rotated), info, deps);
+      const ids = otel.logRecords().map((r) => r.attributes.audit_id);
+      expect(ids).toHaveLength(2);
+      expect(new Set(ids).size).toBe(2);
+      for (const id of ids) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('uses only the contract’s outcome words for a rotation', () => {
+      const words = new Set<string>(ROTATION_OUTCOMES);
+      for (const [, , , expected] of cases) expect(words.has(expected)).toBe(true);
+      expect([...words]).toEqual([
+        'rotated',
+        'satisfied',
+        'recovered',
+        'postponed',
+        'retrying',
+        'quarantined',
+        'failed',
+      ]);
+    });
   });
 
   it('has no active traceparent outside a span', () => {

@@ -1,0 +1,28 @@
+import { isRotatorError } from '../errors';
+
+/** What a rotation that threw means, in the contract's outcome words. */
+export type FailureOutcome = 'postponed' | 'satisfied' | 'retrying' | 'quarantined' | 'failed';
+
+/** Where a rotation job stands among its attempts; only the worker knows it. */
+export interface AttemptInfo {
+  /** 1 for the first run of the job. */
+  attempt: number;
+  maxAttempts: number;
+  /** The job's trigger: a scheduled job whose secret vanished is satisfied, a manual one failed. */
+  reason: string;
+}
+
+/**
+ * The one rule that names a failed rotation, shared by the worker (outcome store, retry decision) and
+ * telemetry (span, metric, audit record), so an alert and `rotator status` always agree:
+ * another replica's lock postpones; a vanished secret satisfies a scheduled job; a permanent error
+ * fails at once; a transient one is retried until the attempts run out, and then quarantined.
+ */
+export function failureOutcome(error: unknown, attempt: AttemptInfo): FailureOutcome {
+  if (isRotatorError(error) && error.code === 'ROTATION_LOCKED') return 'postponed';
+  if (isRotatorError(error) && error.code === 'SECRET_NOT_FOUND' && attempt.reason !== 'manual') {
+    return 'satisfied';
+  }
+  if (isRotatorError(error) && error.permanent) return 'failed';
+  return attempt.attempt >= attempt.maxAttempts ? 'quarantined' : 'retrying';
+}
