@@ -11,6 +11,7 @@ import { RedisRotationLock } from '../locking/redis-rotation-lock';
 import { rotateSecret, type RotationDeps, type RotationResult } from '../rotation';
 import { retryDelayMs } from '../scheduling/backoff';
 import type { RotationJobData } from '../scheduling/job-data';
+import { FleetSnapshotStore, type FleetSnapshot } from '../scheduling/fleet-snapshot';
 import { OutcomeStore } from '../scheduling/outcome-store';
 import { QUEUE, SWEEP_SCHEDULER_ID } from '../scheduling/queues';
 import { RotationScheduler } from '../scheduling/rotation-scheduler';
@@ -37,6 +38,8 @@ export interface DaemonDeps {
   instrumentSweep?(run: () => Promise<SweepSummary>): Promise<SweepSummary>;
   observe?: SweepDeps['observe'];
   onDecision?: SweepDeps['onDecision'];
+  /** Hands telemetry the reader of the last sweep's snapshot in Redis, for the fleet gauges. */
+  observeFleet?(read: () => Promise<FleetSnapshot | undefined>): void;
   instrumentUsage?: UsageListenerDeps['around'];
   currentTraceparent?: UsageListenerDeps['currentTraceparent'];
   /** How long a job waits when another worker holds the lock. */
@@ -93,6 +96,8 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const rotations = new Queue<RotationJobData>(QUEUE.rotations, { connection, prefix });
   const sweeps = new Queue(QUEUE.sweeps, { connection, prefix });
   const outcomes = new OutcomeStore(redis, prefix);
+  const fleet = new FleetSnapshotStore(redis, prefix);
+  deps.observeFleet?.(() => fleet.read());
   const scheduler = new RotationScheduler(rotations, redis, prefix, clock, { attempts: config.maxAttempts });
   const lock = new RedisRotationLock(redis, { prefix });
   const engineDeps: Omit<RotationDeps, 'store'> = {
@@ -166,6 +171,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     logger,
     observe: deps.observe,
     onDecision: deps.onDecision,
+    publish: (snapshot) => fleet.write(snapshot),
   };
   const sweepWorker = new Worker(
     QUEUE.sweeps,

@@ -6,6 +6,7 @@ import { PENDING_TAGS } from '../rotation/pending-record';
 import type { SecretProperties, SecretStore } from '../vault';
 import { decideDue, ScheduleTagError } from './due-time';
 import { secretKey, vaultSuffix } from './job-ids';
+import type { FleetSnapshot } from './fleet-snapshot';
 import type { OutcomeStore } from './outcome-store';
 import type { PlannedJob, RotationScheduler } from './rotation-scheduler';
 
@@ -18,6 +19,8 @@ export interface SweepDeps {
   logger: Logger;
   /** Receives the age of every managed secret and the overdue count, for the gauges. */
   observe?(ages: SecretAge[], overdue: number): void;
+  /** Receives the sweep's view of the fleet, to share with every replica's gauges (Redis). */
+  publish?(snapshot: FleetSnapshot): Promise<void>;
   /** Called for each schedule decision, for tracing. */
   onDecision?(decision: SweepDecision): void;
 }
@@ -114,7 +117,29 @@ export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
     summary.removed += gone.length;
   }
   deps.observe?.(ages, summary.overdue);
+  if (deps.publish !== undefined) await deps.publish(await fleetSnapshot(deps, now, summary, ages));
   return summary;
+}
+
+async function fleetSnapshot(
+  deps: SweepDeps,
+  now: DateTime,
+  summary: SweepSummary,
+  ages: SecretAge[],
+): Promise<FleetSnapshot> {
+  const outcomes = await deps.outcomes.all();
+  const quarantined = [...outcomes.values()].filter((o) => o.outcome === 'quarantined').length;
+  return {
+    at: now.toISO() ?? '',
+    overdue: summary.overdue,
+    quarantined,
+    unreachableVaults: summary.unreachableVaults.length,
+    secrets: ages.map((a) => ({
+      secret: a.secret,
+      vault: a.vault,
+      lastRotated: now.minus({ seconds: a.ageSeconds }).toISO() ?? '',
+    })),
+  };
 }
 
 async function planSecret(

@@ -10,7 +10,7 @@ export type DaemonTelemetryHooks = Pick<
   | 'instrumentSweep'
   | 'instrumentUsage'
   | 'currentTraceparent'
-  | 'observe'
+  | 'observeFleet'
   | 'onDecision'
 >;
 
@@ -39,7 +39,7 @@ export function daemonTelemetryHooks(
     instrumentSweep: (run) => tracedSweep(run),
     instrumentUsage: (raw, run) => tracedUsageEvent(raw, run, { log }),
     currentTraceparent,
-    observe: (ages, overdue) => metrics.observeSecrets(ages, overdue),
+    observeFleet: (read) => metrics.readFleetFrom(read),
     onDecision: (decision) =>
       recordDecision(decision.decision, {
         [ATTR.secret]: decision.secret,

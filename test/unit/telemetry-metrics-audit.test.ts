@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ATTR, createRotatorMetrics, emitAudit, METRIC, type AuditRecord } from '../../src/telemetry';
 import { RootSpanSummary } from '../../src/telemetry/root-span-summary';
+import type { FleetSnapshot } from '../../src/scheduling/fleet-snapshot';
 import { installMemoryTelemetry, isolatedMeter, points, type MemoryTelemetry } from '../support/otel-memory';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 
@@ -14,27 +15,57 @@ describe('metrics and audit records', () => {
   afterAll(() => otel.shutdown());
   beforeEach(() => otel.reset());
 
-  it('reports the age of every secret and the overdue count from the last sweep only', async () => {
-    const metrics = createRotatorMetrics();
-    metrics.observeSecrets(
-      [
-        { secret: 'a', vault: 'https://kv.test', ageSeconds: 100 },
-        { secret: 'b', vault: 'https://kv.test', ageSeconds: 2_000_000 },
-      ],
-      1,
+  const snapshot = (at: string, overdue: number, secrets: Array<[string, string]>): FleetSnapshot => ({
+    at,
+    overdue,
+    quarantined: 2,
+    unreachableVaults: 0,
+    secrets: secrets.map(([secret, lastRotated]) => ({ secret, vault: 'https://kv.test', lastRotated })),
+  });
+  const NOW = Date.parse('2026-12-01T12:00:00Z');
+
+  it('reports the fleet gauges from the shared snapshot, ages as of the export, and how old the sweep is', async () => {
+    const { meter, collect } = isolatedMeter();
+    const metrics = createRotatorMetrics(meter, { replica: 'pod-a', now: () => NOW });
+    metrics.readFleetFrom(() =>
+      Promise.resolve(
+        snapshot('2026-12-01T11:55:00Z', 1, [
+          ['a', '2026-12-01T11:00:00Z'],
+          ['b', '2026-11-01T12:00:00Z'],
+        ]),
+      ),
     );
-    metrics.observeSecrets([{ secret: 'b', vault: 'https://kv.test', ageSeconds: 5 }], 0);
-    const collected = await otel.collectMetrics();
+    const collected = await collect();
     expect(points(collected, METRIC.secretAge)).toEqual([
-      { value: 5, attributes: { [ATTR.secret]: 'b', [ATTR.vault]: 'https://kv.test' } },
+      { value: 3600, attributes: { [ATTR.secret]: 'a', [ATTR.vault]: 'https://kv.test' } },
+      { value: 30 * 86400, attributes: { [ATTR.secret]: 'b', [ATTR.vault]: 'https://kv.test' } },
     ]);
-    expect(points(collected, METRIC.secretsOverdue)).toEqual([{ value: 0, attributes: {} }]);
+    expect(points(collected, METRIC.secretsOverdue)).toEqual([{ value: 1, attributes: {} }]);
+    expect(points(collected, METRIC.secretsQuarantined)).toEqual([{ value: 2, attributes: {} }]);
+    expect(points(collected, METRIC.oldestSecretAge)).toEqual([{ value: 30 * 86400, attributes: {} }]);
+    expect(points(collected, METRIC.sweepAge)).toEqual([{ value: 300, attributes: {} }]);
+    expect(points(collected, METRIC.heartbeat)).toEqual([
+      { value: 1, attributes: { [ATTR.replica]: 'pod-a' } },
+    ]);
   });
 
-  it('reports no overdue count before the first sweep rather than a misleading zero', async () => {
+  it('reports no fleet figure before the first sweep or when the snapshot cannot be read, but still a heartbeat', async () => {
     const { meter, collect } = isolatedMeter();
-    createRotatorMetrics(meter);
+    const metrics = createRotatorMetrics(meter, { replica: 'pod-b' });
     expect(points(await collect(), METRIC.secretsOverdue)).toEqual([]);
+    metrics.readFleetFrom(() => Promise.reject(new Error('Connection is closed.')));
+    const collected = await collect();
+    for (const name of [
+      METRIC.secretsOverdue,
+      METRIC.secretAge,
+      METRIC.sweepAge,
+      METRIC.secretsQuarantined,
+    ]) {
+      expect(points(collected, name)).toEqual([]);
+    }
+    expect(points(collected, METRIC.heartbeat)).toEqual([
+      { value: 1, attributes: { [ATTR.replica]: 'pod-b' } },
+    ]);
   });
 
   it('counts rotations by reason, outcome and target and records their duration in seconds', async () => {

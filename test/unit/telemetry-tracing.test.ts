@@ -223,8 +223,8 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
   });
 
   describe('one outcome word per failure, identical on the span, the counter and the audit record', () => {
-    const transient = new RotatorError('TARGET_UNAVAILABLE', 'server down', { hint: 'wait' });
-    const permanent = new RotatorError('TAG_MISSING', 'no rotation-account', {
+    const transient = new RotatorError('TARGET_UNREACHABLE', 'server down', { hint: 'wait' });
+    const permanent = new RotatorError('SECRET_MISCONFIGURED', 'no rotation-account', {
       hint: 'tag it',
       permanent: true,
     });

@@ -1,0 +1,54 @@
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { FleetSnapshotStore } from '../../src/scheduling/fleet-snapshot';
+import { createRotatorMetrics, METRIC } from '../../src/telemetry';
+import { ATTR } from '../../src/telemetry/names';
+import { isolatedMeter, points } from '../support/otel-memory';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/0';
+
+/** A replica: its own meter and Redis connection, reading the snapshot whichever replica swept. */
+function replica(name: string, prefix: string) {
+  const redis = new Redis(REDIS_URL);
+  const store = new FleetSnapshotStore(redis, prefix);
+  const { meter, collect } = isolatedMeter();
+  createRotatorMetrics(meter, { replica: name }).readFleetFrom(() => store.read());
+  return { redis, store, collect };
+}
+
+describe('fleet gauges with several replicas (real Redis)', () => {
+  const prefix = `test-fleet-${randomUUID()}`;
+  const a = replica('pod-a', prefix);
+  const b = replica('pod-b', prefix);
+
+  afterAll(async () => {
+    await a.redis.del(`${prefix}:rotator:fleet`);
+    a.redis.disconnect();
+    b.redis.disconnect();
+  });
+
+  it('reports the latest sweep on every replica, so a replica that swept an overdue secret once does not keep the alert firing', async () => {
+    const at = new Date().toISOString();
+    await a.store.write({ at, overdue: 1, quarantined: 1, unreachableVaults: 0, secrets: [] });
+    // Replica B sweeps later and finds everything rotated; replica A has not swept since.
+    await b.store.write({ at, overdue: 0, quarantined: 0, unreachableVaults: 0, secrets: [] });
+    const [fromA, fromB] = await Promise.all([a.collect(), b.collect()]);
+    const maxOver = (name: string): number =>
+      Math.max(...[fromA, fromB].flatMap((c) => points(c, name).map((p) => p.value as number)));
+    expect(maxOver(METRIC.secretsOverdue)).toBe(0);
+    expect(maxOver(METRIC.secretsQuarantined)).toBe(0);
+    expect(points(fromA, METRIC.secretsOverdue)).toEqual(points(fromB, METRIC.secretsOverdue));
+  });
+
+  it('shows a snapshot nobody refreshed as stale, and each replica’s heartbeat on its own', async () => {
+    const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    await a.store.write({ at: hourAgo, overdue: 3, quarantined: 0, unreachableVaults: 0, secrets: [] });
+    const [fromA, fromB] = await Promise.all([a.collect(), b.collect()]);
+    for (const c of [fromA, fromB]) {
+      const [age] = points(c, METRIC.sweepAge);
+      expect(age?.value).toBeGreaterThanOrEqual(3600);
+    }
+    expect(points(fromA, METRIC.heartbeat)).toEqual([{ value: 1, attributes: { [ATTR.replica]: 'pod-a' } }]);
+    expect(points(fromB, METRIC.heartbeat)).toEqual([{ value: 1, attributes: { [ATTR.replica]: 'pod-b' } }]);
+  });
+});
