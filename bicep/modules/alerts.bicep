@@ -1,5 +1,6 @@
 // Log search alert rules on the Application Insights data (classic table names: requests,
-// dependencies, customMetrics). Each rule's query is the contract's telemetry names.
+// dependencies, customMetrics). Each rule's query is the contract's telemetry names; every query is
+// parsed with Microsoft's Kusto parser in test/unit/kql-queries.test.ts.
 @description('Name prefix of the alert rules.')
 param namePrefix string
 
@@ -19,6 +20,11 @@ param sweepIntervalMinutes int = 5
 @maxValue(60)
 param heartbeatMinutes int = 10
 
+@description('Minutes a secret may stay retrying (transient failures, attempts left) before it pages.')
+@minValue(15)
+@maxValue(1440)
+param retryingAlertMinutes int = 60
+
 @description('Action group resource ids notified by every rule; empty: the rules fire without notifying.')
 param actionGroupResourceIds array = []
 
@@ -29,7 +35,7 @@ var actions = {
   actionGroups: actionGroupResourceIds
 }
 
-var rotationSpans = 'union requests, dependencies | where name == \'rotation\''
+var rotationSpans = 'union requests, dependencies | where name == \'rotation\' | extend outcome = tostring(customDimensions[\'rotator.outcome\']), secret = tostring(customDimensions[\'rotator.secret\'])'
 
 var sweepWindowMinutes = 2 * sweepIntervalMinutes
 
@@ -39,8 +45,8 @@ resource failedRotation 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   tags: tags
   kind: 'LogAlert'
   properties: {
-    displayName: 'Rotator: a rotation failed'
-    description: 'A rotation span ended with rotator.outcome failed or quarantined. See the workbook\'s failures table; rotator jobs --failed; rotator retry.'
+    displayName: 'Rotator: a rotation is quarantined or failed permanently'
+    description: 'A rotation span ended with rotator.outcome quarantined (attempts exhausted) or failed (a permanent error such as a misconfigured secret). A transient failure that will be retried (retrying) does not fire this rule. See the workbook\'s failures table; rotator jobs --failed; rotator retry.'
     severity: 1
     enabled: true
     scopes: [
@@ -51,9 +57,55 @@ resource failedRotation 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
     criteria: {
       allOf: [
         {
-          query: '${rotationSpans} | extend outcome = tostring(customDimensions[\'rotator.outcome\']), secret = tostring(customDimensions[\'rotator.secret\']) | where outcome in (\'failed\', \'quarantined\') | summarize failures = count() by secret'
+          query: '${rotationSpans} | where outcome in (\'failed\', \'quarantined\') | summarize failures = count() by secret'
           timeAggregation: 'Total'
           metricMeasureColumn: 'failures'
+          dimensions: [
+            {
+              name: 'secret'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}
+
+// A secret whose last outcome is retrying, and that has not settled (rotated, satisfied, recovered,
+// failed, quarantined) since its first retry more than retryingAlertMinutes ago.
+resource stuckRetrying 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-rotation-retrying'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Rotator: a secret keeps retrying'
+    description: 'A rotation has been retrying (transient failures) for more than ${retryingAlertMinutes} minutes without settling. Single retries do not fire this rule. rotator status; the workbook\'s failures table shows the error code.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsightsResourceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'P1D'
+    criteria: {
+      allOf: [
+        {
+          query: 'let spans = ${rotationSpans} | where outcome != \'postponed\'; spans | summarize arg_max(timestamp, outcome), settledAt = maxif(timestamp, outcome != \'retrying\') by secret | where outcome == \'retrying\' | join kind=inner (spans | where outcome == \'retrying\' | project secret, retryAt = timestamp) on secret | where isnull(settledAt) or retryAt > settledAt | summarize retryingSince = min(retryAt) by secret | where retryingSince < ago(${retryingAlertMinutes}m) | summarize stuck = count() by secret'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'stuck'
           dimensions: [
             {
               name: 'secret'
@@ -84,7 +136,7 @@ resource overdueSecret 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     displayName: 'Rotator: a secret is overdue'
-    description: 'rotator.secrets.overdue is above zero: a managed secret is past its rotation interval. rotator status shows which.'
+    description: 'The latest rotator.secrets.overdue is above zero: a managed secret is past its rotation interval. Every replica exports the last sweep\'s figure from Redis, so the latest point is the fleet\'s. rotator status shows which.'
     severity: 2
     enabled: true
     scopes: [
@@ -95,7 +147,8 @@ resource overdueSecret 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
     criteria: {
       allOf: [
         {
-          query: 'customMetrics | where name == \'rotator.secrets.overdue\' | summarize overdue = max(valueMax)'
+          // The latest point, not the window's maximum: a sweep that finds none overdue clears the alert.
+          query: 'customMetrics | where name == \'rotator.secrets.overdue\' | summarize arg_max(timestamp, valueMax) | project overdue = valueMax'
           timeAggregation: 'Maximum'
           metricMeasureColumn: 'overdue'
           operator: 'GreaterThan'
@@ -155,7 +208,7 @@ resource daemonDown 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   kind: 'LogAlert'
   properties: {
     displayName: 'Rotator: daemon down (no heartbeat)'
-    description: 'No rotator.secrets.overdue gauge, exported every minute by each running daemon, for ${heartbeatMinutes} minutes.'
+    description: 'No rotator.heartbeat, exported every minute by each running replica (dimension rotator.replica), for ${heartbeatMinutes} minutes.'
     severity: 0
     enabled: true
     scopes: [
@@ -166,7 +219,7 @@ resource daemonDown 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
     criteria: {
       allOf: [
         {
-          query: 'customMetrics | where timestamp > ago(${heartbeatMinutes}m) | where name == \'rotator.secrets.overdue\' | summarize heartbeats = count()'
+          query: 'customMetrics | where timestamp > ago(${heartbeatMinutes}m) | where name == \'rotator.heartbeat\' | summarize heartbeats = count()'
           timeAggregation: 'Total'
           metricMeasureColumn: 'heartbeats'
           operator: 'LessThan'
@@ -186,6 +239,7 @@ resource daemonDown 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
 @description('Resource ids of the alert rules.')
 output ruleResourceIds array = [
   failedRotation.id
+  stuckRetrying.id
   overdueSecret.id
   sweepMissing.id
   daemonDown.id

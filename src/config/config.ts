@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { RotatorError } from '../errors';
 import { parseIsoDuration, type ParsedDuration } from './duration';
@@ -17,6 +19,10 @@ export interface Config {
   healthPort: number;
   appInsightsConnectionString: string | undefined;
   otlpEndpoint: string | undefined;
+  /** OTEL_EXPORTER_OTLP_PROTOCOL: what the OTLP exporters speak (the Aspire dashboard takes protobuf). */
+  otlpProtocol: 'http/protobuf' | 'http/json';
+  /** Where the Azure Monitor exporter keeps what ingestion has not yet accepted (an outage). */
+  telemetryStorageDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Microsoft Graph's base URL (entra-app and entra-user targets). */
   graphUrl: string;
@@ -57,6 +63,14 @@ const VARIABLES = {
   ROTATOR_HEALTH_PORT: { default: '8080', allowed: 'a TCP port from 1 to 65535' },
   APPLICATIONINSIGHTS_CONNECTION_STRING: { allowed: 'an Application Insights connection string' },
   OTEL_EXPORTER_OTLP_ENDPOINT: { allowed: 'an http(s):// URL' },
+  OTEL_EXPORTER_OTLP_PROTOCOL: {
+    default: 'http/protobuf',
+    allowed: 'http/protobuf (the Aspire dashboard, collectors) or http/json',
+  },
+  ROTATOR_TELEMETRY_STORAGE_DIR: {
+    allowed:
+      'an absolute path on a writable volume (default: $TMPDIR/rotator-telemetry; the image sets /var/lib/rotator/telemetry)',
+  },
   ROTATOR_LOG_LEVEL: { default: 'info', allowed: 'fatal, error, warn, info, debug, trace or silent' },
   ROTATOR_GRAPH_URL: { default: 'https://graph.microsoft.com', allowed: 'an https:// URL' },
   ROTATOR_AUTHORITY_HOST: { default: 'https://login.microsoftonline.com', allowed: 'an https:// URL' },
@@ -150,6 +164,18 @@ function optional(env: Environment, name: VariableName, schema?: z.ZodType<strin
   return raw;
 }
 
+function otlpProtocol(env: Environment): Config['otlpProtocol'] {
+  const raw = read(env, 'OTEL_EXPORTER_OTLP_PROTOCOL') as string;
+  if (raw !== 'http/protobuf' && raw !== 'http/json') throw invalid('OTEL_EXPORTER_OTLP_PROTOCOL', raw);
+  return raw;
+}
+
+function storageDir(env: Environment): string {
+  const raw = read(env, 'ROTATOR_TELEMETRY_STORAGE_DIR') ?? join(tmpdir(), 'rotator-telemetry');
+  if (!raw.startsWith('/')) throw invalid('ROTATOR_TELEMETRY_STORAGE_DIR', raw, 'not an absolute path');
+  return raw;
+}
+
 function evictionCheck(env: Environment): Config['evictionPolicyCheck'] {
   const raw = read(env, 'ROTATOR_REDIS_EVICTION_CHECK') as string;
   if (raw !== 'refuse' && raw !== 'warn') throw invalid('ROTATOR_REDIS_EVICTION_CHECK', raw);
@@ -185,6 +211,8 @@ export function loadConfig(env: Environment): Config {
     healthPort: port,
     appInsightsConnectionString: optional(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING'),
     otlpEndpoint: optional(env, 'OTEL_EXPORTER_OTLP_ENDPOINT', httpUrl),
+    otlpProtocol: otlpProtocol(env),
+    telemetryStorageDir: storageDir(env),
     logLevel: level,
     graphUrl: (optional(env, 'ROTATOR_GRAPH_URL', httpsUrl) as string).replace(/\/+$/, ''),
     authorityHost: (optional(env, 'ROTATOR_AUTHORITY_HOST', httpsUrl) as string).replace(/\/+$/, ''),

@@ -1,19 +1,24 @@
 import { shutdownAzureMonitor, useAzureMonitor } from '@azure/monitor-opentelemetry';
-import { OTLPLogExporter } from '@opentelemetry/exporter-logs-otlp-http';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { otlpExporters, type OtlpProtocol } from './otlp-exporters';
 import { RootSpanSummary } from './root-span-summary';
 
 export interface TelemetryOptions {
   /** APPLICATIONINSIGHTS_CONNECTION_STRING: Azure Monitor through its OpenTelemetry distro. */
   connectionString?: string;
+  /**
+   * Where the Azure Monitor exporter keeps batches ingestion did not accept (unreachable, 5xx, 429),
+   * resent once it answers again; unset: offline storage is off and such batches are lost.
+   */
+  storageDirectory?: string;
   /** OTEL_EXPORTER_OTLP_ENDPOINT, used when Azure Monitor is not configured. */
   otlpEndpoint?: string;
+  /** OTEL_EXPORTER_OTLP_PROTOCOL (default http/protobuf). */
+  otlpProtocol?: OtlpProtocol;
   serviceName: string;
   serviceVersion: string;
   /** Without an exporter: one summary line per finished root span on stderr ('quiet'), or nothing. */
@@ -44,7 +49,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     useAzureMonitor({
       azureMonitorExporterOptions: {
         connectionString: options.connectionString,
-        disableOfflineStorage: true,
+        // Audit records must survive an ingestion outage: the exporter keeps failed batches on disk
+        // (2 days at most, 50 MB) and resends them once ingestion answers.
+        disableOfflineStorage: options.storageDirectory === undefined,
+        ...(options.storageDirectory !== undefined && { storageDirectory: options.storageDirectory }),
       },
       resource,
       samplingRatio: 1,
@@ -55,22 +63,22 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     running = { mode: 'azure-monitor', shutdown: () => shutdownAzureMonitor() };
     return running;
   }
+  const otlp =
+    options.otlpEndpoint === undefined
+      ? undefined
+      : otlpExporters(options.otlpEndpoint, options.otlpProtocol ?? 'http/protobuf');
   const sdk =
-    options.otlpEndpoint !== undefined
+    otlp !== undefined
       ? new NodeSDK({
           resource,
-          spanProcessors: [
-            new BatchSpanProcessor(new OTLPTraceExporter({ url: `${options.otlpEndpoint}/v1/traces` })),
-          ],
+          spanProcessors: [new BatchSpanProcessor(otlp.traces)],
           metricReaders: [
             new PeriodicExportingMetricReader({
-              exporter: new OTLPMetricExporter({ url: `${options.otlpEndpoint}/v1/metrics` }),
+              exporter: otlp.metrics,
               exportIntervalMillis: options.metricIntervalMs ?? 60_000,
             }),
           ],
-          logRecordProcessors: [
-            new BatchLogRecordProcessor(new OTLPLogExporter({ url: `${options.otlpEndpoint}/v1/logs` })),
-          ],
+          logRecordProcessors: [new BatchLogRecordProcessor(otlp.logs)],
           instrumentations: [],
         })
       : new NodeSDK({
