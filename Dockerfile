@@ -20,16 +20,18 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
 
-# 3. runtime: slim Node, tini as PID 1, a non-root numeric user, writes only to /tmp.
+# 3. runtime: slim Node, tini as PID 1, a non-root numeric user, writes only to /tmp and the
+#    telemetry outbox.
 FROM ${NODE_IMAGE} AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends tini \
     && rm -rf /var/lib/apt/lists/* \
-    && mkdir -p /data \
-    && chown 1000:1000 /data
+    && mkdir -p /data /var/lib/rotator/telemetry \
+    && chown 1000:1000 /data /var/lib/rotator/telemetry
 ENV NODE_ENV=production \
     TMPDIR=/tmp \
-    ROTATOR_HEALTH_PORT=8080
+    ROTATOR_HEALTH_PORT=8080 \
+    ROTATOR_TELEMETRY_STORAGE_DIR=/var/lib/rotator/telemetry
 WORKDIR /app
 # Code and dependencies stay root-owned and read-only to the runtime user.
 COPY --from=production-deps /app/node_modules ./node_modules
@@ -41,8 +43,10 @@ RUN chmod 0755 /app/bin/rotator.js && ln -s /app/bin/rotator.js /usr/local/bin/r
 USER 1000:1000
 EXPOSE 8080
 # Mount a writable emptyDir/tmpfs at /tmp when the root filesystem is read-only. /data is only used
-# by `rotator emulator --data /data/vault.json` in the local stack.
-VOLUME ["/tmp"]
+# by `rotator emulator --data /data/vault.json` in the local stack. /var/lib/rotator/telemetry holds
+# the telemetry Azure Monitor has not accepted yet (an ingestion outage): mount a volume that outlives
+# the container there, so audit records survive a restart too.
+VOLUME ["/tmp", "/var/lib/rotator/telemetry"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.ROTATOR_HEALTH_PORT || '8080') + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 STOPSIGNAL SIGTERM

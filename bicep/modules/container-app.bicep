@@ -88,6 +88,9 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
 }
 
+// Where the exporter keeps telemetry ingestion has not accepted yet (a volume of its own).
+var telemetryStorageDir = '/var/lib/rotator/telemetry'
+
 var redisAddress = '${redis.properties.hostName}:10000'
 
 resource app 'Microsoft.App/containerApps@2024-03-01' = {
@@ -146,6 +149,10 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             {
               name: 'ROTATOR_VAULT_URL'
               value: vaultUrls
+            }
+            {
+              name: 'ROTATOR_TELEMETRY_STORAGE_DIR'
+              value: telemetryStorageDir
             }
             {
               name: 'REDIS_URL'
@@ -227,12 +234,21 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
               volumeName: 'tmp'
               mountPath: '/tmp'
             }
+            {
+              // Telemetry Azure Monitor has not accepted yet (ingestion outage), resent when it answers.
+              volumeName: 'telemetry'
+              mountPath: telemetryStorageDir
+            }
           ]
         }
       ]
       volumes: [
         {
           name: 'tmp'
+          storageType: 'EmptyDir'
+        }
+        {
+          name: 'telemetry'
           storageType: 'EmptyDir'
         }
       ]

@@ -257,6 +257,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     }
     await Promise.all([rotations.close(), sweeps.close()]);
     await health.close();
+    // The final telemetry flush comes after Redis is closed: hand it the snapshot as it is now.
+    const last = await fleet.read().catch(() => undefined);
+    deps.observeFleet?.(() => Promise.resolve(last));
     await redis.quit().catch(() => redis.disconnect());
     logger.info({ outcome }, 'daemon stopped');
   };

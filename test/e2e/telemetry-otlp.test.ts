@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
 import { startTestEmulator, type TestEmulator, emulatorStore, vaultEnv } from '../support/emulator';
+import { startProtobufCollector } from '../support/otlp-protobuf';
 import { waitFor } from '../support/wait';
 
-const REDIS_DB = 11;
+const REDIS_DB = 4;
 
 interface OtlpSpan {
   name: string;
@@ -20,37 +19,10 @@ interface OtlpTraces {
   resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
 }
 
-interface Received {
-  path: string;
-  body: string;
-}
-
-/** An OTLP/HTTP collector that keeps every JSON payload it is sent. */
-function startCollector(): Promise<{ server: Server; url: string; received: Received[] }> {
-  const received: Received[] = [];
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d.toString()));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body });
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () =>
-      resolve({
-        server,
-        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-        received,
-      }),
-    ),
-  );
-}
-
-describe('the daemon exporting over OTLP when Azure Monitor is not configured', () => {
+describe('the daemon exporting over OTLP (protobuf, as the Aspire dashboard takes it) when Azure Monitor is not configured', () => {
   let emulator: TestEmulator;
   let store: SecretStore;
-  let collector: Awaited<ReturnType<typeof startCollector>>;
+  let collector: Awaited<ReturnType<typeof startProtobufCollector>>;
   const prefix = `t-otlp-${randomUUID().slice(0, 8)}`;
   const redisUrl = `redis://127.0.0.1:6379/${REDIS_DB}`;
   let checkedOut = '';
@@ -61,11 +33,11 @@ describe('the daemon exporting over OTLP when Azure Monitor is not configured', 
   const payloads = (path: string): string =>
     collector.received
       .filter((r) => r.path === path)
-      .map((r) => r.body)
+      .map((r) => JSON.stringify(r.body))
       .join('\n');
 
   beforeAll(async () => {
-    collector = await startCollector();
+    collector = await startProtobufCollector();
     emulator = await startTestEmulator();
     store = emulatorStore(emulator);
     await store.set('svc-otlp', 'Initial-Otlp-1', { tags: { 'rotation-target': 'keyvault' } });
@@ -110,8 +82,9 @@ describe('the daemon exporting over OTLP when Azure Monitor is not configured', 
     await new Promise((resolve) => collector?.server.close(resolve));
   });
 
-  it('stops cleanly after flushing', () => {
+  it('stops cleanly after flushing, with nothing refused by the protobuf-only receiver', () => {
     expect(exitCode).toBe(0);
+    expect(collector.refused).toEqual([]);
   });
 
   it('exports the checkout and the rotation it forced as spans of the rotator service', () => {
@@ -127,7 +100,7 @@ describe('the daemon exporting over OTLP when Azure Monitor is not configured', 
   it('links the forced rotation to the checkout span that caused it', () => {
     const spans = collector.received
       .filter((r) => r.path === '/v1/traces')
-      .flatMap((r) => (JSON.parse(r.body) as OtlpTraces).resourceSpans)
+      .flatMap((r) => (r.body as unknown as OtlpTraces).resourceSpans)
       .flatMap((rs) => rs.scopeSpans.flatMap((ss) => ss.spans));
     const checkout = spans.find((s) => s.name === 'usage.checkout');
     const rotation = spans.find((s) => s.name === 'rotation' && (s.links ?? []).length > 0);
@@ -151,7 +124,7 @@ describe('the daemon exporting over OTLP when Azure Monitor is not configured', 
 
   it('never exports a secret value', () => {
     expect(checkedOut.length).toBeGreaterThan(8);
-    const everything = collector.received.map((r) => r.body).join('\n') + daemonLogs;
+    const everything = collector.received.map((r) => JSON.stringify(r.body)).join('\n') + daemonLogs;
     expect(everything).not.toContain(checkedOut);
     expect(rotatedValue.length).toBeGreaterThan(8);
     expect(everything).not.toContain(rotatedValue);

@@ -216,22 +216,35 @@ describe('the SRE workbook and the alert rules', () => {
     expect(latency).toMatch(/action == 'rotation'/);
   });
 
-  it('alerts on a failed rotation, an overdue secret, a missing sweep and a silent daemon', () => {
+  it('pages on quarantine and permanent failure, not on a retry, unless a secret stays retrying; overdue, sweep, heartbeat', () => {
     const rules = resourcesOfType('Microsoft.Insights/scheduledQueryRules').map((r) => {
-      const allOf = (properties(r.body)['criteria'] as BicepObject)['allOf'] as BicepObject[];
+      const props = properties(r.body);
+      const allOf = (props['criteria'] as BicepObject)['allOf'] as BicepObject[];
       // The query's source text, with Bicep's \' escapes undone.
-      return bicepText(allOf[0]?.['query']).replace(/\\'/g, "'");
+      return { severity: props['severity'], query: bicepText(allOf[0]?.['query']).replace(/\\'/g, "'") };
     });
-    expect(rules).toHaveLength(4);
-    expect(rules.some((q) => q.includes('rotationSpans') && q.includes("'failed'"))).toBe(true);
-    expect(file('bicep/modules/alerts.bicep').text.replace(/\\'/g, "'")).toContain(
-      `var rotationSpans = 'union requests, dependencies | where name == '${SPAN.rotation}''`,
+    expect(rules).toHaveLength(5);
+    const alertsText = file('bicep/modules/alerts.bicep').text.replace(/\\'/g, "'");
+    expect(alertsText).toContain(
+      `var rotationSpans = 'union requests, dependencies | where name == '${SPAN.rotation}'`,
     );
-    expect(rules.some((q) => q.includes(METRIC.secretsOverdue) && q.includes('max(valueMax)'))).toBe(true);
-    expect(rules.some((q) => q.includes(SPAN.sweep) && q.includes('ago(${sweepWindowMinutes}m)'))).toBe(true);
+    const paging = rules.find((r) => r.query.includes("outcome in ('failed', 'quarantined')"));
+    expect(paging?.severity).toBe(1);
+    // A single retry pages nowhere: no rule's filter names retrying except the one with its threshold.
+    const retrying = rules.filter((r) => r.query.includes("'retrying'"));
+    expect(retrying).toHaveLength(1);
+    expect(retrying[0]?.query).toContain('ago(${retryingAlertMinutes}m)');
+    expect(retrying[0]?.severity).toBe(1);
+    const overdue = rules.find((r) => r.query.includes(METRIC.secretsOverdue));
+    expect(overdue?.query).toContain('arg_max(timestamp, valueMax)');
+    expect(
+      rules.some((r) => r.query.includes(SPAN.sweep) && r.query.includes('ago(${sweepWindowMinutes}m)')),
+    ).toBe(true);
     expect(file('bicep/modules/alerts.bicep').text).toContain(
       'var sweepWindowMinutes = 2 * sweepIntervalMinutes',
     );
-    expect(rules.some((q) => q.includes('heartbeats'))).toBe(true);
+    const heartbeat = rules.find((r) => r.query.includes('heartbeats'));
+    expect(heartbeat?.query).toContain(`name == '${METRIC.heartbeat}'`);
+    expect(heartbeat?.severity).toBe(0);
   });
 });

@@ -136,4 +136,13 @@ describe('docker-compose local stack', () => {
     const otlp = new URL(daemon.environment?.['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? '');
     expect(Object.keys(services)).toContain(otlp.hostname);
   });
+
+  it('sends the dashboard OTLP over HTTP protobuf, on the port where the dashboard takes OTLP/HTTP', () => {
+    const daemon = services['daemon'] as Service;
+    expect(daemon.environment?.['OTEL_EXPORTER_OTLP_PROTOCOL']).toBe('http/protobuf');
+    const otlp = new URL(daemon.environment?.['OTEL_EXPORTER_OTLP_ENDPOINT'] ?? '');
+    const dashboard = services[otlp.hostname] as Service;
+    const httpOtlp = new URL(dashboard.environment?.['DOTNET_DASHBOARD_OTLP_HTTP_ENDPOINT_URL'] ?? '');
+    expect(otlp.port).toBe(httpOtlp.port);
+  });
 });
