@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ATTR, METRIC, SPAN } from '../../src/telemetry/names';
+import { ATTR, EVENT, METRIC, SPAN } from '../../src/telemetry/names';
 import {
   BicepExpression,
   REPO_ROOT,
@@ -205,10 +205,15 @@ describe('the SRE workbook and the alert rules', () => {
     expect(titled(/over time/)).toContain(`customDimensions['${ATTR.reason}']`);
     expect(titled(/over time/)).toContain(`customDimensions['${ATTR.outcome}']`);
     expect(titled(/Failed/)).toContain(`customDimensions['${ATTR.errorCode}']`);
-    expect(titled(/Failed/)).toMatch(/'failed', 'quarantined'/);
+    expect(titled(/Failed/)).toMatch(/'retrying', 'quarantined', 'failed'/);
+    // Failures are the span event rotation.failed, which the exporter sends as trace telemetry.
+    expect(titled(/Failed/)).toContain(`traces\n    | where message == '${EVENT.rotationFailed}'`);
+    expect(titled(/Failed/)).not.toContain('exceptions');
     expect(titled(/age distribution/)).toContain(`name == '${METRIC.secretAge}'`);
     expect(titled(/age distribution/)).toContain(`customDimensions['${ATTR.secret}']`);
-    expect(titled(/Overdue/)).toContain(`name == '${METRIC.secretsOverdue}'`);
+    expect(titled(/Overdue/)).toContain(`'${METRIC.secretsOverdue}'`);
+    expect(titled(/Overdue/)).toContain(`'${METRIC.secretsQuarantined}'`);
+    expect(titled(/Overdue/)).toContain(`'${METRIC.sweepAge}'`);
     const latency = titled(/latency/);
     expect(latency).toContain("name == 'RotatorAudit'");
     expect(latency).toContain("customDimensions['checkout_id']");

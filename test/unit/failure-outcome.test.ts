@@ -2,7 +2,10 @@ import { RotatorError } from '../../src/errors';
 import { failureOutcome } from '../../src/scheduling/failure-outcome';
 
 const transient = new RotatorError('TARGET_UNREACHABLE', 'server down', { hint: 'wait' });
-const permanent = new RotatorError('SECRET_MISCONFIGURED', 'no rotation-account', { hint: 'tag it', permanent: true });
+const permanent = new RotatorError('SECRET_MISCONFIGURED', 'no rotation-account', {
+  hint: 'tag it',
+  permanent: true,
+});
 
 describe('the one rule that names a failed rotation', () => {
   it('retries a transient failure while attempts remain and quarantines it on the last', () => {
