@@ -46,12 +46,12 @@ param maxReplicas int = 3
 @description('Azure Managed Redis SKU.')
 param redisSkuName string = 'Balanced_B1'
 
-@description('Public network access of Azure Managed Redis; Disabled needs the subnet and VNet parameters below.')
+@description('How the daemon reaches Azure Managed Redis. Enabled (the default): over the public endpoint, TLS 1.2+ and the access key only. Disabled: through a private endpoint; needs infrastructureSubnetId, privateEndpointSubnetId and virtualNetworkId (see main.private.bicepparam).')
 @allowed([
   'Enabled'
   'Disabled'
 ])
-param redisPublicNetworkAccess string = 'Disabled'
+param redisPublicNetworkAccess string = 'Enabled'
 
 @description('Public network access of the Key Vault.')
 @allowed([
@@ -60,13 +60,13 @@ param redisPublicNetworkAccess string = 'Disabled'
 ])
 param keyVaultPublicNetworkAccess string = 'Enabled'
 
-@description('Container Apps infrastructure subnet (required when Redis public access is Disabled).')
+@description('Container Apps infrastructure subnet (required when Redis public access is Disabled, optional otherwise).')
 param infrastructureSubnetId string = ''
 
-@description('Subnet for the Redis private endpoint (required when Redis public access is Disabled).')
+@description('Subnet for the Redis private endpoint (required when Redis public access is Disabled, refused otherwise).')
 param privateEndpointSubnetId string = ''
 
-@description('Virtual network linked to the Redis private DNS zone (required when Redis public access is Disabled).')
+@description('Virtual network linked to the Redis private DNS zone (required when Redis public access is Disabled, refused otherwise).')
 param virtualNetworkId string = ''
 
 @description('E-mail addresses notified by the alert rules; empty: no action group is created.')
@@ -137,18 +137,29 @@ module secretsOfficer 'modules/key-vault-role-assignment.bicep' = {
   }
 }
 
+// The Redis network mode, or a deployment that stops with a message saying what to fix (Bicep's fail()):
+// a private Redis needs the private endpoint's subnet, the VNet for its DNS zone and an infrastructure
+// subnet in that VNet for the app to reach it; a public one takes no private endpoint parameters.
+var redisNetwork = redisPublicNetworkAccess == 'Disabled'
+  ? (!empty(infrastructureSubnetId) && !empty(privateEndpointSubnetId) && !empty(virtualNetworkId)
+      ? 'private'
+      : fail('redisPublicNetworkAccess Disabled needs infrastructureSubnetId, privateEndpointSubnetId and virtualNetworkId (the app reaches a private Redis only from a VNet): set all three (see bicep/main.private.bicepparam) or leave redisPublicNetworkAccess Enabled.'))
+  : (empty(privateEndpointSubnetId) && empty(virtualNetworkId)
+      ? 'public'
+      : fail('privateEndpointSubnetId and virtualNetworkId are only used with redisPublicNetworkAccess Disabled: set redisPublicNetworkAccess to Disabled for a private Redis, or remove them.'))
+
 module redis 'modules/managed-redis.bicep' = {
   name: 'rotator-managed-redis'
   params: {
     name: names.redis
     location: location
     skuName: redisSkuName
-    publicNetworkAccess: redisPublicNetworkAccess
+    publicNetworkAccess: redisNetwork == 'private' ? 'Disabled' : 'Enabled'
     tags: tags
   }
 }
 
-module redisPrivateEndpoint 'modules/redis-private-endpoint.bicep' = if (redisPublicNetworkAccess == 'Disabled') {
+module redisPrivateEndpoint 'modules/redis-private-endpoint.bicep' = if (redisNetwork == 'private') {
   name: 'rotator-redis-private-endpoint'
   params: {
     name: names.redis

@@ -9,12 +9,12 @@ param location string
 @description('SKU, e.g. Balanced_B0 (smallest), Balanced_B1, MemoryOptimized_M10.')
 param skuName string = 'Balanced_B1'
 
-@description('Public network access; Disabled (the default) needs privateEndpointSubnetId in main.bicep.')
+@description('Public network access; Disabled needs the private endpoint of main.bicep (redisNetwork private).')
 @allowed([
   'Enabled'
   'Disabled'
 ])
-param publicNetworkAccess string = 'Disabled'
+param publicNetworkAccess string = 'Enabled'
 
 @description('Tags applied to the resources.')
 param tags object = {}

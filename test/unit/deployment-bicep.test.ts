@@ -130,7 +130,7 @@ describe('Bicep templates', () => {
     expect(properties(component?.body as BicepObject)['WorkspaceResourceId']).toBeInstanceOf(BicepExpression);
   });
 
-  it('runs Azure Managed Redis with NoEviction, NoCluster, TLS only, public access off by default', () => {
+  it('runs Azure Managed Redis with NoEviction, NoCluster, TLS only; public access only where no private endpoint is asked for', () => {
     expect(resourcesOfType('Microsoft.Cache/redis')).toEqual([]);
     const [cluster] = resourcesOfType('Microsoft.Cache/redisEnterprise');
     expect(properties(cluster?.body as BicepObject)).toMatchObject({ minimumTlsVersion: '1.2' });
@@ -140,9 +140,11 @@ describe('Bicep templates', () => {
       clusteringPolicy: 'NoCluster',
       evictionPolicy: 'NoEviction',
     });
+    // The defaults must deploy: a private Redis needs subnets the template cannot invent
+    // (test/unit/deployment-redis-network.test.ts checks the refusal of inconsistent parameters).
     for (const path of ['bicep/main.bicep', 'bicep/modules/managed-redis.bicep']) {
       const param = file(path).parameters.find((p) => /^(redisP|p)ublicNetworkAccess$/.test(p.name));
-      expect({ path, default: param?.defaultValue }).toEqual({ path, default: 'Disabled' });
+      expect({ path, default: param?.defaultValue }).toEqual({ path, default: 'Enabled' });
     }
   });
 
