@@ -3,15 +3,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificates } from '../../src/emulator/certificates';
+import { alertFigures } from '../support/alert-evaluation';
 
 interface Envelope {
   name: string;
+  time?: string;
   tags?: Record<string, string>;
   data?: {
     baseType?: string;
     baseData?: {
       id?: string;
       name?: string;
+      message?: string;
       properties?: Record<string, string>;
       metrics?: Array<{ name: string; value: number }>;
     };
@@ -135,7 +138,7 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
 
   it('lands each sweep as a schedule.sweep request', () => {
     expect(named('schedule.sweep').length).toBeGreaterThan(0);
-    expect(props(named('schedule.sweep')[0])['rotator.sweep.managed']).toBe('2');
+    expect(props(named('schedule.sweep')[0])['rotator.sweep.managed']).toBe('4');
   });
 
   it('exports the contract’s metrics', () => {
@@ -181,8 +184,77 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
     for (const audit of audits) expect(audit.trace_id).toMatch(/^[0-9a-f]{32}$/);
   });
 
+  const outcomesOf = (secret: string): string[] =>
+    named('rotation')
+      .filter((r) => props(r)['rotator.secret'] === secret)
+      .sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''))
+      .map((r) => props(r)['rotator.outcome'] ?? '');
+
+  it('names a transient failure retrying and exhausted attempts quarantined, alike on spans, counter and audit', () => {
+    expect(outcomesOf('svc-flaky')).toEqual(['retrying', 'rotated']);
+    expect(outcomesOf('svc-broken')).toEqual(['retrying', 'quarantined']);
+    const counted = ofType('MetricData')
+      .flatMap((e) => (e.data?.baseData?.metrics ?? []).map((m) => ({ ...m, dims: props(e) })))
+      .filter((m) => m.name === 'rotator.rotations');
+    for (const outcome of ['retrying', 'quarantined', 'rotated'])
+      expect(counted.some((m) => m.dims['rotator.outcome'] === outcome)).toBe(true);
+    expect(counted.some((m) => m.dims['rotator.outcome'] === 'failed')).toBe(false);
+    const audits = ofType('EventData')
+      .filter((e) => e.data?.baseData?.name === 'RotatorAudit')
+      .map(props)
+      .filter((a) => a.secret === 'svc-broken');
+    expect(audits.map((a) => [a.outcome, a.attempt, a.error_code])).toEqual(
+      expect.arrayContaining([
+        ['retrying', '1', 'TARGET_UNREACHABLE'],
+        ['quarantined', '2', 'TARGET_UNREACHABLE'],
+      ]),
+    );
+  });
+
+  it('lands the span event rotation.failed in traces (MessageData), in the rotation’s operation, with step, code and outcome', () => {
+    const failed = ofType('MessageData').filter((e) => e.data?.baseData?.message === 'rotation.failed');
+    expect(failed.length).toBe(3);
+    expect(ofType('ExceptionData')).toEqual([]);
+    const broken = named('rotation').filter((r) => props(r)['rotator.secret'] === 'svc-broken');
+    const operations = new Set(broken.map((r) => r.tags?.['ai.operation.id']));
+    const events = failed.filter((e) => operations.has(e.tags?.['ai.operation.id']));
+    expect(events.map((e) => props(e)['rotator.outcome']).sort()).toEqual(['quarantined', 'retrying']);
+    for (const e of events) {
+      expect(props(e)).toMatchObject({
+        'rotator.error_code': 'TARGET_UNREACHABLE',
+        // The last step the rotation completed before it failed: it held the lock, the target was down.
+        'rotator.step': 'locked',
+      });
+      expect(props(e)['message']).toContain('the target did not answer');
+    }
+  });
+
+  it('exports the fleet gauges from the shared snapshot and a heartbeat', () => {
+    const latest = (name: string): Envelope | undefined =>
+      ofType('MetricData')
+        .filter((e) => e.data?.baseData?.metrics?.[0]?.name === name)
+        .sort((a, b) => (a.time ?? '').localeCompare(b.time ?? ''))
+        .at(-1);
+    expect(latest('rotator.secrets.quarantined')?.data?.baseData?.metrics?.[0]?.value).toBe(1);
+    // svc-broken is still past its interval: quarantined, not rotated.
+    expect(latest('rotator.secrets.overdue')?.data?.baseData?.metrics?.[0]?.value).toBe(1);
+    expect(latest('rotator.sweep.age')?.data?.baseData?.metrics?.[0]?.value).toBeLessThan(30);
+    expect(props(latest('rotator.heartbeat'))['rotator.replica']).toEqual(expect.any(String));
+  });
+
+  it('fires the paging alert for the quarantined secret and no alert for the transient retry', () => {
+    const figures = alertFigures(result.envelopes, { retryingAlertMinutes: 60 });
+    if (process.env.TELEMETRY_FIGURES !== undefined)
+      writeFileSync(process.env.TELEMETRY_FIGURES, JSON.stringify(figures, null, 2));
+    expect(figures.paging).toEqual({ 'svc-broken': 1 });
+    expect(figures.stuckRetrying).toEqual({});
+    expect(figures.retryingSpans).toMatchObject({ 'svc-flaky': 1, 'svc-broken': 1 });
+    // The same query with no grace: only a secret still retrying would fire, and none is.
+    expect(alertFigures(result.envelopes, { retryingAlertMinutes: 0 }).stuckRetrying).toEqual({});
+  });
+
   it('never lets a secret value into telemetry, logs, Redis or the child’s output', () => {
-    expect(result.values.length).toBeGreaterThanOrEqual(4);
+    expect(result.values.length).toBeGreaterThanOrEqual(6);
     const payload = JSON.stringify(result.envelopes);
     for (const value of result.values) {
       expect(payload.includes(value)).toBe(false);

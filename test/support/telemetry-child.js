@@ -69,15 +69,39 @@ async function main() {
     ROTATOR_ROTATION_INTERVAL: 'P1D',
     ROTATOR_USAGE_GRACE: 'PT1S',
     ROTATOR_SWEEP_INTERVAL: 'PT1S',
+    // Two attempts, one second apart: svc-flaky fails once then rotates; svc-broken is quarantined.
+    ROTATOR_MAX_ATTEMPTS: '2',
+    ROTATOR_RETRY_BACKOFF: 'PT1S',
   });
   const [store] = createSecretStores(config);
   await store.set('svc-overdue', 'initial-a', {
     tags: { 'rotation-target': 'keyvault', 'rotated-at': DateTime.utc().minus({ days: 2 }).toISO() },
   });
   await store.set('svc-checked-out', 'initial-b', { tags: { 'rotation-target': 'keyvault' } });
+  for (const name of ['svc-flaky', 'svc-broken']) {
+    await store.set(name, `initial-${name}`, {
+      tags: { 'rotation-target': 'keyvault', 'rotated-at': DateTime.utc().minus({ days: 2 }).toISO() },
+    });
+  }
   const logLines = [];
   const logger = createLogger({ level: 'info' }, { write: (line) => logLines.push(line) });
-  const keyvault = createKeyVaultTarget();
+  const { RotatorError } = dist('errors');
+  const plain = createKeyVaultTarget();
+  const applied = new Map();
+  // A target that is down: a transient error, retried, then (svc-broken) quarantined.
+  const keyvault = {
+    ...plain,
+    apply: (ctx, value) => {
+      const n = (applied.get(ctx.secretName) ?? 0) + 1;
+      applied.set(ctx.secretName, n);
+      const down = ctx.secretName === 'svc-broken' || (ctx.secretName === 'svc-flaky' && n === 1);
+      return down
+        ? Promise.reject(
+            new RotatorError('TARGET_UNREACHABLE', 'the target did not answer', { hint: 'retried' }),
+          )
+        : plain.apply(ctx, value);
+    },
+  };
   const daemon = await startDaemon({
     config,
     stores: [store],
@@ -100,12 +124,24 @@ async function main() {
     for await (const v of store.listVersions(name)) if (v.tags['rotation-id']) return true;
     return false;
   };
-  const deadline = Date.now() + 30_000;
-  while (!((await rotated('svc-overdue')) && (await rotated('svc-checked-out')))) {
+  const outcomes = new Redis(process.env.REDIS_URL);
+  const { secretKey } = dist('scheduling/job-ids');
+  const quarantined = async () =>
+    JSON.parse((await outcomes.hget('bull:rotator:outcomes', secretKey(emulator.url, 'svc-broken'))) ?? '{}')
+      .outcome === 'quarantined';
+  const deadline = Date.now() + 40_000;
+  while (!(
+    (await rotated('svc-overdue')) &&
+    (await rotated('svc-checked-out')) &&
+    (await rotated('svc-flaky')) &&
+    (await quarantined())
+  )) {
     if (Date.now() > deadline) throw new Error('rotations did not happen');
     await new Promise((r) => setTimeout(r, 200));
   }
-  await new Promise((r) => setTimeout(r, 1500));
+  // One more sweep, so the shared snapshot counts the quarantined secret.
+  await new Promise((r) => setTimeout(r, 2500));
+  outcomes.disconnect();
   const redis = new Redis(process.env.REDIS_URL);
   const redisDump = [];
   for (const key of await redis.keys('*')) {
@@ -121,7 +157,7 @@ async function main() {
   await usage.close();
   await daemon.stop();
   const values = [];
-  for (const name of ['svc-overdue', 'svc-checked-out']) {
+  for (const name of ['svc-overdue', 'svc-checked-out', 'svc-flaky', 'svc-broken']) {
     for await (const v of store.listVersions(name)) values.push((await store.get(name, v.version)).value);
   }
   await telemetry.shutdown();
