@@ -214,11 +214,13 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
   it('lands the span event rotation.failed in traces (MessageData), in the rotation’s operation, with step, code and outcome', () => {
     const failed = ofType('MessageData').filter((e) => e.data?.baseData?.message === 'rotation.failed');
     expect(failed.length).toBe(3);
-    expect(ofType('ExceptionData')).toEqual([]);
     const broken = named('rotation').filter((r) => props(r)['rotator.secret'] === 'svc-broken');
     const operations = new Set(broken.map((r) => r.tags?.['ai.operation.id']));
     const events = failed.filter((e) => operations.has(e.tags?.['ai.operation.id']));
     expect(events.map((e) => props(e)['rotator.outcome']).sort()).toEqual(['quarantined', 'retrying']);
+    // Not in exceptions: no exception telemetry belongs to a rotation's operation.
+    const exceptions = ofType('ExceptionData').filter((e) => operations.has(e.tags?.['ai.operation.id']));
+    expect(exceptions).toEqual([]);
     for (const e of events) {
       expect(props(e)).toMatchObject({
         'rotator.error_code': 'TARGET_UNREACHABLE',
