@@ -48,3 +48,34 @@ export function kustoErrors(query: string): string[] {
   }
   return errors;
 }
+
+const databases = new Map<string, unknown>();
+
+/**
+ * Kusto's errors for a query against tables of your own (name, and columns with their Kusto types),
+ * each error with the text it points at; the tables are built once per `database` name.
+ */
+export function kustoErrorsIn(
+  query: string,
+  database: string,
+  tables: Readonly<Record<string, ReadonlyArray<readonly [string, string]>>>,
+): string[] {
+  const { K } = kusto();
+  let db = databases.get(database);
+  if (db === undefined) {
+    const symbols = Object.entries(tables).map(([name, columns]) =>
+      K.Symbols.TableSymbol.From(`(${columns.map(([c, t]) => `['${c}']:${t}`).join(', ')})`).WithName(name),
+    );
+    db = K.GlobalState.Default.WithDatabase(new K.Symbols.DatabaseSymbol.$ctor1(database, symbols));
+    databases.set(database, db);
+  }
+  const diagnostics = K.KustoCode.ParseAndAnalyze(query, db).GetDiagnostics() as KustoList<
+    KustoDiagnostic & { Start: number; Length: number }
+  >;
+  const errors: string[] = [];
+  for (let i = 0; i < diagnostics.Count; i += 1) {
+    const d = diagnostics.getItem(i);
+    if (d.Severity === 'Error') errors.push(`${d.Message} at '${query.slice(d.Start, d.Start + d.Length)}'`);
+  }
+  return errors;
+}
