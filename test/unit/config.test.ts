@@ -111,3 +111,18 @@ describe('loadConfig', () => {
     expect(failure({ ROTATOR_AUTHORITY_HOST: 'http://login' }).code).toBe('CONFIG_INVALID');
   });
 });
+
+describe('telemetry outbox and OTLP protocol', () => {
+  it('keeps Azure Monitor telemetry under TMPDIR by default, where it is told otherwise, and only at an absolute path', () => {
+    expect(loadConfig({}).telemetryStorageDir).toMatch(/\/rotator-telemetry$/);
+    expect(
+      loadConfig({ ROTATOR_TELEMETRY_STORAGE_DIR: '/var/lib/rotator/telemetry' }).telemetryStorageDir,
+    ).toBe('/var/lib/rotator/telemetry');
+    expect(failure({ ROTATOR_TELEMETRY_STORAGE_DIR: 'telemetry' }).code).toBe('CONFIG_INVALID');
+  });
+
+  it('speaks OTLP protobuf unless told http/json, and refuses anything else', () => {
+    expect(loadConfig({}).otlpProtocol).toBe('http/protobuf');
+    expect(failure({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).code).toBe('CONFIG_INVALID');
+  });
+});
