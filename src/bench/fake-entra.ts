@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createEntraAppTarget } from '../targets/entra-app';
 import { createEntraUserTarget } from '../targets/entra-user';
 import type { AddedPassword, ApplicationPasswords, GraphApi } from '../targets/graph/graph-client';
-import type { RotationTarget, TargetKind, TargetLookup } from '../targets/target';
+import type { RotationTarget, TargetLookup } from '../rotation';
 
 const TENANT = 'bench-tenant';
 /** Never contacted: the fake answers every Graph and token call in-process. */
@@ -99,6 +99,6 @@ export class FakeDirectory implements GraphApi {
         );
       },
     };
-    return (kind: TargetKind) => (kind === 'entra-app' ? app : kind === 'entra-user' ? user : fallback(kind));
+    return (kind: string) => (kind === 'entra-app' ? app : kind === 'entra-user' ? user : fallback(kind));
   }
 }

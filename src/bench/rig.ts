@@ -9,7 +9,8 @@ import { startEmulator, type FaultOptions, type RunningEmulator } from '../emula
 import type { RotationJobData } from '../scheduling/job-data';
 import { QUEUE } from '../scheduling/queues';
 import { RotationScheduler } from '../scheduling/rotation-scheduler';
-import { createTargetRegistry, type TargetLookup } from '../targets/registry';
+import type { TargetLookup } from '../rotation';
+import { createTargetRegistry } from '../targets';
 import { createSecretStores, type SecretStore } from '../vault';
 import { emulatorAdmin, type EmulatorAdmin } from './emulator-admin';
 import { deleteKeysUnder } from './redis-keys';

@@ -17,7 +17,7 @@ import { RotationScheduler } from '../scheduling/rotation-scheduler';
 import { createRotationProcessor, type RotateFn } from '../scheduling/rotation-worker';
 import { sweepVaults, type SweepDeps, type SweepSummary } from '../scheduling/sweep';
 import { createUsageProcessor, type UsageListenerDeps } from '../scheduling/usage-listener';
-import type { TargetLookup } from '../targets/target';
+import type { TargetLookup } from '../rotation';
 import type { SecretStore } from '../vault';
 import { checkEvictionPolicy } from './redis-eviction';
 

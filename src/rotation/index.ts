@@ -7,5 +7,13 @@ export type {
   RotationStep,
 } from './rotation-types';
 export type { RotationLock, LockLease } from './rotation-lock';
+export type {
+  AppliedCredential,
+  RotationTarget,
+  TargetContext,
+  TargetLookup,
+  VerifyOutcome,
+} from './rotation-target';
 export { pendingSecretName } from './pending-record';
-export { generateValue, POLICIES } from './generate-value';
+export { DIGITS, LOWER, UPPER, type GenerationPolicy } from './generate-value';
+export { isTriggerSatisfied } from './trigger';

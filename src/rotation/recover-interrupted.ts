@@ -1,8 +1,9 @@
 import { RotatorError } from '../errors';
-import type { RotationTarget } from '../targets/target';
+import { PENDING_TAGS, preparedPendingFor, TAG } from '../tags';
 import type { SecretWithValue } from '../vault';
-import { PENDING_TAGS, pendingSecretName, type PendingState } from './pending-record';
+import { pendingSecretName, type PendingState } from './pending-record';
 import { committedTags, targetContext, verifyWithin } from './rotation-steps';
+import type { RotationTarget } from './rotation-target';
 import type { RotationDeps, RotationResult } from './rotation-types';
 
 export interface Recovered {
@@ -14,8 +15,8 @@ export interface Recovered {
 const PREVIOUS_VERSIONS_TRIED = 5;
 
 function keyIdTags(secret: SecretWithValue): Record<string, string> {
-  const keyId = secret.tags['rotation-key-id'];
-  return keyId === undefined ? {} : { 'rotation-key-id': keyId };
+  const keyId = secret.tags[TAG.keyId];
+  return keyId === undefined ? {} : { [TAG.keyId]: keyId };
 }
 
 /**
@@ -32,13 +33,13 @@ export async function recoverInterrupted(
   const { store } = deps;
   const pendingName = pendingSecretName(current.name);
   const pending = await store.get(pendingName);
-  if (pending === undefined || !pending.enabled || pending.tags[PENDING_TAGS.state] !== 'prepared')
+  if (pending === undefined || !pending.enabled || preparedPendingFor(pending.tags) === undefined)
     return undefined;
-  const rotationId = pending.tags['rotation-id'] ?? 'unknown';
+  const rotationId = pending.tags[TAG.rotationId] ?? 'unknown';
   const ctx = targetContext(store, current, rotationId);
   const close = async (state: PendingState): Promise<void> => {
     await store.updateProperties(pendingName, pending.version, {
-      tags: { [PENDING_TAGS.for]: current.name, [PENDING_TAGS.state]: state, 'rotation-id': rotationId },
+      tags: { [PENDING_TAGS.for]: current.name, [PENDING_TAGS.state]: state, [TAG.rotationId]: rotationId },
     });
   };
   const commit = async (value: string, extra: Record<string, string>): Promise<SecretWithValue> => {
@@ -53,7 +54,7 @@ export async function recoverInterrupted(
     return { ...props, value };
   };
 
-  if (current.tags['rotation-id'] === rotationId) {
+  if (current.tags[TAG.rotationId] === rotationId) {
     // Crashed after the commit: only the old credential's retirement and the record's closing remain.
     const baseVersion = pending.tags[PENDING_TAGS.baseVersion];
     const previous =

@@ -1,12 +1,13 @@
 import { RotatorError } from '../errors';
-import { isTriggerSatisfied } from './trigger';
-import type { RotationTarget } from '../targets/target';
+import { PENDING_TAGS, TAG } from '../tags';
 import type { SecretWithValue } from '../vault';
 import { generateValue, resolveLength } from './generate-value';
-import { NO_VALUE_YET, PENDING_TAGS, pendingSecretName } from './pending-record';
+import { NO_VALUE_YET, pendingSecretName } from './pending-record';
 import { recoverInterrupted } from './recover-interrupted';
 import { committedTags, misconfigured, resolveTarget, targetContext, verifyWithin } from './rotation-steps';
+import type { RotationTarget } from './rotation-target';
 import type { RotationDeps, RotationRequest, RotationResult } from './rotation-types';
+import { isTriggerSatisfied } from './trigger';
 
 async function step(
   deps: RotationDeps,
@@ -46,10 +47,10 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
     const target = resolveTarget(deps, current);
     const recovered = await recoverInterrupted(deps, target, current);
     if (recovered !== undefined) current = recovered.current;
-    if (isTriggerSatisfied(current.tags['rotated-at'], request.triggeredAt)) {
+    if (isTriggerSatisfied(current.tags[TAG.rotatedAt], request.triggeredAt)) {
       return {
         outcome: recovered === undefined ? 'satisfied' : 'recovered',
-        rotationId: current.tags['rotation-id'],
+        rotationId: current.tags[TAG.rotationId],
         version: current.version,
         recovery: recovered?.kind,
         target: target.kind,
@@ -72,8 +73,8 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
           [PENDING_TAGS.baseVersion]: current.version,
           [PENDING_TAGS.hasValue]: value === undefined ? 'false' : 'true',
           [PENDING_TAGS.startedAt]: deps.clock.now().toISO() ?? '',
-          'rotation-id': rotationId,
-          'rotation-reason': request.reason,
+          [TAG.rotationId]: rotationId,
+          [TAG.reason]: request.reason,
         },
       });
       pendingVersion = pending.version;
@@ -110,7 +111,7 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
         tags: {
           [PENDING_TAGS.for]: current.name,
           [PENDING_TAGS.state]: 'committed',
-          'rotation-id': rotationId,
+          [TAG.rotationId]: rotationId,
         },
       });
       await step(deps, 'closed', rotationId);
@@ -130,8 +131,8 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
 function lengthOf(secret: SecretWithValue, target: RotationTarget): number {
   if (target.policy === undefined) return 0;
   try {
-    return resolveLength(target.policy, secret.tags['rotation-length']);
+    return resolveLength(target.policy, secret.tags[TAG.length]);
   } catch (error) {
-    throw misconfigured(secret.name, (error as Error).message, 'fix or remove the rotation-length tag');
+    throw misconfigured(secret.name, (error as Error).message, `fix or remove the ${TAG.length} tag`);
   }
 }

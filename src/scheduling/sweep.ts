@@ -2,7 +2,7 @@ import { DateTime, type Duration } from 'luxon';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock';
 import { isRotatorError } from '../errors';
-import { PENDING_TAGS } from '../rotation/pending-record';
+import { PENDING_TAGS } from '../tags';
 import type { SecretProperties, SecretStore } from '../vault';
 import { decideDue, ScheduleTagError } from './due-time';
 import { secretKey, vaultSuffix } from './job-ids';

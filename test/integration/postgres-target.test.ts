@@ -7,7 +7,7 @@ import { isRotatorError, type RotatorError } from '../../src/errors';
 import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import { pendingSecretName, rotateSecret, type RotationDeps } from '../../src/rotation';
 import { createPostgresTarget, parseConnectionString } from '../../src/targets/postgres';
-import type { TargetContext } from '../../src/targets/target';
+import type { TargetContext } from '../../src/rotation';
 import type { SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';

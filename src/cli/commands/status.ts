@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import { Duration } from 'luxon';
 import { isRotatorError, RotatorError } from '../../errors';
-import { PENDING_TAGS } from '../../rotation/pending-record';
+import { PENDING_TAGS } from '../../tags';
 import { decideDue, ScheduleTagError } from '../../scheduling/due-time';
 import { secretKey } from '../../scheduling/job-ids';
 import type { SecretOutcome } from '../../scheduling/outcome-store';

@@ -1,0 +1,8 @@
+export {
+  GraphClient,
+  graphTokenProvider,
+  GRAPH_SCOPE,
+  type AddedPassword,
+  type ApplicationPasswords,
+  type GraphApi,
+} from './graph-client';

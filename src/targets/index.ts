@@ -1,0 +1,1 @@
+export { createTargetRegistry, TARGET_KINDS, type TargetRegistryOptions } from './registry';
