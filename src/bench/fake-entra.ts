@@ -3,6 +3,7 @@ import { createEntraAppTarget } from '../targets/entra-app';
 import { createEntraUserTarget } from '../targets/entra-user';
 import type { AddedPassword, ApplicationPasswords, GraphApi } from '../targets/graph/graph-client';
 import type { RotationTarget, TargetLookup } from '../rotation';
+import { TAG } from '../tags';
 
 const TENANT = 'bench-tenant';
 /** Never contacted: the fake answers every Graph and token call in-process. */
@@ -93,7 +94,7 @@ export class FakeDirectory implements GraphApi {
     const app: RotationTarget = {
       ...createEntraAppTarget({ graph: this, tenantId: TENANT, authorityHost: AUTHORITY }),
       verify: (ctx, value) => {
-        const known = [...this.app(ctx.tags['rotation-account'] ?? '').secrets.values()].includes(value);
+        const known = [...this.app(ctx.tags[TAG.account] ?? '').secrets.values()].includes(value);
         return Promise.resolve(
           known ? { accepted: true } : { accepted: false, reason: 'unknown secret', endpoint: AUTHORITY },
         );

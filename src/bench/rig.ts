@@ -6,14 +6,13 @@ import { systemClock } from '../clock/clock';
 import { loadConfig, type Config } from '../config';
 import { startDaemon, type RunningDaemon } from '../daemon/daemon';
 import { startEmulator, type FaultOptions, type RunningEmulator } from '../emulator';
-import type { RotationJobData } from '../scheduling/job-data';
-import { QUEUE } from '../scheduling/queues';
-import { RotationScheduler } from '../scheduling/rotation-scheduler';
+import { QUEUE, RotationScheduler, type RotationJobData } from '../scheduling';
 import type { TargetLookup } from '../rotation';
 import { createTargetRegistry } from '../targets';
 import { createSecretStores, type SecretStore } from '../vault';
 import { emulatorAdmin, type EmulatorAdmin } from './emulator-admin';
 import { deleteKeysUnder } from './redis-keys';
+import { TAG } from '../tags';
 
 export interface RigOptions {
   redisDb: number;
@@ -144,7 +143,7 @@ export async function seedKeyVaultSecrets(
 ): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   await inBatches(names, concurrency, (name) =>
-    store.set(name, `Initial-${name}-1`, { tags: { 'rotation-target': 'keyvault' } }),
+    store.set(name, `Initial-${name}-1`, { tags: { [TAG.target]: 'keyvault' } }),
   );
   return names;
 }

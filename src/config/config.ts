@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { RotatorError } from '../errors';
+// The file, not the folder's face: the config loads before telemetry, and the face would load ioredis
+// before its instrumentation is registered.
+import { maskRedisUrl } from '../redis/redis-url';
 import { parseIsoDuration, type ParsedDuration } from './duration';
 
 /** The whole configuration, compiled once at start; nothing else reads the environment. */
@@ -89,7 +92,7 @@ function read(env: Environment, name: VariableName): string | undefined {
 
 /** Connection strings may carry passwords: never echo one back. */
 function shown(name: VariableName, value: string): string {
-  if (name === 'REDIS_URL') return value.replace(/\/\/([^@/]*)@/, '//***@');
+  if (name === 'REDIS_URL') return maskRedisUrl(value);
   if (name === 'ROTATOR_VAULT_TOKEN' || name === 'APPLICATIONINSIGHTS_CONNECTION_STRING') return '***';
   return value;
 }

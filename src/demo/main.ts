@@ -13,6 +13,7 @@ import { createTargetRegistry } from '../targets/registry';
 import { createSecretStores, type SecretStore } from '../vault';
 import { readableLog } from './readable-log';
 import { seedPostgresAccount } from './seed-postgres';
+import { TAG } from '../tags';
 
 /** Compressed time, so a newcomer sees every behaviour within a couple of minutes. */
 const DEMO_TIME = {
@@ -61,8 +62,8 @@ async function seed(store: SecretStore): Promise<void> {
   for (const [i, name] of KEYVAULT_ACCOUNTS.entries()) {
     if ((await store.get(name)) !== undefined) continue;
     // The first one starts overdue, so the daemon has something to do in its first sweep.
-    const tags: Record<string, string> = { 'rotation-target': 'keyvault' };
-    if (i === 0) tags['rotated-at'] = DateTime.utc().minus({ days: 14 }).toISO() ?? '';
+    const tags: Record<string, string> = { [TAG.target]: 'keyvault' };
+    if (i === 0) tags[TAG.rotatedAt] = DateTime.utc().minus({ days: 14 }).toISO() ?? '';
     await store.set(name, `seeded-by-demo-${i}`, { tags });
     say(`seeded ${name} (rotation-target=keyvault${i === 0 ? ', last rotated 14 days ago' : ''})`);
   }

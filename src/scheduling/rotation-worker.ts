@@ -1,10 +1,10 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock/clock';
+import type { Clock } from '../clock';
 import { isRotatorError, RotatorError } from '../errors';
 import type { RotationRequest, RotationResult } from '../rotation';
-import type { SecretStore } from '../vault';
+import { findStore, type SecretStore } from '../vault';
 import { describeIssues, rotationJobSchema, type RotationJobData, type RotationJobResult } from './job-data';
 import { secretKey } from './job-ids';
 import type { OutcomeStore } from './outcome-store';
@@ -24,11 +24,6 @@ export interface RotationWorkerDeps {
   logger: Logger;
   /** How long a job waits when another worker holds the secret's lock. */
   lockedRetryMs: number;
-}
-
-export function findStore(stores: readonly SecretStore[], vaultUrl: string): SecretStore | undefined {
-  const wanted = vaultUrl.replace(/\/+$/, '').toLowerCase();
-  return stores.find((s) => s.vaultUrl.replace(/\/+$/, '').toLowerCase() === wanted);
 }
 
 function describe(error: unknown): { code: string; text: string } {

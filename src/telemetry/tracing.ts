@@ -10,7 +10,7 @@ import {
 } from '@opentelemetry/api';
 import { isRotatorError } from '../errors';
 import type { RotationDeps, RotationResult, RotationStep } from '../rotation';
-import type { UsageOutcome } from '../scheduling/usage-listener';
+import type { UsageOutcome } from '../scheduling';
 import { emitAudit, type AuditRecord } from './audit';
 import type { RotatorMetrics } from './metrics';
 import { ATTR, SCOPE, SPAN } from './names';

@@ -2,3 +2,4 @@ export type { SecretProperties, SecretStore, SecretWithValue, SetSecretOptions }
 export { KeyVaultSecretStore, translateVaultError } from './keyvault-secret-store';
 export { createSecretStores } from './vault-factory';
 export { clientOptionsTrusting, staticTokenCredential } from './client-options';
+export { findStore } from './find-store';

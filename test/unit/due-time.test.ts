@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DateTime, Duration } from 'luxon';
-import { decideDue, isTriggerSatisfied, ScheduleTagError } from '../../src/scheduling/due-time';
+import { isTriggerSatisfied } from '../../src/rotation';
+import { decideDue, ScheduleTagError } from '../../src/scheduling/due-time';
 
 const defaults = { interval: Duration.fromISO('P13D'), grace: Duration.fromISO('PT30M') };
 const at = (iso: string): DateTime => DateTime.fromISO(iso, { zone: 'utc' });

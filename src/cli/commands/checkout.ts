@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 import { RotatorError } from '../../errors';
-import type { UsageEvent } from '../../scheduling/job-data';
-import type { CliIo } from '../program';
+import { decideCheckout, type UsageEvent } from '../../scheduling';
+import type { CliIo } from '../cli-io';
 import { findSecret, openRuntime } from '../runtime';
 
 interface CheckoutOptions {
@@ -65,11 +65,8 @@ export function registerCheckoutCommand(program: Command, io: CliIo): void {
           removeOnComplete: { age: 30 * 24 * 3600 },
           removeOnFail: { age: 90 * 24 * 3600 },
         });
-        const previous = DateTime.fromISO(secret.tags['checked-out-at'] ?? '', { zone: 'utc' });
-        const rotated = DateTime.fromISO(secret.tags['rotated-at'] ?? '', { zone: 'utc' });
-        const counted =
-          previous.isValid && previous < at && (!rotated.isValid || previous >= rotated) ? previous : at;
-        const forcedAt = counted.plus({ milliseconds: runtime.config.usageGrace.ms });
+        const decision = decideCheckout(secret, at, Duration.fromMillis(runtime.config.usageGrace.ms));
+        const forcedAt = decision.satisfied ? at.plus(runtime.config.usageGrace.ms) : decision.forcedAt;
         io.stdout.write(`${secret.value}\n`);
         io.stderr.write(
           `rotator: ${actor} checked out ${secret.name} (${store.vaultUrl}) at ${at.toISO() ?? ''} for "${reason}"; ` +

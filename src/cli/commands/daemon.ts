@@ -8,7 +8,7 @@ import { daemonTelemetryHooks, startTelemetry } from '../../telemetry';
 import { telemetryOptions } from '../../telemetry/options';
 import { createTargetRegistry } from '../../targets/registry';
 import { createSecretStores } from '../../vault';
-import type { CliIo } from '../program';
+import type { CliIo } from '../cli-io';
 
 /** Resolves on the first SIGTERM or SIGINT: the container runtime's and the terminal's stop. */
 function stopSignal(): Promise<string> {

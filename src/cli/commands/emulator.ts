@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { runEmulatorCommand } from '../../emulator/command';
-import { parsePort, type CliIo } from '../program';
+import { parsePort } from '../arguments';
+import type { CliIo } from '../cli-io';
 
 interface EmulatorFlags {
   port: number;

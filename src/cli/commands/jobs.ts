@@ -1,9 +1,9 @@
 import { Option, type Command } from 'commander';
 import type { Job } from 'bullmq';
 import { RotatorError } from '../../errors';
-import { QUEUE } from '../../scheduling/queues';
+import { QUEUE } from '../../scheduling';
 import { renderTable } from '../output';
-import type { CliIo } from '../program';
+import type { CliIo } from '../cli-io';
 import { openRuntime } from '../runtime';
 
 const STATES = [

@@ -2,10 +2,11 @@ import { Option, type Command } from 'commander';
 import { userInfo } from 'node:os';
 import type { Job, Queue } from 'bullmq';
 import { RotatorError } from '../../errors';
-import type { RotationJobData, RotationJobResult } from '../../scheduling/job-data';
-import type { CliIo } from '../program';
+import { isManaged } from '../../tags';
+import type { RotationJobData, RotationJobResult } from '../../scheduling';
+import type { CliIo } from '../cli-io';
 import { findSecret, openRuntime, type CliRuntime } from '../runtime';
-import { parseDurationOption } from '../options';
+import { parseDurationOption } from '../arguments';
 
 interface RotateOptions {
   all?: boolean;
@@ -37,8 +38,7 @@ async function targets(
     const found = [];
     for (const store of runtime.stores) {
       for await (const props of store.list()) {
-        if (props.tags['rotation-target'] !== undefined)
-          found.push({ vault: store.vaultUrl, secret: props.name });
+        if (isManaged(props.tags)) found.push({ vault: store.vaultUrl, secret: props.name });
       }
     }
     return found;

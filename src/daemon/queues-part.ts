@@ -1,0 +1,34 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import { OutcomeStore, QUEUE, RotationScheduler, type RotationJobData } from '../scheduling';
+import type { DaemonPart } from './daemon-part';
+
+export interface QueuesPart extends DaemonPart {
+  rotations: Queue<RotationJobData>;
+  sweeps: Queue;
+  scheduler: RotationScheduler;
+  outcomes: OutcomeStore;
+}
+
+/** The queues the daemon adds to, and what keeps their per-secret index and outcomes. */
+export function openQueues(
+  redis: Redis,
+  config: Pick<Config, 'queuePrefix' | 'maxAttempts'>,
+  clock: Clock,
+): QueuesPart {
+  const prefix = config.queuePrefix;
+  const rotations = new Queue<RotationJobData>(QUEUE.rotations, { connection: redis, prefix });
+  const sweeps = new Queue(QUEUE.sweeps, { connection: redis, prefix });
+  return {
+    name: 'queues',
+    rotations,
+    sweeps,
+    scheduler: new RotationScheduler(rotations, redis, prefix, clock, { attempts: config.maxAttempts }),
+    outcomes: new OutcomeStore(redis, prefix),
+    stop: async () => {
+      await Promise.all([rotations.close(), sweeps.close()]);
+    },
+  };
+}
