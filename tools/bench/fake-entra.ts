@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createEntraAppTarget } from '../targets/entra-app';
-import { createEntraUserTarget } from '../targets/entra-user';
-import type { AddedPassword, ApplicationPasswords, GraphApi } from '../targets/graph/graph-client';
-import type { RotationTarget, TargetLookup } from '../rotation';
-import { TAG } from '../tags';
+import { createEntraAppTarget } from '../../src/targets/entra-app';
+import { createEntraUserTarget } from '../../src/targets/entra-user';
+import type { AddedPassword, ApplicationPasswords, GraphApi } from '../../src/targets/graph';
+import type { RotationTarget, TargetLookup } from '../../src/rotation';
+import { TAG } from '../../src/tags';
 
 const TENANT = 'bench-tenant';
 /** Never contacted: the fake answers every Graph and token call in-process. */

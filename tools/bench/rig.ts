@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { systemClock } from '../clock/clock';
-import { loadConfig, type Config } from '../config';
-import { startDaemon, type RunningDaemon } from '../daemon/daemon';
-import { startEmulator, type FaultOptions, type RunningEmulator } from '../emulator';
-import { QUEUE, RotationScheduler, type RotationJobData } from '../scheduling';
-import type { TargetLookup } from '../rotation';
-import { createTargetRegistry } from '../targets';
-import { createSecretStores, type SecretStore } from '../vault';
+import { systemClock } from '../../src/clock';
+import { loadConfig, type Config } from '../../src/config';
+import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { startEmulator, type FaultOptions, type RunningEmulator } from '../../src/emulator';
+import { QUEUE, RotationScheduler, type RotationJobData } from '../../src/scheduling';
+import type { TargetLookup } from '../../src/rotation';
+import { createTargetRegistry } from '../../src/targets';
+import { createSecretStores, type SecretStore } from '../../src/vault';
 import { emulatorAdmin, type EmulatorAdmin } from './emulator-admin';
 import { deleteKeysUnder } from './redis-keys';
-import { TAG } from '../tags';
+import { TAG } from '../../src/tags';
 
 export interface RigOptions {
   redisDb: number;

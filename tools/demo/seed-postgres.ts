@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import type { SecretStore } from '../vault';
-import { TAG } from '../tags';
+import type { SecretStore } from '../../src/vault';
+import { TAG } from '../../src/tags';
 
 const ADMIN_SECRET = 'demo-postgres-admin';
 const ACCOUNT_SECRET = 'svc-reporting-db';

@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { FakeDirectory } from './fake-entra';
 import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
 import { requestCount, round } from './stats';
-import { TAG } from '../tags';
+import { TAG } from '../../src/tags';
 
 export interface RequestsPerRotation {
   target: string;

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Snapshot } from '../emulator/store';
-import { QUEUE } from '../scheduling';
+import type { Snapshot } from '../../src/emulator';
+import { QUEUE } from '../../src/scheduling';
 import { emulatorAdmin } from './emulator-admin';
 import { freePort, peakRss, startRotator } from './processes';
 import { deleteKeysUnder, memoryUnder, usedMemory } from './redis-keys';
 import { megabytes, requestCount, round } from './stats';
-import { TAG } from '../tags';
+import { TAG } from '../../src/tags';
 
 export interface SweepScale {
   secrets: number;
