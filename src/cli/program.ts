@@ -10,7 +10,7 @@ import { registerRotateCommand } from './commands/rotate';
 import { registerStatusCommand } from './commands/status';
 import { registerEmulatorCommand } from './commands/emulator';
 
-export function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo): Command {
   const program = new Command('rotator')
     .description(
       'Keeps service-account credentials in Azure Key Vault fresh: scheduled and forced-after-use rotation.',

@@ -1,6 +1,6 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { systemClock, type Clock } from '../clock/clock';
+import { systemClock, type Clock } from '../clock';
 import { loadConfig, type Config, type Environment } from '../config';
 import { RotatorError } from '../errors';
 import { connectRedis } from '../redis';

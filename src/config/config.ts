@@ -80,7 +80,7 @@ const VARIABLES = {
   ROTATOR_SHUTDOWN_TIMEOUT: { default: 'PT30S', allowed: 'a positive ISO-8601 duration such as PT30S' },
 } as const satisfies Record<string, { default?: string; allowed: string }>;
 
-export type VariableName = keyof typeof VARIABLES;
+type VariableName = keyof typeof VARIABLES;
 export const CONFIG_VARIABLES = Object.keys(VARIABLES) as VariableName[];
 
 function read(env: Environment, name: VariableName): string | undefined {

@@ -4,7 +4,7 @@ import type { SecretStore } from '../vault';
 import type { DaemonPart } from './daemon-part';
 import type { DaemonState } from './lifecycle';
 
-export interface HealthPart extends DaemonPart {
+interface HealthPart extends DaemonPart {
   port: number;
 }
 

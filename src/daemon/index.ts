@@ -1,2 +1,1 @@
 export { startDaemon, type DaemonDeps, type RunningDaemon } from './daemon';
-export type { DaemonState } from './lifecycle';

@@ -5,7 +5,7 @@ import { connectRedis } from '../redis';
 import type { DaemonPart } from './daemon-part';
 import { checkEvictionPolicy } from './redis-eviction';
 
-export interface RedisPart extends DaemonPart {
+interface RedisPart extends DaemonPart {
   redis: Redis;
 }
 

@@ -1,5 +1,5 @@
 export { startEmulator } from './server';
-export type { EmulatorOptions, RunningEmulator, FaultOptions, EmulatorLogger } from './server';
+export type { EmulatorOptions, RunningEmulator, FaultOptions } from './server';
 export { DEFAULT_EMULATOR_PORT, runEmulatorCommand } from './command';
 export type { Snapshot } from './store';
 export { createEmulatorClientOptions } from './client-options';

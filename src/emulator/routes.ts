@@ -15,7 +15,7 @@ export type Route =
   | { op: 'backupSecret'; name: string }
   | { op: 'restoreSecret' };
 
-export interface RequestTarget {
+interface RequestTarget {
   /** Decoded path segments without the leading empty one; a trailing slash leaves a final "". */
   segments: string[];
   query: URLSearchParams;

@@ -1,9 +1,9 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ReadinessCheck = () => Promise<void>;
+type ReadinessCheck = () => Promise<void>;
 
-export interface HealthServerOptions {
+interface HealthServerOptions {
   port: number;
   host?: string;
   /** Named dependencies that must answer for /readyz: Redis and every vault. */

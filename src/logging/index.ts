@@ -1,1 +1,1 @@
-export { createLogger, type Logger } from './logger';
+export { createLogger } from './logger';

@@ -6,7 +6,7 @@ import { maskRedisUrl } from './redis-url';
  * Who connects: the daemon waits for Redis forever once it runs (BullMQ's workers need that), while
  * a CLI command must fail fast with one line.
  */
-export type RedisClientKind = 'daemon' | 'cli';
+type RedisClientKind = 'daemon' | 'cli';
 
 const PROFILES: Record<
   RedisClientKind,

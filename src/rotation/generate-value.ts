@@ -18,7 +18,7 @@ export const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 export const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 export const DIGITS = '0123456789';
 
-export const DEFAULT_LENGTH = 32;
+const DEFAULT_LENGTH = 32;
 
 /** Parses the `rotation-length` tag; undefined means the default. Throws on a length the policy forbids. */
 export function resolveLength(policy: GenerationPolicy, tag: string | undefined): number {

@@ -6,7 +6,7 @@ import { committedTags, targetContext, verifyWithin } from './rotation-steps';
 import type { RotationTarget } from './rotation-target';
 import type { RotationDeps, RotationResult } from './rotation-types';
 
-export interface Recovered {
+interface Recovered {
   current: SecretWithValue;
   kind: NonNullable<RotationResult['recovery']>;
 }

@@ -4,7 +4,7 @@ import type { SecretStore } from '../vault';
 import type { RotationLock } from './rotation-lock';
 import type { TargetLookup } from './rotation-target';
 
-export type RotationReason = 'scheduled' | 'usage' | 'manual' | 'recovery';
+type RotationReason = 'scheduled' | 'usage' | 'manual' | 'recovery';
 
 export interface RotationRequest {
   secretName: string;
@@ -13,7 +13,7 @@ export interface RotationRequest {
   triggeredAt: DateTime;
 }
 
-export type RotationOutcome = 'rotated' | 'satisfied' | 'recovered';
+type RotationOutcome = 'rotated' | 'satisfied' | 'recovered';
 
 export interface RotationResult {
   outcome: RotationOutcome;

@@ -2,17 +2,17 @@ import { DateTime, Duration } from 'luxon';
 import { PENDING_TAGS, TAG } from '../tags';
 
 /** What the schedule needs to know of one secret: its latest version's tags and creation time. */
-export interface ScheduleInput {
+interface ScheduleInput {
   tags: Readonly<Record<string, string>>;
   createdOn: Date | undefined;
 }
 
-export interface ScheduleDefaults {
+interface ScheduleDefaults {
   interval: Duration;
   grace: Duration;
 }
 
-export type DueReason = 'scheduled' | 'usage';
+type DueReason = 'scheduled' | 'usage';
 
 export interface DueDecision {
   lastRotated: DateTime;
@@ -110,7 +110,7 @@ export function classifySecret(input: ScheduleInput, defaults: ScheduleDefaults,
   }
 }
 
-export type CheckoutDecision =
+type CheckoutDecision =
   /** A rotation committed at or after the checkout already replaced the value used. */
   | { satisfied: true }
   /**

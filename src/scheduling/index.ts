@@ -1,10 +1,10 @@
 export { retryDelayMs } from './backoff';
 export { classifySecret, decideCheckout, type SecretClass } from './due-time';
-export { usageEventSchema, type RotationJobData, type RotationJobResult, type UsageEvent } from './job-data';
+export { type RotationJobData, type RotationJobResult, type UsageEvent } from './job-data';
 export { secretKey } from './job-ids';
 export { OutcomeStore, type SecretOutcome } from './outcome-store';
 export { QUEUE, SWEEP_SCHEDULER_ID } from './queues';
 export { RotationScheduler } from './rotation-scheduler';
 export { createRotationProcessor, type RotateFn } from './rotation-worker';
-export { sweepVaults, type SweepDecision, type SweepDeps, type SweepSummary } from './sweep';
+export { sweepVaults, type SweepDeps, type SweepSummary } from './sweep';
 export { createUsageProcessor, type UsageListenerDeps, type UsageOutcome } from './usage-listener';

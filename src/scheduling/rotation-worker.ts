@@ -16,7 +16,7 @@ export type RotateFn = (
   job: { id: string; data: RotationJobData },
 ) => Promise<RotationResult>;
 
-export interface RotationWorkerDeps {
+interface RotationWorkerDeps {
   stores: readonly SecretStore[];
   rotate: RotateFn;
   outcomes: OutcomeStore;

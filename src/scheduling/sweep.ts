@@ -21,13 +21,13 @@ export interface SweepDeps {
   onDecision?(decision: SweepDecision): void;
 }
 
-export interface SecretAge {
+interface SecretAge {
   secret: string;
   vault: string;
   ageSeconds: number;
 }
 
-export interface SweepDecision {
+interface SweepDecision {
   secret: string;
   vault: string;
   decision: 'scheduled' | 'overdue' | 'forced' | 'recover' | 'misconfigured' | 'removed';

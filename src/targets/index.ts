@@ -1,1 +1,1 @@
-export { createTargetRegistry, TARGET_KINDS, type TargetRegistryOptions } from './registry';
+export { createTargetRegistry, TARGET_KINDS } from './registry';

@@ -10,13 +10,13 @@ import { createPostgresTarget } from './postgres';
 
 /** The values of `rotation-target` this build supports: one folder each under src/targets. */
 export const TARGET_KINDS = ['keyvault', 'postgres', 'entra-app', 'entra-user'] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
+type TargetKind = (typeof TARGET_KINDS)[number];
 
 function isTargetKind(kind: string): kind is TargetKind {
   return (TARGET_KINDS as readonly string[]).includes(kind);
 }
 
-export interface TargetRegistryOptions {
+interface TargetRegistryOptions {
   /** The identity that calls Microsoft Graph; DefaultAzureCredential (managed identity) by default. */
   graphCredential?: TokenCredential;
   /** Injected for tests whose fake Graph uses a private CA. */

@@ -17,7 +17,7 @@ export interface AuditRecord {
 }
 
 /** The customEvents name the workbook and alerts query. */
-export const AUDIT_EVENT_NAME = 'RotatorAudit';
+const AUDIT_EVENT_NAME = 'RotatorAudit';
 
 const FORBIDDEN = /value|password|secret_?text|token|connection_?string/i;
 

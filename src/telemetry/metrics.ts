@@ -1,7 +1,7 @@
 import { metrics, type Meter } from '@opentelemetry/api';
 import { ATTR, METRIC, SCOPE } from './names';
 
-export interface SecretAgeSample {
+interface SecretAgeSample {
   secret: string;
   vault: string;
   ageSeconds: number;

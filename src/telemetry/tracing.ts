@@ -72,7 +72,7 @@ export function recordDecision(decision: string, attributes: Attributes): void {
   trace.getActiveSpan()?.addEvent(`schedule.${decision}`, { ...attributes, [ATTR.decision]: decision });
 }
 
-export interface RotationInfo {
+interface RotationInfo {
   secret: string;
   vault: string;
   reason: string;
@@ -82,7 +82,7 @@ export interface RotationInfo {
   traceparent?: string;
 }
 
-export interface TracingDeps {
+interface TracingDeps {
   metrics: RotatorMetrics;
   /** Also writes each audit record to the structured log. */
   log?(record: Record<string, string>): void;

@@ -5,7 +5,7 @@ import { DateTime } from 'luxon';
 import pino from 'pino';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
-import { startDaemon } from '../../src/daemon/daemon';
+import { startDaemon } from '../../src/daemon';
 import type { RotationTarget } from '../../src/rotation';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import { createSecretStores, type SecretStore } from '../../src/vault';

@@ -4,7 +4,7 @@ import { maskRedisUrl } from '../../redis';
 import type { CliIo } from '../cli-io';
 
 /** What an operator may see of the configuration: durations as written, no token or connection string. */
-export function describeConfig(config: Config): Record<string, unknown> {
+function describeConfig(config: Config): Record<string, unknown> {
   return {
     vaultUrls: config.vaultUrls,
     vaultCaFile: config.vaultCaFile ?? null,

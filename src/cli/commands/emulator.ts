@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { runEmulatorCommand } from '../../emulator/command';
+import { runEmulatorCommand } from '../../emulator';
 import { parsePort } from '../arguments';
 import type { CliIo } from '../cli-io';
 

@@ -8,7 +8,7 @@ import type { CliIo } from '../cli-io';
 import { renderTable } from '../output';
 import { openRuntime, type CliRuntime } from '../runtime';
 
-export interface SecretStatus {
+interface SecretStatus {
   secret: string;
   vault: string;
   target: string;

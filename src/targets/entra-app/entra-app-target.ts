@@ -9,7 +9,7 @@ const KEY_ID_TAG = TAG.keyId;
 /** Names the passwords this rotator added, so retire removes ours and never an operator's. */
 const DISPLAY_NAME_PREFIX = 'rotator:';
 
-export interface EntraAppTargetOptions {
+interface EntraAppTargetOptions {
   graph: GraphApi;
   tenantId: string;
   authorityHost?: string;

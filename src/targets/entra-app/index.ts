@@ -1,2 +1,1 @@
-export { createEntraAppTarget, type EntraAppTargetOptions } from './entra-app-target';
-export { ENTRA_APP_POLICY } from './policy';
+export { createEntraAppTarget } from './entra-app-target';

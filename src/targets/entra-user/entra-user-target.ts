@@ -8,7 +8,7 @@ import { ENTRA_USER_POLICY } from './policy';
 /** The well-known Azure CLI public client, allowed to use the password grant. */
 const AZURE_CLI_CLIENT_ID = '04b07795-8ddb-461a-bbee-02f9e1bf7b46';
 
-export interface EntraUserTargetOptions {
+interface EntraUserTargetOptions {
   graph: GraphApi;
   tenantId: string;
   authorityHost?: string;

@@ -1,2 +1,2 @@
-export { createEntraUserTarget, type EntraUserTargetOptions } from './entra-user-target';
+export { createEntraUserTarget } from './entra-user-target';
 export { ENTRA_USER_POLICY } from './policy';

@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
-import { RotatorError } from '../../errors/rotator-error';
+import { RotatorError } from '../../errors';
 
-export const GRAPH_DEFAULT_BASE_URL = 'https://graph.microsoft.com/v1.0';
+const GRAPH_DEFAULT_BASE_URL = 'https://graph.microsoft.com/v1.0';
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
-export type TokenProvider = () => Promise<string>;
+type TokenProvider = () => Promise<string>;
 
 /** The production token provider: any @azure/identity credential (e.g. DefaultAzureCredential) for Graph. */
 export function graphTokenProvider(credential: TokenCredential): TokenProvider {
@@ -15,7 +15,7 @@ export function graphTokenProvider(credential: TokenCredential): TokenProvider {
   };
 }
 
-export interface PasswordCredentialInfo {
+interface PasswordCredentialInfo {
   keyId: string;
   displayName: string | null;
   hint: string | null;
@@ -43,7 +43,7 @@ export interface GraphApi {
   resetUserPassword(userIdOrUpn: string, password: string): Promise<void>;
 }
 
-export interface GraphClientOptions {
+interface GraphClientOptions {
   tokenProvider: TokenProvider;
   baseUrl?: string;
   /** Injected for tests (e.g. a fetch trusting a private CA); defaults to the global fetch. */

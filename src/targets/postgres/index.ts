@@ -1,3 +1,3 @@
-export { createPostgresTarget, type PostgresTargetOptions } from './postgres-target';
+export { createPostgresTarget } from './postgres-target';
 export { POSTGRES_POLICY } from './policy';
 export { parseConnectionString } from './connection-string';

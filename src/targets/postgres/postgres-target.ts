@@ -13,7 +13,7 @@ import { withSession, type SessionTimeouts } from './pg-session';
 import { POSTGRES_POLICY } from './policy';
 import { scramSha256Verifier } from './scram-verifier';
 
-export interface PostgresTargetOptions {
+interface PostgresTargetOptions {
   /** Bounds each connection attempt (admin and verification); 10 s by default. */
   connectTimeoutMs?: number;
   /** Bounds each statement, server- and client-side; 15 s by default. */
