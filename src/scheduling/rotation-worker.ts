@@ -31,6 +31,54 @@ function describe(error: unknown): { code: string; text: string } {
   return { code: 'UNEXPECTED', text: error instanceof Error ? error.message : String(error) };
 }
 
+interface Attempt {
+  job: Job<RotationJobData>;
+  token: string | undefined;
+  data: RotationJobData;
+  key: string;
+  log: Logger;
+}
+
+/**
+ * A failed attempt: postponed when another worker holds the lock, dropped when a scheduled secret is
+ * gone, else recorded and rethrown so BullMQ retries (transient) or fails the job at once (permanent).
+ */
+async function failed(
+  deps: RotationWorkerDeps,
+  attempt: Attempt,
+  error: unknown,
+): Promise<RotationJobResult> {
+  const { job, token, data, key, log } = attempt;
+  const id = job.id ?? '';
+  if (isRotatorError(error) && error.code === 'ROTATION_LOCKED' && token !== undefined) {
+    // Not a failure: another worker is on it. Wait without spending an attempt.
+    log.info('secret is locked by another rotation; job postponed');
+    await job.moveToDelayed(Date.now() + deps.lockedRetryMs, token);
+    throw new DelayedError();
+  }
+  if (isRotatorError(error) && error.code === 'SECRET_NOT_FOUND' && data.reason !== 'manual') {
+    log.warn('secret no longer exists; scheduled job dropped');
+    return { outcome: 'satisfied', rotationId: undefined, version: undefined };
+  }
+  const { code, text } = describe(error);
+  const permanent = isRotatorError(error) && error.permanent;
+  const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  await deps.outcomes.record(key, {
+    outcome: permanent ? 'failed' : lastAttempt ? 'quarantined' : 'retrying',
+    at: deps.clock.now().toISO() ?? '',
+    reason: data.reason,
+    jobId: id,
+    errorCode: code,
+    error: text,
+  });
+  log.error({ code, attempt: job.attemptsMade + 1, permanent }, 'rotation job failed');
+  if (permanent) throw new UnrecoverableError(text);
+  throw new RotatorError(isRotatorError(error) ? error.code : 'ROTATION_UNRECOVERABLE', text, {
+    hint: 'retried with backoff',
+    retryAfterMs: isRotatorError(error) ? error.retryAfterMs : undefined,
+  });
+}
+
 /**
  * The processor of the `rotations` queue. Permanent errors fail the job at once (UnrecoverableError);
  * transient ones are retried with backoff until the attempts run out, and the secret is then
@@ -71,33 +119,7 @@ export function createRotationProcessor(deps: RotationWorkerDeps) {
       );
       return { outcome: result.outcome, rotationId: result.rotationId, version: result.version };
     } catch (error) {
-      if (isRotatorError(error) && error.code === 'ROTATION_LOCKED' && token !== undefined) {
-        // Not a failure: another worker is on it. Wait without spending an attempt.
-        log.info('secret is locked by another rotation; job postponed');
-        await job.moveToDelayed(Date.now() + deps.lockedRetryMs, token);
-        throw new DelayedError();
-      }
-      if (isRotatorError(error) && error.code === 'SECRET_NOT_FOUND' && data.reason !== 'manual') {
-        log.warn('secret no longer exists; scheduled job dropped');
-        return { outcome: 'satisfied', rotationId: undefined, version: undefined };
-      }
-      const { code, text } = describe(error);
-      const permanent = isRotatorError(error) && error.permanent;
-      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      await deps.outcomes.record(key, {
-        outcome: permanent ? 'failed' : lastAttempt ? 'quarantined' : 'retrying',
-        at: deps.clock.now().toISO() ?? '',
-        reason: data.reason,
-        jobId: id,
-        errorCode: code,
-        error: text,
-      });
-      log.error({ code, attempt: job.attemptsMade + 1, permanent }, 'rotation job failed');
-      if (permanent) throw new UnrecoverableError(text);
-      throw new RotatorError(isRotatorError(error) ? error.code : 'ROTATION_UNRECOVERABLE', text, {
-        hint: 'retried with backoff',
-        retryAfterMs: isRotatorError(error) ? error.retryAfterMs : undefined,
-      });
+      return failed(deps, { job, token, data, key, log }, error);
     }
   };
 }

@@ -12,6 +12,25 @@ interface CheckoutOptions {
   actor?: string;
 }
 
+/** The reason and actor of a checkout, checked before anything is read or recorded. */
+function checkoutInput(opts: CheckoutOptions): { reason: string; actor: string } {
+  const reason = opts.reason?.trim() ?? '';
+  if (reason === '') {
+    throw new RotatorError('USAGE_INVALID', 'a checkout needs --reason', {
+      hint: 'say why, e.g. --reason "INC-4711 data fix"; it is kept in the audit trail',
+      exitCode: 2,
+    });
+  }
+  const actor = (opts.actor ?? userInfo().username).trim();
+  if (actor === '' || actor.length > 256 || reason.length > 1024) {
+    throw new RotatorError('USAGE_INVALID', '--actor must be 1-256 characters and --reason at most 1024', {
+      hint: 'shorten the text',
+      exitCode: 2,
+    });
+  }
+  return { reason, actor };
+}
+
 export function registerCheckoutCommand(program: Command, io: CliIo): void {
   program
     .command('checkout')
@@ -26,24 +45,7 @@ export function registerCheckoutCommand(program: Command, io: CliIo): void {
       '\nExample (the value alone goes to stdout):\n  PGPASSWORD=$(rotator checkout svc-reporting --reason "INC-4711 data fix") psql …\n',
     )
     .action(async (name: string, opts: CheckoutOptions) => {
-      const reason = opts.reason?.trim() ?? '';
-      if (reason === '') {
-        throw new RotatorError('USAGE_INVALID', 'a checkout needs --reason', {
-          hint: 'say why, e.g. --reason "INC-4711 data fix"; it is kept in the audit trail',
-          exitCode: 2,
-        });
-      }
-      const actor = (opts.actor ?? userInfo().username).trim();
-      if (actor === '' || actor.length > 256 || reason.length > 1024) {
-        throw new RotatorError(
-          'USAGE_INVALID',
-          '--actor must be 1-256 characters and --reason at most 1024',
-          {
-            hint: 'shorten the text',
-            exitCode: 2,
-          },
-        );
-      }
+      const { reason, actor } = checkoutInput(opts);
       const runtime = openRuntime(io.env);
       try {
         const { store, secret } = await findSecret(runtime, name);

@@ -1,7 +1,7 @@
 import { ClientSecretCredential, type ClientSecretCredentialOptions } from '@azure/identity';
 import type { AppliedCredential, RotationTarget, TargetContext, VerifyOutcome } from '../../rotation';
 import { TAG } from '../../tags';
-import { GRAPH_SCOPE, type GraphApi } from '../graph';
+import { entraTokenEndpoint, GRAPH_SCOPE, type GraphApi } from '../graph';
 import { requiredTag } from '../target-tags';
 import { ENTRA_APP_POLICY } from './policy';
 
@@ -30,10 +30,9 @@ function sleep(ms: number): Promise<void> {
 
 /** Rotates an Entra application password: Graph generates the value; the old one goes only in retire. */
 export function createEntraAppTarget(options: EntraAppTargetOptions): RotationTarget {
-  const authorityHost = (options.authorityHost ?? 'https://login.microsoftonline.com').replace(/\/+$/, '');
+  const { authorityHost, endpoint } = entraTokenEndpoint(options.authorityHost, options.tenantId);
   const windowMs = options.verifyWindowMs ?? 60_000;
   const intervalMs = options.verifyIntervalMs ?? 1_000;
-  const endpoint = `${authorityHost}/${options.tenantId}/oauth2/v2.0/token`;
 
   return {
     kind: 'entra-app',

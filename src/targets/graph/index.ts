@@ -6,3 +6,4 @@ export {
   type ApplicationPasswords,
   type GraphApi,
 } from './graph-client';
+export { entraTokenEndpoint } from './entra-authority';

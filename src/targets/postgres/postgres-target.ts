@@ -72,6 +72,107 @@ async function accountOf(ctx: TargetContext): Promise<{ role: string; admin: Adm
   return { role, admin, where: describeEndpoint(admin.endpoint) };
 }
 
+function missingRole(ctx: TargetContext, role: string, where: string): RotatorError {
+  return misconfigured(
+    `role ${role} does not exist at ${where}`,
+    `create the role, or fix the ${TAG.account} tag of secret ${ctx.secretName}`,
+  );
+}
+
+/** Everything apply checks, without ALTER ROLE: a misconfiguration then changes nothing. */
+async function precheck(timeouts: SessionTimeouts, ctx: TargetContext): Promise<void> {
+  const { role, admin, where } = await accountOf(ctx);
+  const login = { user: admin.endpoint.user, password: admin.endpoint.password };
+  let roleExists = true;
+  try {
+    await withSession(admin.endpoint, login, timeouts, async (client) => {
+      const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      roleExists = (found.rowCount ?? 0) > 0;
+    });
+  } catch (error) {
+    throw adminError(pgFailure(error, [admin.endpoint.password ?? '']), where, admin.secretName);
+  }
+  if (!roleExists) throw missingRole(ctx, role, where);
+}
+
+async function apply(
+  timeouts: SessionTimeouts,
+  ctx: TargetContext,
+  newValue: string | undefined,
+): Promise<AppliedCredential> {
+  if (newValue === undefined) {
+    throw misconfigured(
+      'postgres needs a generated value',
+      'this is a bug in the engine: postgres has a policy',
+    );
+  }
+  const { role, admin, where } = await accountOf(ctx);
+  // A verifier, not the password: see scram-verifier.ts. Re-applying the same value is harmless.
+  const verifier = scramSha256Verifier(newValue);
+  const secrets = [newValue, verifier, admin.endpoint.password ?? ''];
+  const login = { user: admin.endpoint.user, password: admin.endpoint.password };
+  let roleExists = true;
+  try {
+    await withSession(admin.endpoint, login, timeouts, async (client) => {
+      // Looked up first, so that a missing role fails without the server logging a password statement.
+      const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+      if (found.rowCount === 0) {
+        roleExists = false;
+        return;
+      }
+      await client.query(
+        `ALTER ROLE ${client.escapeIdentifier(role)} WITH PASSWORD ${client.escapeLiteral(verifier)}`,
+      );
+    });
+  } catch (error) {
+    const failure = pgFailure(error, secrets);
+    if (failure.sqlState === SQLSTATE.undefinedObject) roleExists = false;
+    else throw adminError(failure, where, admin.secretName);
+  }
+  if (!roleExists) throw missingRole(ctx, role, where);
+  return { value: newValue, tags: {} };
+}
+
+async function verify(timeouts: SessionTimeouts, ctx: TargetContext, value: string): Promise<VerifyOutcome> {
+  const role = roleOf(ctx);
+  const admin = await adminOf(ctx);
+  const endpoint = describeEndpoint(admin.endpoint);
+  try {
+    await withSession(admin.endpoint, { user: role, password: value }, timeouts, () => Promise.resolve());
+    return { accepted: true };
+  } catch (error) {
+    const failure = pgFailure(error, [value, admin.endpoint.password ?? '']);
+    if (failure.sqlState === SQLSTATE.invalidPassword) {
+      return { accepted: false, reason: `password authentication failed (${failure.sqlState})`, endpoint };
+    }
+    if (
+      failure.sqlState === SQLSTATE.invalidAuthorization ||
+      failure.sqlState === SQLSTATE.invalidCatalogName
+    ) {
+      throw misconfigured(
+        `role ${role} cannot log in at ${endpoint}: ${summarize(failure)}`,
+        'give the role LOGIN and CONNECT on the database, and a pg_hba.conf line for the rotator host',
+      );
+    }
+    if (isTransient(failure)) {
+      throw new RotatorError(
+        'TARGET_UNREACHABLE',
+        `PostgreSQL unreachable at ${endpoint}: ${summarize(failure)}`,
+        {
+          hint: 'check that the server runs and that the rotator may reach its host and port; the rotation is retried',
+        },
+      );
+    }
+    throw new RotatorError(
+      'TARGET_REJECTED',
+      `verifying role ${role} at ${endpoint} failed: ${summarize(failure)}`,
+      {
+        hint: 'read the server log around this time; the rotation is retried',
+      },
+    );
+  }
+}
+
 /**
  * A PostgreSQL role's password. PostgreSQL holds one password per role, so the old one dies at
  * ALTER ROLE and there is nothing to retire; the engine's pending record is what makes that safe.
@@ -81,115 +182,14 @@ export function createPostgresTarget(options: PostgresTargetOptions = {}): Rotat
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
     statementTimeoutMs: options.statementTimeoutMs ?? 15_000,
   };
-
-  /** Everything apply checks, without ALTER ROLE: a misconfiguration then changes nothing. */
-  async function precheck(ctx: TargetContext): Promise<void> {
-    const { role, admin, where } = await accountOf(ctx);
-    const login = { user: admin.endpoint.user, password: admin.endpoint.password };
-    let roleExists = true;
-    try {
-      await withSession(admin.endpoint, login, timeouts, async (client) => {
-        const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-        roleExists = (found.rowCount ?? 0) > 0;
-      });
-    } catch (error) {
-      throw adminError(pgFailure(error, [admin.endpoint.password ?? '']), where, admin.secretName);
-    }
-    if (!roleExists) {
-      throw misconfigured(
-        `role ${role} does not exist at ${where}`,
-        `create the role, or fix the rotation-account tag of secret ${ctx.secretName}`,
-      );
-    }
-  }
-
-  async function apply(ctx: TargetContext, newValue: string | undefined): Promise<AppliedCredential> {
-    if (newValue === undefined) {
-      throw misconfigured(
-        'postgres needs a generated value',
-        'this is a bug in the engine: postgres has a policy',
-      );
-    }
-    const { role, admin, where } = await accountOf(ctx);
-    // A verifier, not the password: see scram-verifier.ts. Re-applying the same value is harmless.
-    const verifier = scramSha256Verifier(newValue);
-    const secrets = [newValue, verifier, admin.endpoint.password ?? ''];
-    const login = { user: admin.endpoint.user, password: admin.endpoint.password };
-    let roleExists = true;
-    try {
-      await withSession(admin.endpoint, login, timeouts, async (client) => {
-        // Looked up first, so that a missing role fails without the server logging a password statement.
-        const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-        if (found.rowCount === 0) {
-          roleExists = false;
-          return;
-        }
-        await client.query(
-          `ALTER ROLE ${client.escapeIdentifier(role)} WITH PASSWORD ${client.escapeLiteral(verifier)}`,
-        );
-      });
-    } catch (error) {
-      const failure = pgFailure(error, secrets);
-      if (failure.sqlState === SQLSTATE.undefinedObject) roleExists = false;
-      else throw adminError(failure, where, admin.secretName);
-    }
-    if (!roleExists) {
-      throw misconfigured(
-        `role ${role} does not exist at ${where}`,
-        `create the role, or fix the rotation-account tag of secret ${ctx.secretName}`,
-      );
-    }
-    return { value: newValue, tags: {} };
-  }
-
-  async function verify(ctx: TargetContext, value: string): Promise<VerifyOutcome> {
-    const role = roleOf(ctx);
-    const admin = await adminOf(ctx);
-    const endpoint = describeEndpoint(admin.endpoint);
-    try {
-      await withSession(admin.endpoint, { user: role, password: value }, timeouts, () => Promise.resolve());
-      return { accepted: true };
-    } catch (error) {
-      const failure = pgFailure(error, [value, admin.endpoint.password ?? '']);
-      if (failure.sqlState === SQLSTATE.invalidPassword) {
-        return { accepted: false, reason: `password authentication failed (${failure.sqlState})`, endpoint };
-      }
-      if (
-        failure.sqlState === SQLSTATE.invalidAuthorization ||
-        failure.sqlState === SQLSTATE.invalidCatalogName
-      ) {
-        throw misconfigured(
-          `role ${role} cannot log in at ${endpoint}: ${summarize(failure)}`,
-          'give the role LOGIN and CONNECT on the database, and a pg_hba.conf line for the rotator host',
-        );
-      }
-      if (isTransient(failure)) {
-        throw new RotatorError(
-          'TARGET_UNREACHABLE',
-          `PostgreSQL unreachable at ${endpoint}: ${summarize(failure)}`,
-          {
-            hint: 'check that the server runs and that the rotator may reach its host and port; the rotation is retried',
-          },
-        );
-      }
-      throw new RotatorError(
-        'TARGET_REJECTED',
-        `verifying role ${role} at ${endpoint} failed: ${summarize(failure)}`,
-        {
-          hint: 'read the server log around this time; the rotation is retried',
-        },
-      );
-    }
-  }
-
   return {
     kind: 'postgres',
     policy: POSTGRES_POLICY,
     external: true,
     requiredTags: [TAG.account, TAG.connection],
-    precheck,
-    apply,
-    verify,
+    precheck: (ctx) => precheck(timeouts, ctx),
+    apply: (ctx, newValue) => apply(timeouts, ctx, newValue),
+    verify: (ctx, value) => verify(timeouts, ctx, value),
     retire: () => Promise.resolve(),
   };
 }
