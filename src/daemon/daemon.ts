@@ -1,11 +1,7 @@
 import { Duration } from 'luxon';
-import type { Logger } from 'pino';
-import type { Clock } from '../clock';
-import type { Config } from '../config';
 import { RotatorError } from '../errors';
-import type { RotationDeps, RotationResult, TargetLookup } from '../rotation';
-import type { RotateFn, SweepDeps, SweepSummary, UsageListenerDeps } from '../scheduling';
 import type { SecretStore } from '../vault';
+import type { DaemonDeps } from './daemon-deps';
 import { drainParts, stopParts, type DaemonPart } from './daemon-part';
 import { startHealth } from './health-part';
 import { createLifecycle, type DaemonState, type Lifecycle } from './lifecycle';
@@ -13,31 +9,6 @@ import { openQueues } from './queues-part';
 import { startRedis } from './redis-part';
 import { startSweepSchedule } from './sweep-schedule';
 import { startWorkers } from './workers-part';
-
-export interface DaemonDeps {
-  config: Config;
-  stores: readonly SecretStore[];
-  targets: TargetLookup;
-  logger: Logger;
-  clock: Clock;
-  /** Wraps one rotation (tracing, metrics, audit); `run` takes the step hook to pass to the engine. */
-  instrumentRotation?(
-    run: (onStep?: RotationDeps['onStep']) => Promise<RotationResult>,
-    request: Parameters<RotateFn>[0],
-    job: Parameters<RotateFn>[2],
-  ): Promise<RotationResult>;
-  /** Wraps one sweep (tracing). */
-  instrumentSweep?(run: () => Promise<SweepSummary>): Promise<SweepSummary>;
-  observe?: SweepDeps['observe'];
-  onDecision?: SweepDeps['onDecision'];
-  instrumentUsage?: UsageListenerDeps['around'];
-  currentTraceparent?: UsageListenerDeps['currentTraceparent'];
-  /** How long a job waits when another worker holds the lock. */
-  lockedRetryMs?: number;
-  healthHost?: string;
-  /** Overrides ROTATOR_HEALTH_PORT (tests pass 0 for a free port). */
-  healthPort?: number;
-}
 
 export interface RunningDaemon {
   healthPort: number;

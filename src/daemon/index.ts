@@ -1,1 +1,2 @@
-export { startDaemon, type DaemonDeps, type RunningDaemon } from './daemon';
+export { startDaemon, type RunningDaemon } from './daemon';
+export type { DaemonDeps } from './daemon-deps';

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import { RedisRotationLock } from '../locking';
 import { rotateSecret, type RotationDeps, type RotationResult, type TargetLookup } from '../rotation';
 import type { RotateFn } from '../scheduling';
-import type { DaemonDeps } from './daemon';
+import type { DaemonDeps } from './daemon-deps';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

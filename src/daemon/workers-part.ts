@@ -11,7 +11,7 @@ import {
   type RotationJobData,
   type SweepSummary,
 } from '../scheduling';
-import type { DaemonDeps } from './daemon';
+import type { DaemonDeps } from './daemon-deps';
 import type { DaemonPart } from './daemon-part';
 import type { QueuesPart } from './queues-part';
 import { createRotationRunner, sleep } from './rotation-runner';
