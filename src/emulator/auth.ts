@@ -2,7 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { KvError } from './errors';
 
 /** Quoted values: the SDK's challenge parser expects them exactly like this. */
-const CHALLENGE =
+export const CHALLENGE =
   'Bearer authorization="https://login.microsoftonline.com/00000000-0000-0000-0000-000000000000", resource="https://vault.azure.net"';
 
 /** The bearer token of a request, or undefined when there is none. */

@@ -46,6 +46,37 @@ function parseEmptyPageRate(text: string): number {
   return value;
 }
 
+/** Runs the emulator with the faults asked for, until SIGINT or SIGTERM. */
+async function serveEmulator(io: CliIo, opts: EmulatorFlags): Promise<void> {
+  const emulator = await runEmulatorCommand({
+    port: opts.port,
+    dataFile: opts.data,
+    settleMs: opts.settleMs,
+    rbacFile: opts.rbac,
+    workspaceId: opts.workspaceId,
+    ingestionDelayMs: opts.ingestionDelay,
+    stdout: io.stdout,
+  });
+  emulator.setFaults({
+    ...(opts.throttleBudget !== undefined && {
+      throttleBudget: opts.throttleBudget,
+      throttleWindowMs: opts.throttleWindow,
+      throttleRetryAfter: opts.retryAfter,
+    }),
+    ...(opts.errorRate !== undefined && { errorRate: opts.errorRate }),
+    ...(opts.latency !== undefined && { latencyMs: opts.latency }),
+    ...(opts.emptyPages !== undefined && { emptyPageRate: opts.emptyPages }),
+  });
+  // Serve until told to stop; closing lets an in-flight write finish before exit.
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      void emulator.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
 export function registerEmulatorCommand(program: Command, io: CliIo): void {
   program
     .command('emulator')
@@ -95,33 +126,5 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
         '  rotator emulator --port 0 --rbac rbac.json --ingestion-delay 30000\n' +
         '  export ROTATOR_VAULT_URL=<url> ROTATOR_VAULT_CA_FILE=<caFile> ROTATOR_VAULT_TOKEN=dev\n',
     )
-    .action(async (opts: EmulatorFlags) => {
-      const emulator = await runEmulatorCommand({
-        port: opts.port,
-        dataFile: opts.data,
-        settleMs: opts.settleMs,
-        rbacFile: opts.rbac,
-        workspaceId: opts.workspaceId,
-        ingestionDelayMs: opts.ingestionDelay,
-        stdout: io.stdout,
-      });
-      emulator.setFaults({
-        ...(opts.throttleBudget !== undefined && {
-          throttleBudget: opts.throttleBudget,
-          throttleWindowMs: opts.throttleWindow,
-          throttleRetryAfter: opts.retryAfter,
-        }),
-        ...(opts.errorRate !== undefined && { errorRate: opts.errorRate }),
-        ...(opts.latency !== undefined && { latencyMs: opts.latency }),
-        ...(opts.emptyPages !== undefined && { emptyPageRate: opts.emptyPages }),
-      });
-      // Serve until told to stop; closing lets an in-flight write finish before exit.
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          void emulator.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
+    .action((opts: EmulatorFlags) => serveEmulator(io, opts));
 }
