@@ -6,6 +6,7 @@ export default tseslint.config(
   {
     ignores: [
       'dist/**',
+      'build/**',
       'test/support/*.js',
       'node_modules/**',
       'coverage/**',
@@ -26,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'src/cli/**/*.ts', 'src/demo/**/*.ts', 'src/bench/**/*.ts'],
+    files: ['test/**/*.ts', 'src/cli/**/*.ts', 'tools/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/unbound-method': 'off' },
   },
   prettier,

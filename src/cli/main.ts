@@ -8,8 +8,8 @@ async function main(): Promise<void> {
   if (process.argv[2] === 'daemon') {
     try {
       const config = loadConfig(process.env);
-      const { startTelemetry } = await import('../telemetry/setup.js');
-      const { telemetryOptions } = await import('../telemetry/options.js');
+      // The telemetry face loads nothing that its instrumentations patch (no SDK, Redis or HTTP client).
+      const { startTelemetry, telemetryOptions } = await import('../telemetry/index.js');
       startTelemetry(telemetryOptions(config));
     } catch {
       // A bad configuration is reported by the command itself, with its exit code.

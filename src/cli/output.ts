@@ -10,5 +10,3 @@ export function renderTable(rows: Array<Record<string, string>>): string {
       .trimEnd();
   return [line(columns), ...rows.map((r) => line(columns.map((c) => r[c] ?? '')))].join('\n') + '\n';
 }
-
-export type OutputFormat = 'table' | 'json';

@@ -1,6 +1,6 @@
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { isRotatorError } from '../errors';
-import type { Environment } from '../config';
+import type { CliIo } from './cli-io';
 import { registerCheckoutCommand } from './commands/checkout';
 import { registerConfigCommand } from './commands/config';
 import { registerDaemonCommand } from './commands/daemon';
@@ -10,23 +10,7 @@ import { registerRotateCommand } from './commands/rotate';
 import { registerStatusCommand } from './commands/status';
 import { registerEmulatorCommand } from './commands/emulator';
 
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-  /** The environment, handed in so that only the config module interprets it. */
-  env: Environment;
-}
-
-/** Parses a TCP port argument; commander turns the error into exit 2 with our message. */
-export function parsePort(text: string): number {
-  const port = Number(text);
-  if (!/^\d+$/.test(text) || port < 0 || port > 65535) {
-    throw new InvalidArgumentError(`'${text}' is not a TCP port; use a number from 0 to 65535`);
-  }
-  return port;
-}
-
-export function buildProgram(io: CliIo): Command {
+function buildProgram(io: CliIo): Command {
   const program = new Command('rotator')
     .description(
       'Keeps service-account credentials in Azure Key Vault fresh: scheduled and forced-after-use rotation.',

@@ -1,13 +1,12 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { systemClock, type Clock } from '../clock/clock';
+import type { Redis } from 'ioredis';
+import { systemClock, type Clock } from '../clock';
 import { loadConfig, type Config, type Environment } from '../config';
 import { RotatorError } from '../errors';
-import type { RotationJobData } from '../scheduling/job-data';
-import { OutcomeStore } from '../scheduling/outcome-store';
-import { QUEUE } from '../scheduling/queues';
-import { RotationScheduler } from '../scheduling/rotation-scheduler';
-import { findStore } from '../scheduling/rotation-worker';
+import { connectRedis } from '../redis';
+import { OutcomeStore, QUEUE, RotationScheduler, type RotationJobData } from '../scheduling';
+import { TAG, isManaged } from '../tags';
+import { TARGET_KINDS } from '../targets';
 import { createSecretStores, type SecretStore, type SecretWithValue } from '../vault';
 
 /** What the operator commands share: configuration, vaults, and Redis opened only when needed. */
@@ -21,10 +20,6 @@ export interface CliRuntime {
   scheduler(): Promise<RotationScheduler>;
   outcomes(): Promise<OutcomeStore>;
   close(): Promise<void>;
-}
-
-function maskedRedis(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
 }
 
 export function openRuntime(env: Environment, options: { needsVault?: boolean } = {}): CliRuntime {
@@ -46,30 +41,8 @@ export function openRuntime(env: Environment, options: { needsVault?: boolean } 
     };
   };
   const redis = (): Promise<Redis> => {
-    connection ??= (async () => {
-      // A CLI must fail fast with one line, not retry forever like a daemon.
-      const client = new Redis(config.redisUrl, {
-        lazyConnect: true,
-        maxRetriesPerRequest: 1,
-        connectTimeout: 3_000,
-        retryStrategy: () => null,
-      });
-      client.on('error', () => undefined);
-      try {
-        await client.connect();
-      } catch (error) {
-        client.disconnect();
-        throw new RotatorError(
-          'REDIS_UNREACHABLE',
-          `Redis at ${maskedRedis(config.redisUrl)} is not reachable`,
-          {
-            hint: 'start Redis (redis-server --daemonize yes) or set REDIS_URL to the daemon’s Redis',
-            cause: error,
-          },
-        );
-      }
-      return client;
-    })();
+    // A CLI must fail fast with one line, not retry forever like a daemon.
+    connection ??= connectRedis(config.redisUrl, 'cli');
     return connection;
   };
   const rotations = open((client) => {
@@ -124,12 +97,12 @@ export async function findSecret(
   for (const store of runtime.stores) {
     const secret = await store.get(name);
     if (secret !== undefined) {
-      if (secret.tags['rotation-target'] === undefined) {
+      if (!isManaged(secret.tags)) {
         throw new RotatorError(
           'SECRET_MISCONFIGURED',
           `${name} in ${store.vaultUrl} is not managed by the rotator`,
           {
-            hint: 'tag it with rotation-target (keyvault, postgres, entra-app or entra-user) to manage it',
+            hint: `tag it with ${TAG.target} (${TARGET_KINDS.join(', ')}) to manage it`,
             exitCode: 2,
           },
         );
@@ -146,5 +119,3 @@ export async function findSecret(
     },
   );
 }
-
-export { findStore };

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RotatorError } from '../errors';
+// The file, not the folder's face: the config loads before telemetry, and the face would load ioredis
+// before its instrumentation is registered.
+import { maskRedisUrl } from '../redis/redis-url';
 import { parseIsoDuration, type ParsedDuration } from './duration';
 
 /** The whole configuration, compiled once at start; nothing else reads the environment. */
@@ -91,7 +94,7 @@ const VARIABLES = {
   ROTATOR_SHUTDOWN_TIMEOUT: { default: 'PT30S', allowed: 'a positive ISO-8601 duration such as PT30S' },
 } as const satisfies Record<string, { default?: string; allowed: string }>;
 
-export type VariableName = keyof typeof VARIABLES;
+type VariableName = keyof typeof VARIABLES;
 export const CONFIG_VARIABLES = Object.keys(VARIABLES) as VariableName[];
 
 function read(env: Environment, name: VariableName): string | undefined {
@@ -103,7 +106,7 @@ function read(env: Environment, name: VariableName): string | undefined {
 
 /** Connection strings may carry passwords: never echo one back. */
 function shown(name: VariableName, value: string): string {
-  if (name === 'REDIS_URL') return value.replace(/\/\/([^@/]*)@/, '//***@');
+  if (name === 'REDIS_URL') return maskRedisUrl(value);
   if (name === 'ROTATOR_VAULT_TOKEN' || name === 'APPLICATIONINSIGHTS_CONNECTION_STRING') return '***';
   return value;
 }

@@ -1,2 +1,2 @@
-export { loadConfig, CONFIG_VARIABLES, type Config, type Environment, type VariableName } from './config';
-export { parseIsoDuration, type ParsedDuration } from './duration';
+export { loadConfig, CONFIG_VARIABLES, type Config, type Environment } from './config';
+export { parseIsoDuration } from './duration';

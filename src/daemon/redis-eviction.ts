@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { RotatorError } from '../errors';
 
 /** Reads maxmemory-policy from INFO, which managed Redis services allow where CONFIG GET is blocked. */
-export async function evictionPolicy(redis: Redis): Promise<string | undefined> {
+async function evictionPolicy(redis: Redis): Promise<string | undefined> {
   const info = await redis.info('memory');
   return /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
 }

@@ -4,7 +4,7 @@ import { KvError, badParameter } from './errors';
  * The data-plane versions Key Vault answers for secrets. @azure/keyvault-secrets 4.12 sends
  * 2026-04-01; Debian's python3-azure (azure-keyvault-secrets 4.7) sends 7.3.
  */
-export const SUPPORTED_API_VERSIONS: readonly string[] = [
+const SUPPORTED_API_VERSIONS: readonly string[] = [
   '2016-10-01',
   '7.0',
   '7.1',
@@ -17,7 +17,7 @@ export const SUPPORTED_API_VERSIONS: readonly string[] = [
   '2026-04-01',
 ];
 
-export const LATEST_API_VERSION = '2026-04-01';
+const LATEST_API_VERSION = '2026-04-01';
 
 /** Returns the version to answer with, or refuses the request with the service's own texts. */
 export function checkApiVersion(raw: string | null): string {

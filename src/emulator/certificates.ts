@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import forge from 'node-forge';
 
-export interface EmulatorCertificates {
+interface EmulatorCertificates {
   caPem: string;
   certPem: string;
   keyPem: string;

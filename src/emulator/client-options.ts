@@ -1,5 +1,5 @@
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
-import { clientOptionsTrusting } from '../vault/client-options';
+import { clientOptionsTrusting } from '../vault';
 
 /**
  * Options that make a real SecretClient talk to the emulator: trust its CA only and accept a

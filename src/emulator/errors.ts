@@ -1,5 +1,5 @@
 /** Key Vault's error body: a top-level code, the service's text, and for some failures an inner code. */
-export interface KvErrorBody {
+interface KvErrorBody {
   error: { code: string; message: string; innererror?: { code: string } };
 }
 
@@ -68,38 +68,34 @@ export function secretDisabled(): KvError {
   );
 }
 
+/** A 409 Conflict with the service's inner code, which clients branch on. */
+function conflict(message: string, innerCode: string): KvError {
+  return new KvError(409, 'Conflict', message, {}, innerCode);
+}
+
 export function deletedButRecoverable(name: string): KvError {
-  return new KvError(
-    409,
-    'Conflict',
+  return conflict(
     `Secret ${name} is currently in a deleted but recoverable state, and its name cannot be reused; in this state, the secret can only be recovered or purged.`,
-    {},
     'ObjectIsDeletedButRecoverable',
   );
 }
 
 /** A set or restore while a delete or purge of the name is still under way. */
 export function beingDeletedCannotRecreate(name: string): KvError {
-  return new KvError(
-    409,
-    'Conflict',
+  return conflict(
     `Secret ${name} is currently being deleted and cannot be re-created; retry later.`,
-    {},
     'ObjectIsBeingDeleted',
   );
 }
 
 /** A purge or recover sent before the delete finished. */
 export function beingDeleted(): KvError {
-  return new KvError(409, 'Conflict', 'Secret is currently being deleted.', {}, 'ObjectIsBeingDeleted');
+  return conflict('Secret is currently being deleted.', 'ObjectIsBeingDeleted');
 }
 
 export function beingRecovered(name: string): KvError {
-  return new KvError(
-    409,
-    'Conflict',
+  return conflict(
     `Secret ${name} is currently being recovered and cannot be re-created; retry later.`,
-    {},
     'ObjectIsBeingRecovered',
   );
 }

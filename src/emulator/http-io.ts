@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { KvError, badParameter } from './errors';
 
 /** Key Vault refuses request bodies over about 1 MB; reading stops there so nobody can fill memory. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 function tooLarge(): KvError {
   return new KvError(

@@ -13,7 +13,7 @@ import {
 import { parseRestoreBody, parseSetBody, parseUpdateBody } from './validation';
 import type { Wire, WireBundle } from './wire';
 
-export interface OperationContext {
+interface OperationContext {
   store: SecretStore;
   wire: Wire;
   baseUrl: string;
@@ -27,7 +27,7 @@ export interface OperationContext {
   emptyPage?: () => boolean;
 }
 
-export interface OperationResult {
+interface OperationResult {
   status: number;
   body?: unknown;
 }

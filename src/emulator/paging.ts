@@ -22,7 +22,7 @@ export interface PageRequest {
   emptyPage?: boolean;
 }
 
-export interface Page<W> {
+interface Page<W> {
   value: W[];
   nextLink: string | null;
 }

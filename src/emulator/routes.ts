@@ -15,7 +15,7 @@ export type Route =
   | { op: 'backupSecret'; name: string }
   | { op: 'restoreSecret' };
 
-export interface RequestTarget {
+interface RequestTarget {
   /** Decoded path segments without the leading empty one; a trailing slash leaves a final "". */
   segments: string[];
   query: URLSearchParams;
@@ -72,25 +72,29 @@ function unknownPath(): KvError {
   return new KvError(404, 'NotFound', 'The requested resource does not exist on this vault.');
 }
 
-function secretsRoute(method: string, s: string[]): Route {
+/** A route only `allowed` may take; any other method is refused as Key Vault refuses it. */
+function only(method: string, allowed: string, found: Route): Route {
+  if (method === allowed) return found;
+  throw notAllowed(method);
+}
+
+/** The item segments below a collection (`/secrets`, `/deletedsecrets`); undefined for the collection itself. */
+function itemSegments(s: string[]): [string, string | undefined] | undefined {
   const [, first, second, ...rest] = s;
   if (rest.length > 0) throw unknownPath();
-  if (first === undefined || first === '') {
-    if (method === 'GET') return { op: 'getSecrets' };
-    throw notAllowed(method);
-  }
+  return first === undefined || first === '' ? undefined : [first, second];
+}
+
+function secretsRoute(method: string, s: string[]): Route {
+  const item = itemSegments(s);
+  if (item === undefined) return only(method, 'GET', { op: 'getSecrets' });
+  const [first, second] = item;
   if (second === undefined && first.toLowerCase() === 'restore' && method === 'POST')
     return { op: 'restoreSecret' };
   const n = name(first);
   const sub = second?.toLowerCase();
-  if (sub === 'versions') {
-    if (method === 'GET') return { op: 'getSecretVersions', name: n };
-    throw notAllowed(method);
-  }
-  if (sub === 'backup') {
-    if (method === 'POST') return { op: 'backupSecret', name: n };
-    throw notAllowed(method);
-  }
+  if (sub === 'versions') return only(method, 'GET', { op: 'getSecretVersions', name: n });
+  if (sub === 'backup') return only(method, 'POST', { op: 'backupSecret', name: n });
   switch (method) {
     case 'PUT':
       if (second === undefined) return { op: 'setSecret', name: n };
@@ -112,17 +116,13 @@ function secretsRoute(method: string, s: string[]): Route {
 }
 
 function deletedRoute(method: string, s: string[]): Route {
-  const [, first, second, ...rest] = s;
-  if (rest.length > 0) throw unknownPath();
-  if (first === undefined || first === '') {
-    if (method === 'GET') return { op: 'getDeletedSecrets' };
-    throw notAllowed(method);
-  }
+  const item = itemSegments(s);
+  if (item === undefined) return only(method, 'GET', { op: 'getDeletedSecrets' });
+  const [first, second] = item;
   const n = name(first);
   if (second !== undefined && second !== '') {
     if (second.toLowerCase() !== 'recover') throw unknownPath();
-    if (method === 'POST') return { op: 'recoverDeletedSecret', name: n };
-    throw notAllowed(method);
+    return only(method, 'POST', { op: 'recoverDeletedSecret', name: n });
   }
   if (method === 'GET') return { op: 'getDeletedSecret', name: n };
   if (method === 'DELETE') return { op: 'purgeDeletedSecret', name: n };

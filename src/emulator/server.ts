@@ -26,7 +26,7 @@ import { Wire } from './wire';
 export type { FaultOptions } from './faults';
 
 /** The subset of pino the emulator uses, so callers can pass theirs or nothing. */
-export interface EmulatorLogger {
+interface EmulatorLogger {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;

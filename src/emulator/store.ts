@@ -14,7 +14,7 @@ import {
 export const RECOVERABLE_DAYS = 90;
 
 /** How long a delete, recover or purge takes to settle unless told otherwise (the service takes seconds). */
-export const DEFAULT_SETTLE_MS = 1000;
+const DEFAULT_SETTLE_MS = 1000;
 
 export interface SecretVersionRecord {
   version: string;
@@ -37,7 +37,7 @@ export interface DeletionRecord {
  * Key Vault carries out delete, recover and purge after answering: until `settlesAt` (epoch ms) the
  * secret is in neither collection and its name cannot be reused.
  */
-export interface PendingOperation {
+interface PendingOperation {
   op: 'delete' | 'recover' | 'purge';
   settlesAt: number;
 }
@@ -77,7 +77,7 @@ export interface Snapshot {
   backupKey?: string;
 }
 
-export interface StoreOptions {
+interface StoreOptions {
   /** Epoch milliseconds; injected so tests can pin times. */
   now?: () => number;
   /** Delete, recover and purge settle after this many ms; 0 settles them at once. */

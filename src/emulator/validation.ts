@@ -2,7 +2,7 @@ import { badParameter } from './errors';
 import type { SetInput, UpdateInput } from './store';
 
 /** Key Vault's documented limits; SDK 4.12 stopped validating names, so the emulator must. */
-export const LIMITS = {
+const LIMITS = {
   /** 25 KB of UTF-8, as the service counts it (its message says characters; the limit is bytes). */
   valueBytes: 25 * 1024,
   contentTypeChars: 255,

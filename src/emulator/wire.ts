@@ -1,7 +1,7 @@
 import { RECOVERABLE_DAYS, type DeletionRecord, type SecretRecord, type SecretVersionRecord } from './store';
 
 /** Shapes exactly as Key Vault sends them: integer Unix seconds, optional keys left out, not null. */
-export interface WireAttributes {
+interface WireAttributes {
   enabled: boolean;
   created: number;
   updated: number;

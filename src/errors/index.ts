@@ -1,1 +1,1 @@
-export { RotatorError, isRotatorError, type ErrorCode, type RotatorErrorOptions } from './rotator-error';
+export { RotatorError, isRotatorError } from './rotator-error';

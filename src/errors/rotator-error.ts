@@ -2,7 +2,7 @@
  * Every failure the rotator expects carries a stable code (branch on it, never on message text),
  * a hint that tells the operator what to do, and the exit code the CLI should use.
  */
-export type ErrorCode =
+type ErrorCode =
   | 'CONFIG_INVALID'
   | 'USAGE_INVALID'
   | 'VAULT_UNREACHABLE'
@@ -21,7 +21,7 @@ export type ErrorCode =
   | 'JOB_NOT_FOUND'
   | 'ROTATION_FAILED';
 
-export interface RotatorErrorOptions {
+interface RotatorErrorOptions {
   hint: string;
   exitCode?: 1 | 2;
   cause?: unknown;

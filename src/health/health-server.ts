@@ -1,15 +1,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export type ReadinessCheck = () => Promise<void>;
+type ReadinessCheck = () => Promise<void>;
 
-export interface HealthServerOptions {
+interface HealthServerOptions {
   port: number;
   host?: string;
   /** Named dependencies that must answer for /readyz: Redis and every vault. */
   checks: Record<string, ReadinessCheck>;
   /** False while the daemon stops: /readyz then fails so no new work is routed here. */
   accepting(): boolean;
+  /** The owner's lifecycle state, reported in the body of /readyz (e.g. `running`, `draining`). */
+  state?(): string;
   checkTimeoutMs?: number;
 }
 
@@ -61,7 +63,8 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       const checks = Object.fromEntries(results);
       const accepting = options.accepting();
       const ready = accepting && results.every(([, r]) => r === 'ok');
-      reply(ready ? 200 : 503, { status: ready ? 'ready' : accepting ? 'not ready' : 'stopping', checks });
+      const status = ready ? 'ready' : accepting ? 'not ready' : 'stopping';
+      reply(ready ? 200 : 503, { status, state: options.state?.(), checks });
     })();
   });
   await new Promise<void>((resolve, reject) => {

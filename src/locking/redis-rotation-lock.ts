@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { LockLease, RotationLock } from '../rotation/rotation-lock';
+import type { LockLease, RotationLock } from '../rotation';
 
 // Compare-and-act scripts: only the holder of the token may renew or release.
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
-export interface RedisLockOptions {
+interface RedisLockOptions {
   prefix: string;
   leaseMs?: number;
 }

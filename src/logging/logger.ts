@@ -6,7 +6,7 @@ export type { Logger };
  * Structured JSON logs. Fields that could ever hold a credential are censored by name as a second
  * line of defence: the code never logs values, and this catches the day someone passes one by mistake.
  */
-export const REDACTED_PATHS = [
+const REDACTED_PATHS = [
   'value',
   'secret.value',
   '*.value',

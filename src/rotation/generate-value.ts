@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 
 /**
- * How a target wants its credentials spelled. Each policy is tested against the target's own rules,
+ * How a target wants its credentials spelled; each target's folder holds its own. Each policy is tested against the target's own rules,
  * because a value the target refuses fails a rotation at the worst moment.
  */
 export interface GenerationPolicy {
@@ -13,38 +13,12 @@ export interface GenerationPolicy {
   required: readonly string[];
 }
 
-const LOWER = 'abcdefghijklmnopqrstuvwxyz';
-const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
-const DIGITS = '0123456789';
+/** Character classes that targets' policies build their alphabets from. */
+export const LOWER = 'abcdefghijklmnopqrstuvwxyz';
+export const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
+export const DIGITS = '0123456789';
 
-export const POLICIES = {
-  /** Consumers read it from Key Vault and often paste it into URLs: URL-safe only. */
-  keyvault: {
-    name: 'keyvault',
-    alphabet: `${LOWER}${UPPER}${DIGITS}-_`,
-    minLength: 16,
-    maxLength: 1024,
-    required: [],
-  },
-  /** Safe inside a quoted SQL literal and a libpq connection string: nothing that needs escaping. */
-  postgres: {
-    name: 'postgres',
-    alphabet: `${LOWER}${UPPER}${DIGITS}_-.~`,
-    minLength: 16,
-    maxLength: 99,
-    required: [LOWER, UPPER, DIGITS],
-  },
-  /** Entra ID: 8–256 characters, three of four classes; we require all four and avoid ambiguous symbols. */
-  'entra-user': {
-    name: 'entra-user',
-    alphabet: `${LOWER}${UPPER}${DIGITS}!#$%*+-=?@^_`,
-    minLength: 16,
-    maxLength: 256,
-    required: [LOWER, UPPER, DIGITS, '!#$%*+-=?@^_'],
-  },
-} as const satisfies Record<string, GenerationPolicy>;
-
-export const DEFAULT_LENGTH = 32;
+const DEFAULT_LENGTH = 32;
 
 /** Parses the `rotation-length` tag; undefined means the default. Throws on a length the policy forbids. */
 export function resolveLength(policy: GenerationPolicy, tag: string | undefined): number {

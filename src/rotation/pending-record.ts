@@ -10,14 +10,6 @@ export function pendingSecretName(secretName: string): string {
   return `rotator-pending-${digest}`;
 }
 
-export const PENDING_TAGS = {
-  for: 'rotation-pending-for',
-  state: 'rotation-state',
-  baseVersion: 'rotation-base-version',
-  hasValue: 'rotation-pending-value',
-  startedAt: 'rotation-started-at',
-} as const;
-
 export type PendingState = 'prepared' | 'committed' | 'rolled-back';
 
 /** Stored where a target generates the value itself and none is known before it is applied. */

@@ -1,11 +1,12 @@
 import { RotatorError } from '../errors';
-import type { RotationTarget } from '../targets/target';
+import { PENDING_TAGS, preparedPendingFor, TAG } from '../tags';
 import type { SecretWithValue } from '../vault';
-import { PENDING_TAGS, pendingSecretName, type PendingState } from './pending-record';
+import { pendingSecretName, type PendingState } from './pending-record';
 import { committedTags, targetContext, verifyWithin } from './rotation-steps';
+import type { RotationTarget, TargetContext } from './rotation-target';
 import type { RotationDeps, RotationResult } from './rotation-types';
 
-export interface Recovered {
+interface Recovered {
   current: SecretWithValue;
   kind: NonNullable<RotationResult['recovery']>;
 }
@@ -14,8 +15,104 @@ export interface Recovered {
 const PREVIOUS_VERSIONS_TRIED = 5;
 
 function keyIdTags(secret: SecretWithValue): Record<string, string> {
-  const keyId = secret.tags['rotation-key-id'];
-  return keyId === undefined ? {} : { 'rotation-key-id': keyId };
+  const keyId = secret.tags[TAG.keyId];
+  return keyId === undefined ? {} : { [TAG.keyId]: keyId };
+}
+
+/** What recovery works with: the interrupted rotation's record and how to close it or commit a value. */
+interface Recovery {
+  deps: RotationDeps;
+  target: RotationTarget;
+  current: SecretWithValue;
+  pending: SecretWithValue;
+  ctx: TargetContext;
+  close(state: PendingState): Promise<void>;
+  commit(value: string, extra: Record<string, string>): Promise<SecretWithValue>;
+}
+
+function recovery(
+  deps: RotationDeps,
+  target: RotationTarget,
+  current: SecretWithValue,
+  pending: SecretWithValue,
+): Recovery {
+  const { store } = deps;
+  const rotationId = pending.tags[TAG.rotationId] ?? 'unknown';
+  return {
+    deps,
+    target,
+    current,
+    pending,
+    ctx: targetContext(store, current, rotationId),
+    close: async (state) => {
+      await store.updateProperties(pendingSecretName(current.name), pending.version, {
+        tags: { [PENDING_TAGS.for]: current.name, [PENDING_TAGS.state]: state, [TAG.rotationId]: rotationId },
+      });
+    },
+    commit: async (value, extra) => {
+      const props = await store.set(current.name, value, {
+        contentType: current.contentType,
+        tags: committedTags(current.tags, extra, {
+          rotatedAt: deps.clock.now().toISO() ?? '',
+          reason: 'recovery',
+          rotationId,
+        }),
+      });
+      return { ...props, value };
+    },
+  };
+}
+
+/** Crashed after the commit: only the old credential's retirement and the record's closing remain. */
+async function finishCommit(r: Recovery): Promise<Recovered> {
+  const baseVersion = r.pending.tags[PENDING_TAGS.baseVersion];
+  const previous =
+    baseVersion === undefined
+      ? undefined
+      : await r.deps.store.get(r.current.name, baseVersion).catch(() => undefined);
+  await r.target.retire(r.ctx, previous?.tags ?? {}, { value: r.current.value, tags: keyIdTags(r.current) });
+  await r.close('committed');
+  return { current: r.current, kind: 'finished-commit' };
+}
+
+async function accepts(r: Recovery, value: string): Promise<boolean> {
+  return (await verifyWithin(r.deps, r.target, r.ctx, value)).accepted;
+}
+
+/** The older enabled versions, newest first, that recovery may try. */
+async function olderVersions(r: Recovery): Promise<string[]> {
+  const older: { version: string; createdOn: number }[] = [];
+  for await (const props of r.deps.store.listVersions(r.current.name)) {
+    if (props.version !== r.current.version && props.enabled)
+      older.push({ version: props.version, createdOn: props.createdOn?.getTime() ?? 0 });
+  }
+  older.sort((a, b) => b.createdOn - a.createdOn);
+  return older.slice(0, PREVIOUS_VERSIONS_TRIED).map((o) => o.version);
+}
+
+/** Asks the target which value it accepts — pending, then current, then older versions. */
+async function findLiveValue(r: Recovery): Promise<Recovered | undefined> {
+  if (r.pending.tags[PENDING_TAGS.hasValue] === 'true' && (await accepts(r, r.pending.value))) {
+    const committed = await r.commit(r.pending.value, {});
+    await r.target.retire(r.ctx, r.current.tags, { value: r.pending.value, tags: {} });
+    await r.close('committed');
+    return { current: committed, kind: 'committed-pending' };
+  }
+  if (await accepts(r, r.current.value)) {
+    // The target never took the new value (or, for targets that hold several, took one we drop now).
+    await r.target.retire(r.ctx, {}, { value: r.current.value, tags: keyIdTags(r.current) });
+    await r.close('rolled-back');
+    return { current: r.current, kind: 'rolled-back' };
+  }
+  for (const version of await olderVersions(r)) {
+    const candidate = await r.deps.store.get(r.current.name, version).catch(() => undefined);
+    if (candidate !== undefined && (await accepts(r, candidate.value))) {
+      const restored = await r.commit(candidate.value, keyIdTags(candidate));
+      await r.close('rolled-back');
+      return { current: restored, kind: 'restored-previous' };
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -29,73 +126,14 @@ export async function recoverInterrupted(
   current: SecretWithValue,
 ): Promise<Recovered | undefined> {
   if (!target.external) return undefined;
-  const { store } = deps;
   const pendingName = pendingSecretName(current.name);
-  const pending = await store.get(pendingName);
-  if (pending === undefined || !pending.enabled || pending.tags[PENDING_TAGS.state] !== 'prepared')
+  const pending = await deps.store.get(pendingName);
+  if (pending === undefined || !pending.enabled || preparedPendingFor(pending.tags) === undefined)
     return undefined;
-  const rotationId = pending.tags['rotation-id'] ?? 'unknown';
-  const ctx = targetContext(store, current, rotationId);
-  const close = async (state: PendingState): Promise<void> => {
-    await store.updateProperties(pendingName, pending.version, {
-      tags: { [PENDING_TAGS.for]: current.name, [PENDING_TAGS.state]: state, 'rotation-id': rotationId },
-    });
-  };
-  const commit = async (value: string, extra: Record<string, string>): Promise<SecretWithValue> => {
-    const props = await store.set(current.name, value, {
-      contentType: current.contentType,
-      tags: committedTags(current.tags, extra, {
-        rotatedAt: deps.clock.now().toISO() ?? '',
-        reason: 'recovery',
-        rotationId,
-      }),
-    });
-    return { ...props, value };
-  };
-
-  if (current.tags['rotation-id'] === rotationId) {
-    // Crashed after the commit: only the old credential's retirement and the record's closing remain.
-    const baseVersion = pending.tags[PENDING_TAGS.baseVersion];
-    const previous =
-      baseVersion === undefined
-        ? undefined
-        : await store.get(current.name, baseVersion).catch(() => undefined);
-    await target.retire(ctx, previous?.tags ?? {}, { value: current.value, tags: keyIdTags(current) });
-    await close('committed');
-    return { current, kind: 'finished-commit' };
-  }
-
-  if (
-    pending.tags[PENDING_TAGS.hasValue] === 'true' &&
-    (await verifyWithin(deps, target, ctx, pending.value)).accepted
-  ) {
-    const committed = await commit(pending.value, {});
-    await target.retire(ctx, current.tags, { value: pending.value, tags: {} });
-    await close('committed');
-    return { current: committed, kind: 'committed-pending' };
-  }
-
-  if ((await verifyWithin(deps, target, ctx, current.value)).accepted) {
-    // The target never took the new value (or, for targets that hold several, took one we drop now).
-    await target.retire(ctx, {}, { value: current.value, tags: keyIdTags(current) });
-    await close('rolled-back');
-    return { current, kind: 'rolled-back' };
-  }
-
-  const older: { version: string; createdOn: number }[] = [];
-  for await (const props of store.listVersions(current.name)) {
-    if (props.version !== current.version && props.enabled)
-      older.push({ version: props.version, createdOn: props.createdOn?.getTime() ?? 0 });
-  }
-  older.sort((a, b) => b.createdOn - a.createdOn);
-  for (const { version } of older.slice(0, PREVIOUS_VERSIONS_TRIED)) {
-    const candidate = await store.get(current.name, version).catch(() => undefined);
-    if (candidate !== undefined && (await verifyWithin(deps, target, ctx, candidate.value)).accepted) {
-      const restored = await commit(candidate.value, keyIdTags(candidate));
-      await close('rolled-back');
-      return { current: restored, kind: 'restored-previous' };
-    }
-  }
+  const r = recovery(deps, target, current, pending);
+  if (current.tags[TAG.rotationId] === r.ctx.rotationId) return finishCommit(r);
+  const found = await findLiveValue(r);
+  if (found !== undefined) return found;
   throw new RotatorError(
     'ROTATION_UNRECOVERABLE',
     `${current.name}: ${target.kind} accepts neither the pending, the current nor the ${PREVIOUS_VERSIONS_TRIED} previous values`,

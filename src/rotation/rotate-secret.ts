@@ -1,12 +1,13 @@
 import { RotatorError } from '../errors';
-import { isTriggerSatisfied } from './trigger';
-import type { RotationTarget } from '../targets/target';
+import { PENDING_TAGS, TAG } from '../tags';
 import type { SecretWithValue } from '../vault';
 import { generateValue, resolveLength } from './generate-value';
-import { NO_VALUE_YET, PENDING_TAGS, pendingSecretName } from './pending-record';
+import { NO_VALUE_YET, pendingSecretName } from './pending-record';
 import { recoverInterrupted } from './recover-interrupted';
 import { committedTags, misconfigured, resolveTarget, targetContext, verifyWithin } from './rotation-steps';
+import type { AppliedCredential, RotationTarget, TargetContext } from './rotation-target';
 import type { RotationDeps, RotationRequest, RotationResult } from './rotation-types';
+import { isTriggerSatisfied } from './trigger';
 
 async function step(
   deps: RotationDeps,
@@ -16,6 +17,130 @@ async function step(
   await deps.onStep?.(name, id);
 }
 
+async function currentOrThrow(deps: RotationDeps, name: string): Promise<SecretWithValue> {
+  const current = await deps.store.get(name);
+  if (current === undefined) {
+    throw new RotatorError('SECRET_NOT_FOUND', `${name} does not exist in ${deps.store.vaultUrl}`, {
+      hint: 'check the name with `rotator status`; deleted secrets are dropped from the schedule by the next sweep',
+      permanent: true,
+    });
+  }
+  return current;
+}
+
+/** Writes the pending record before the target changes; returns its version (undefined for Key Vault-only targets). */
+async function prepare(
+  deps: RotationDeps,
+  current: SecretWithValue,
+  target: RotationTarget,
+  value: string | undefined,
+  stamp: { rotationId: string; reason: string },
+): Promise<string | undefined> {
+  if (!target.external) return undefined;
+  const pending = await deps.store.set(pendingSecretName(current.name), value ?? NO_VALUE_YET, {
+    contentType: 'application/x-rotator-pending',
+    tags: {
+      [PENDING_TAGS.for]: current.name,
+      [PENDING_TAGS.state]: 'prepared',
+      [PENDING_TAGS.baseVersion]: current.version,
+      [PENDING_TAGS.hasValue]: value === undefined ? 'false' : 'true',
+      [PENDING_TAGS.startedAt]: deps.clock.now().toISO() ?? '',
+      [TAG.rotationId]: stamp.rotationId,
+      [TAG.reason]: stamp.reason,
+    },
+  });
+  await step(deps, 'prepared', stamp.rotationId);
+  return pending.version;
+}
+
+/** Applies the value in the target and verifies it there; a refusal keeps the pending record for the next attempt. */
+async function applyAndVerify(
+  deps: RotationDeps,
+  current: SecretWithValue,
+  target: RotationTarget,
+  ctx: TargetContext,
+  value: string | undefined,
+): Promise<AppliedCredential> {
+  const applied = await target.apply(ctx, value);
+  await step(deps, 'applied', ctx.rotationId);
+  const verdict = await verifyWithin(deps, target, ctx, applied.value);
+  if (!verdict.accepted) {
+    throw new RotatorError(
+      'VERIFY_FAILED',
+      `${current.name}: ${target.kind} refused the new credential at ${verdict.endpoint} (${verdict.reason})`,
+      {
+        hint: 'the pending record keeps the value; the next attempt finds out which credential is live and finishes or rolls back',
+      },
+    );
+  }
+  await step(deps, 'verified', ctx.rotationId);
+  return applied;
+}
+
+/** Commits the new version, retires the old credential, then closes the pending record. */
+async function commitAndRetire(
+  deps: RotationDeps,
+  current: SecretWithValue,
+  target: RotationTarget,
+  ctx: TargetContext,
+  applied: AppliedCredential,
+  stamp: { reason: string; pendingVersion: string | undefined },
+): Promise<string> {
+  const { store } = deps;
+  const rotationId = ctx.rotationId;
+  const committed = await store.set(current.name, applied.value, {
+    contentType: current.contentType,
+    tags: committedTags(current.tags, applied.tags, {
+      rotatedAt: deps.clock.now().toISO() ?? '',
+      reason: stamp.reason,
+      rotationId,
+    }),
+  });
+  await step(deps, 'committed', rotationId);
+  await target.retire(ctx, current.tags, applied);
+  await step(deps, 'retired', rotationId);
+  if (stamp.pendingVersion !== undefined) {
+    await store.updateProperties(pendingSecretName(current.name), stamp.pendingVersion, {
+      tags: {
+        [PENDING_TAGS.for]: current.name,
+        [PENDING_TAGS.state]: 'committed',
+        [TAG.rotationId]: rotationId,
+      },
+    });
+    await step(deps, 'closed', rotationId);
+  }
+  return committed.version;
+}
+
+/** Recovers an interrupted rotation, then rotates unless a rotation after the trigger already happened. */
+async function rotateLocked(request: RotationRequest, deps: RotationDeps): Promise<RotationResult> {
+  let current = await currentOrThrow(deps, request.secretName);
+  const target = resolveTarget(deps, current);
+  const recovered = await recoverInterrupted(deps, target, current);
+  if (recovered !== undefined) current = recovered.current;
+  const result = { recovery: recovered?.kind, target: target.kind };
+  if (isTriggerSatisfied(current.tags[TAG.rotatedAt], request.triggeredAt)) {
+    return {
+      ...result,
+      outcome: recovered === undefined ? 'satisfied' : 'recovered',
+      rotationId: current.tags[TAG.rotationId],
+      version: current.version,
+    };
+  }
+  const rotationId = deps.newRotationId();
+  const ctx = targetContext(deps.store, current, rotationId);
+  await target.precheck?.(ctx);
+  const value =
+    target.policy === undefined ? undefined : generateValue(target.policy, lengthOf(current, target));
+  const pendingVersion = await prepare(deps, current, target, value, { rotationId, reason: request.reason });
+  const applied = await applyAndVerify(deps, current, target, ctx, value);
+  const version = await commitAndRetire(deps, current, target, ctx, applied, {
+    reason: request.reason,
+    pendingVersion,
+  });
+  return { ...result, outcome: recovered === undefined ? 'rotated' : 'recovered', rotationId, version };
+}
+
 /**
  * One rotation of one secret, resumable at every step. The order is what keeps a credential from
  * being lost: the new value is written to the pending record in Key Vault before the target changes,
@@ -23,8 +148,7 @@ async function step(
  * retired only after that commit.
  */
 export async function rotateSecret(request: RotationRequest, deps: RotationDeps): Promise<RotationResult> {
-  const { store } = deps;
-  const lease = await deps.lock.acquire(`${store.vaultUrl}|${request.secretName.toLowerCase()}`);
+  const lease = await deps.lock.acquire(`${deps.store.vaultUrl}|${request.secretName.toLowerCase()}`);
   if (lease === undefined) {
     throw new RotatorError('ROTATION_LOCKED', `${request.secretName} is being rotated by another worker`, {
       hint: 'nothing to do: the job is retried after the other rotation ends',
@@ -32,96 +156,7 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
   }
   try {
     await step(deps, 'locked', undefined);
-    let current = await store.get(request.secretName);
-    if (current === undefined) {
-      throw new RotatorError(
-        'SECRET_NOT_FOUND',
-        `${request.secretName} does not exist in ${store.vaultUrl}`,
-        {
-          hint: 'check the name with `rotator status`; deleted secrets are dropped from the schedule by the next sweep',
-          permanent: true,
-        },
-      );
-    }
-    const target = resolveTarget(deps, current);
-    const recovered = await recoverInterrupted(deps, target, current);
-    if (recovered !== undefined) current = recovered.current;
-    if (isTriggerSatisfied(current.tags['rotated-at'], request.triggeredAt)) {
-      return {
-        outcome: recovered === undefined ? 'satisfied' : 'recovered',
-        rotationId: current.tags['rotation-id'],
-        version: current.version,
-        recovery: recovered?.kind,
-        target: target.kind,
-      };
-    }
-
-    const rotationId = deps.newRotationId();
-    const ctx = targetContext(store, current, rotationId);
-    await target.precheck?.(ctx);
-    const value =
-      target.policy === undefined ? undefined : generateValue(target.policy, lengthOf(current, target));
-    const pendingName = pendingSecretName(current.name);
-    let pendingVersion: string | undefined;
-    if (target.external) {
-      const pending = await store.set(pendingName, value ?? NO_VALUE_YET, {
-        contentType: 'application/x-rotator-pending',
-        tags: {
-          [PENDING_TAGS.for]: current.name,
-          [PENDING_TAGS.state]: 'prepared',
-          [PENDING_TAGS.baseVersion]: current.version,
-          [PENDING_TAGS.hasValue]: value === undefined ? 'false' : 'true',
-          [PENDING_TAGS.startedAt]: deps.clock.now().toISO() ?? '',
-          'rotation-id': rotationId,
-          'rotation-reason': request.reason,
-        },
-      });
-      pendingVersion = pending.version;
-      await step(deps, 'prepared', rotationId);
-    }
-
-    const applied = await target.apply(ctx, value);
-    await step(deps, 'applied', rotationId);
-    const verdict = await verifyWithin(deps, target, ctx, applied.value);
-    if (!verdict.accepted) {
-      throw new RotatorError(
-        'VERIFY_FAILED',
-        `${current.name}: ${target.kind} refused the new credential at ${verdict.endpoint} (${verdict.reason})`,
-        {
-          hint: 'the pending record keeps the value; the next attempt finds out which credential is live and finishes or rolls back',
-        },
-      );
-    }
-    await step(deps, 'verified', rotationId);
-
-    const committed = await store.set(current.name, applied.value, {
-      contentType: current.contentType,
-      tags: committedTags(current.tags, applied.tags, {
-        rotatedAt: deps.clock.now().toISO() ?? '',
-        reason: request.reason,
-        rotationId,
-      }),
-    });
-    await step(deps, 'committed', rotationId);
-    await target.retire(ctx, current.tags, applied);
-    await step(deps, 'retired', rotationId);
-    if (pendingVersion !== undefined) {
-      await store.updateProperties(pendingName, pendingVersion, {
-        tags: {
-          [PENDING_TAGS.for]: current.name,
-          [PENDING_TAGS.state]: 'committed',
-          'rotation-id': rotationId,
-        },
-      });
-      await step(deps, 'closed', rotationId);
-    }
-    return {
-      outcome: recovered === undefined ? 'rotated' : 'recovered',
-      rotationId,
-      version: committed.version,
-      recovery: recovered?.kind,
-      target: target.kind,
-    };
+    return await rotateLocked(request, deps);
   } finally {
     await lease.release().catch(() => undefined);
   }
@@ -130,8 +165,8 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
 function lengthOf(secret: SecretWithValue, target: RotationTarget): number {
   if (target.policy === undefined) return 0;
   try {
-    return resolveLength(target.policy, secret.tags['rotation-length']);
+    return resolveLength(target.policy, secret.tags[TAG.length]);
   } catch (error) {
-    throw misconfigured(secret.name, (error as Error).message, 'fix or remove the rotation-length tag');
+    throw misconfigured(secret.name, (error as Error).message, `fix or remove the ${TAG.length} tag`);
   }
 }

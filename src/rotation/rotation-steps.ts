@@ -1,32 +1,24 @@
 import { RotatorError } from '../errors';
-import type { RotationTarget, TargetContext, TargetKind, VerifyOutcome } from '../targets/target';
+import { PER_VERSION_TAGS, TAG } from '../tags';
 import type { SecretStore, SecretWithValue } from '../vault';
+import type { RotationTarget, TargetContext, VerifyOutcome } from './rotation-target';
 import type { RotationDeps } from './rotation-types';
-
-const TARGET_KINDS: readonly TargetKind[] = ['keyvault', 'postgres', 'entra-app', 'entra-user'];
-
-/** Tags that describe one version and must not be carried to the next. */
-const PER_VERSION_TAGS = [
-  'checked-out-at',
-  'rotation-key-id',
-  'rotated-at',
-  'rotation-reason',
-  'rotation-id',
-];
 
 export function misconfigured(name: string, message: string, hint: string): RotatorError {
   return new RotatorError('SECRET_MISCONFIGURED', `${name}: ${message}`, { hint, permanent: true });
 }
 
 export function resolveTarget(deps: RotationDeps, secret: SecretWithValue): RotationTarget {
-  const kind = secret.tags['rotation-target'];
-  const known = TARGET_KINDS.find((k) => k === kind);
-  const target = known === undefined ? undefined : deps.target(known);
+  const kind = secret.tags[TAG.target] ?? '';
+  const target = deps.target(kind);
   if (target === undefined) {
+    const kinds = deps.target.kinds;
     throw misconfigured(
       secret.name,
-      `rotation-target '${kind ?? ''}' is not a supported target`,
-      `tag it with one of ${TARGET_KINDS.join(', ')}`,
+      `${TAG.target} '${kind}' is not a supported target`,
+      kinds === undefined
+        ? 'tag it with a kind this daemon supports'
+        : `tag it with one of ${kinds.join(', ')}`,
     );
   }
   const missing = target.requiredTags.filter((tag) => (secret.tags[tag] ?? '').trim() === '');
@@ -87,8 +79,8 @@ export function committedTags(
   return {
     ...kept,
     ...extra,
-    'rotated-at': stamp.rotatedAt,
-    'rotation-reason': stamp.reason,
-    'rotation-id': stamp.rotationId,
+    [TAG.rotatedAt]: stamp.rotatedAt,
+    [TAG.reason]: stamp.reason,
+    [TAG.rotationId]: stamp.rotationId,
   };
 }

@@ -1,10 +1,10 @@
 import type { DateTime } from 'luxon';
-import type { Clock } from '../clock/clock';
+import type { Clock } from '../clock';
 import type { SecretStore } from '../vault';
-import type { RotationTarget, TargetKind } from '../targets/target';
 import type { RotationLock } from './rotation-lock';
+import type { TargetLookup } from './rotation-target';
 
-export type RotationReason = 'scheduled' | 'usage' | 'manual' | 'recovery';
+type RotationReason = 'scheduled' | 'usage' | 'manual' | 'recovery';
 
 export interface RotationRequest {
   secretName: string;
@@ -13,7 +13,7 @@ export interface RotationRequest {
   triggeredAt: DateTime;
 }
 
-export type RotationOutcome = 'rotated' | 'satisfied' | 'recovered';
+type RotationOutcome = 'rotated' | 'satisfied' | 'recovered';
 
 export interface RotationResult {
   outcome: RotationOutcome;
@@ -23,7 +23,7 @@ export interface RotationResult {
   /** What recovery found, when a previous rotation had been interrupted. */
   recovery: 'committed-pending' | 'finished-commit' | 'rolled-back' | 'restored-previous' | undefined;
   /** The kind of target rotated, for telemetry. */
-  target: TargetKind;
+  target: string;
 }
 
 /** A step boundary, reported so that crash tests can kill the process exactly there. */
@@ -32,7 +32,7 @@ export type RotationStep =
 
 export interface RotationDeps {
   store: SecretStore;
-  target(kind: TargetKind): RotationTarget | undefined;
+  target: TargetLookup;
   lock: RotationLock;
   clock: Clock;
   newRotationId(): string;

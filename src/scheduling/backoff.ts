@@ -1,6 +1,6 @@
 import { isRotatorError } from '../errors';
 
-export interface BackoffPolicy {
+interface BackoffPolicy {
   baseMs: number;
   maxMs: number;
   /** Injected so tests can pin the jitter; not security-relevant, so Math.random is fine here. */

@@ -1,17 +1,18 @@
 import { DateTime, Duration } from 'luxon';
+import { PENDING_TAGS, TAG } from '../tags';
 
 /** What the schedule needs to know of one secret: its latest version's tags and creation time. */
-export interface ScheduleInput {
+interface ScheduleInput {
   tags: Readonly<Record<string, string>>;
   createdOn: Date | undefined;
 }
 
-export interface ScheduleDefaults {
+interface ScheduleDefaults {
   interval: Duration;
   grace: Duration;
 }
 
-export type DueReason = 'scheduled' | 'usage';
+type DueReason = 'scheduled' | 'usage';
 
 export interface DueDecision {
   lastRotated: DateTime;
@@ -45,11 +46,11 @@ function instant(tag: string, value: string | undefined): DateTime | undefined {
 }
 
 function intervalOf(tags: Readonly<Record<string, string>>, fallback: Duration): Duration {
-  const raw = tags['rotation-interval'];
+  const raw = tags[TAG.interval];
   if (raw === undefined) return fallback;
   const parsed = Duration.fromISO(raw.trim());
   if (!parsed.isValid || parsed.toMillis() <= 0) {
-    throw new ScheduleTagError('rotation-interval', raw, 'a positive ISO-8601 duration such as P13D');
+    throw new ScheduleTagError(TAG.interval, raw, 'a positive ISO-8601 duration such as P13D');
   }
   return parsed;
 }
@@ -62,10 +63,10 @@ function intervalOf(tags: Readonly<Record<string, string>>, fallback: Duration):
  */
 export function decideDue(input: ScheduleInput, defaults: ScheduleDefaults, now: DateTime): DueDecision {
   const created = input.createdOn === undefined ? now : DateTime.fromJSDate(input.createdOn, { zone: 'utc' });
-  const lastRotated = instant('rotated-at', input.tags['rotated-at']) ?? created;
+  const lastRotated = instant(TAG.rotatedAt, input.tags[TAG.rotatedAt]) ?? created;
   const interval = intervalOf(input.tags, defaults.interval);
   const scheduledAt = lastRotated.plus(interval);
-  const checkedOut = instant('checked-out-at', input.tags['checked-out-at']);
+  const checkedOut = instant(TAG.checkedOutAt, input.tags[TAG.checkedOutAt]);
   const pendingCheckout = checkedOut !== undefined && checkedOut >= lastRotated ? checkedOut : undefined;
   const forcedAt = pendingCheckout?.plus(defaults.grace);
   const usageFirst = forcedAt !== undefined && forcedAt < scheduledAt;
@@ -82,4 +83,58 @@ export function decideDue(input: ScheduleInput, defaults: ScheduleDefaults, now:
   };
 }
 
-export { isTriggerSatisfied } from '../rotation/trigger';
+/** What one listed secret is to the schedule; `sweep` and `rotator status` both read it from here. */
+export type SecretClass =
+  | { kind: 'pending-record'; pendingFor: string; prepared: boolean; startedAt: string | undefined }
+  | { kind: 'unmanaged' }
+  | { kind: 'misconfigured'; error: ScheduleTagError }
+  | { kind: 'managed'; due: DueDecision };
+
+/** Classifies one listed secret (its latest version's properties, no value). Pure: `now` is handed in. */
+export function classifySecret(input: ScheduleInput, defaults: ScheduleDefaults, now: DateTime): SecretClass {
+  const pendingFor = input.tags[PENDING_TAGS.for];
+  if (pendingFor !== undefined) {
+    return {
+      kind: 'pending-record',
+      pendingFor,
+      prepared: input.tags[PENDING_TAGS.state] === 'prepared',
+      startedAt: input.tags[PENDING_TAGS.startedAt],
+    };
+  }
+  if (input.tags[TAG.target] === undefined) return { kind: 'unmanaged' };
+  try {
+    return { kind: 'managed', due: decideDue(input, defaults, now) };
+  } catch (error) {
+    if (!(error instanceof ScheduleTagError)) throw error;
+    return { kind: 'misconfigured', error };
+  }
+}
+
+type CheckoutDecision =
+  /** A rotation committed at or after the checkout already replaced the value used. */
+  | { satisfied: true }
+  /**
+   * The forced rotation counts from `countedFrom`: an earlier unsatisfied checkout when there is one
+   * (later checkouts never postpone it), else this one, which is then recorded (`record`).
+   */
+  | { satisfied: false; countedFrom: DateTime; forcedAt: DateTime; record: boolean };
+
+function lenientInstant(text: string | undefined): DateTime | undefined {
+  if (text === undefined) return undefined;
+  const parsed = DateTime.fromISO(text, { zone: 'utc' });
+  return parsed.isValid ? parsed : undefined;
+}
+
+/**
+ * The same rule as `decideDue`, for one checkout at `at` of a secret's current version. Unreadable
+ * tags are ignored rather than refused: a checkout must always be recorded.
+ */
+export function decideCheckout(input: ScheduleInput, at: DateTime, grace: Duration): CheckoutDecision {
+  const rotatedAt = lenientInstant(input.tags[TAG.rotatedAt]);
+  if (rotatedAt !== undefined && rotatedAt >= at) return { satisfied: true };
+  const lastRotated = rotatedAt ?? lenientInstant(input.createdOn?.toISOString()) ?? at;
+  const existing = lenientInstant(input.tags[TAG.checkedOutAt]);
+  const earlier = existing !== undefined && existing >= lastRotated && existing <= at;
+  const countedFrom = earlier ? existing : at;
+  return { satisfied: false, countedFrom, forcedAt: countedFrom.plus(grace), record: !earlier };
+}

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 
-export type OutcomeKind =
+type OutcomeKind =
   'rotated' | 'satisfied' | 'recovered' | 'retrying' | 'failed' | 'quarantined' | 'misconfigured';
 
 /** The last thing that happened to a secret, for `rotator status`. Never a value. */

@@ -1,11 +1,11 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { DateTime } from 'luxon';
-import type { Clock } from '../clock/clock';
+import type { Clock } from '../clock';
 import type { RotationJobData } from './job-data';
 import { rotationJobId, secretKey, type TriggerKind } from './job-ids';
 
-export interface RotationJobDefaults {
+interface RotationJobDefaults {
   attempts: number;
 }
 

@@ -1,10 +1,10 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock/clock';
+import type { Clock } from '../clock';
 import { isRotatorError, RotatorError } from '../errors';
 import type { RotationRequest, RotationResult } from '../rotation';
-import type { SecretStore } from '../vault';
+import { findStore, type SecretStore } from '../vault';
 import { describeIssues, rotationJobSchema, type RotationJobData, type RotationJobResult } from './job-data';
 import { secretKey } from './job-ids';
 import { failureOutcome, type AttemptInfo } from './failure-outcome';
@@ -17,7 +17,7 @@ export type RotateFn = (
   job: { id: string; data: RotationJobData; attempt: AttemptInfo },
 ) => Promise<RotationResult>;
 
-export interface RotationWorkerDeps {
+interface RotationWorkerDeps {
   stores: readonly SecretStore[];
   rotate: RotateFn;
   outcomes: OutcomeStore;
@@ -27,14 +27,58 @@ export interface RotationWorkerDeps {
   lockedRetryMs: number;
 }
 
-export function findStore(stores: readonly SecretStore[], vaultUrl: string): SecretStore | undefined {
-  const wanted = vaultUrl.replace(/\/+$/, '').toLowerCase();
-  return stores.find((s) => s.vaultUrl.replace(/\/+$/, '').toLowerCase() === wanted);
-}
-
 function describe(error: unknown): { code: string; text: string } {
   if (isRotatorError(error)) return { code: error.code, text: error.toOneLine() };
   return { code: 'UNEXPECTED', text: error instanceof Error ? error.message : String(error) };
+}
+
+interface Attempt {
+  job: Job<RotationJobData>;
+  token: string | undefined;
+  data: RotationJobData;
+  key: string;
+  log: Logger;
+  attempt: AttemptInfo;
+}
+
+/**
+ * A failed attempt: postponed when another worker holds the lock, dropped when a scheduled secret is
+ * gone, else recorded and rethrown so BullMQ retries (transient) or fails the job at once (permanent).
+ */
+async function failed(
+  deps: RotationWorkerDeps,
+  attempt: Attempt,
+  error: unknown,
+): Promise<RotationJobResult> {
+  const { job, token, data, key, log } = attempt;
+  const id = job.id ?? '';
+  const outcome = failureOutcome(error, attempt.attempt);
+  if (outcome === 'postponed' && token !== undefined) {
+    // Not a failure: another worker is on it. Wait without spending an attempt.
+    log.info('secret is locked by another rotation; job postponed');
+    await job.moveToDelayed(Date.now() + deps.lockedRetryMs, token);
+    throw new DelayedError();
+  }
+  if (outcome === 'satisfied') {
+    log.warn('secret no longer exists; scheduled job dropped');
+    return { outcome: 'satisfied', rotationId: undefined, version: undefined };
+  }
+  const { code, text } = describe(error);
+  const permanent = outcome === 'failed';
+  await deps.outcomes.record(key, {
+    outcome: outcome === 'postponed' ? 'retrying' : outcome,
+    at: deps.clock.now().toISO() ?? '',
+    reason: data.reason,
+    jobId: id,
+    errorCode: code,
+    error: text,
+  });
+  log.error({ code, attempt: attempt.attempt.attempt, outcome }, 'rotation job failed');
+  if (permanent) throw new UnrecoverableError(text);
+  throw new RotatorError(isRotatorError(error) ? error.code : 'ROTATION_UNRECOVERABLE', text, {
+    hint: 'retried with backoff',
+    retryAfterMs: isRotatorError(error) ? error.retryAfterMs : undefined,
+  });
 }
 
 /**
@@ -82,33 +126,7 @@ export function createRotationProcessor(deps: RotationWorkerDeps) {
       );
       return { outcome: result.outcome, rotationId: result.rotationId, version: result.version };
     } catch (error) {
-      const outcome = failureOutcome(error, attempt);
-      if (outcome === 'postponed' && token !== undefined) {
-        // Not a failure: another worker is on it. Wait without spending an attempt.
-        log.info('secret is locked by another rotation; job postponed');
-        await job.moveToDelayed(Date.now() + deps.lockedRetryMs, token);
-        throw new DelayedError();
-      }
-      if (outcome === 'satisfied') {
-        log.warn('secret no longer exists; scheduled job dropped');
-        return { outcome: 'satisfied', rotationId: undefined, version: undefined };
-      }
-      const { code, text } = describe(error);
-      const permanent = outcome === 'failed';
-      await deps.outcomes.record(key, {
-        outcome: outcome === 'postponed' ? 'retrying' : outcome,
-        at: deps.clock.now().toISO() ?? '',
-        reason: data.reason,
-        jobId: id,
-        errorCode: code,
-        error: text,
-      });
-      log.error({ code, attempt: attempt.attempt, outcome }, 'rotation job failed');
-      if (permanent) throw new UnrecoverableError(text);
-      throw new RotatorError(isRotatorError(error) ? error.code : 'ROTATION_UNRECOVERABLE', text, {
-        hint: 'retried with backoff',
-        retryAfterMs: isRotatorError(error) ? error.retryAfterMs : undefined,
-      });
+      return failed(deps, { job, token, data, key, log, attempt }, error);
     }
   };
 }

@@ -1,10 +1,9 @@
 import { DateTime, type Duration } from 'luxon';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock/clock';
+import type { Clock } from '../clock';
 import { isRotatorError } from '../errors';
-import { PENDING_TAGS } from '../rotation/pending-record';
 import type { SecretProperties, SecretStore } from '../vault';
-import { decideDue, ScheduleTagError } from './due-time';
+import { classifySecret, type DueDecision } from './due-time';
 import { secretKey, vaultSuffix } from './job-ids';
 import type { FleetSnapshot } from './fleet-snapshot';
 import type { OutcomeStore } from './outcome-store';
@@ -25,13 +24,13 @@ export interface SweepDeps {
   onDecision?(decision: SweepDecision): void;
 }
 
-export interface SecretAge {
+interface SecretAge {
   secret: string;
   vault: string;
   ageSeconds: number;
 }
 
-export interface SweepDecision {
+interface SweepDecision {
   secret: string;
   vault: string;
   decision: 'scheduled' | 'overdue' | 'forced' | 'recover' | 'misconfigured' | 'removed';
@@ -152,42 +151,27 @@ async function planSecret(
   ages: SecretAge[],
 ): Promise<void> {
   const vault = store.vaultUrl;
-  const pendingFor = props.tags[PENDING_TAGS.for];
-  if (pendingFor !== undefined) {
-    if (props.tags[PENDING_TAGS.state] === 'prepared') {
-      // An interrupted rotation: a recovery job finishes or rolls it back now, not at the next due time.
-      const epoch = DateTime.fromMillis(0, { zone: 'utc' });
-      plan.other.push(
-        deps.scheduler.plan('recover', vault, pendingFor, {
-          triggeredAt: epoch,
-          dueAt: now,
-          idStamp: props.version,
-        }),
-      );
-      summary.recovering += 1;
-      deps.onDecision?.({ secret: pendingFor, vault, decision: 'recover' });
-    }
+  const found = classifySecret(props, deps.defaults, now);
+  if (found.kind === 'unmanaged') return;
+  if (found.kind === 'pending-record') {
+    if (found.prepared) planRecovery(deps, vault, found.pendingFor, props.version, now, plan, summary);
     return;
   }
-  if (props.tags['rotation-target'] === undefined) return;
   const key = secretKey(vault, props.name);
   plan.seen.add(key);
   summary.managed += 1;
-  let decision;
-  try {
-    decision = decideDue({ tags: props.tags, createdOn: props.createdOn }, deps.defaults, now);
-  } catch (error) {
-    if (!(error instanceof ScheduleTagError)) throw error;
+  if (found.kind === 'misconfigured') {
     summary.misconfigured += 1;
     await deps.outcomes.record(key, {
       outcome: 'misconfigured',
       at: now.toISO() ?? '',
       errorCode: 'SECRET_MISCONFIGURED',
-      error: error.message,
+      error: found.error.message,
     });
     deps.onDecision?.({ secret: props.name, vault, decision: 'misconfigured' });
     return;
   }
+  const decision = found.due;
   ages.push({
     secret: props.name,
     vault,
@@ -209,21 +193,49 @@ async function planSecret(
     decision: decision.overdue ? 'overdue' : 'scheduled',
     dueAt: decision.scheduledAt.toISO() ?? undefined,
   });
-  if (decision.forcedAt !== undefined && decision.checkedOutAt !== undefined) {
-    const checkedOut = decision.checkedOutAt;
-    plan.other.push(
-      deps.scheduler.plan('usage', vault, props.name, {
-        triggeredAt: checkedOut,
-        dueAt: decision.forcedAt,
-        idStamp: checkedOut,
-      }),
-    );
-    summary.forced += 1;
-    deps.onDecision?.({
-      secret: props.name,
-      vault,
-      decision: 'forced',
-      dueAt: decision.forcedAt.toISO() ?? undefined,
-    });
-  }
+  planForced(deps, vault, props.name, decision, plan, summary);
+}
+
+/** An interrupted rotation: a recovery job finishes or rolls it back now, not at the next due time. */
+function planRecovery(
+  deps: SweepDeps,
+  vault: string,
+  secret: string,
+  pendingVersion: string,
+  now: DateTime,
+  plan: VaultPlan,
+  summary: SweepSummary,
+): void {
+  const epoch = DateTime.fromMillis(0, { zone: 'utc' });
+  plan.other.push(
+    deps.scheduler.plan('recover', vault, secret, {
+      triggeredAt: epoch,
+      dueAt: now,
+      idStamp: pendingVersion,
+    }),
+  );
+  summary.recovering += 1;
+  deps.onDecision?.({ secret, vault, decision: 'recover' });
+}
+
+/** A recorded checkout not yet satisfied: its forced rotation, under the id the usage listener used. */
+function planForced(
+  deps: SweepDeps,
+  vault: string,
+  secret: string,
+  decision: DueDecision,
+  plan: VaultPlan,
+  summary: SweepSummary,
+): void {
+  if (decision.forcedAt === undefined || decision.checkedOutAt === undefined) return;
+  const checkedOut = decision.checkedOutAt;
+  plan.other.push(
+    deps.scheduler.plan('usage', vault, secret, {
+      triggeredAt: checkedOut,
+      dueAt: decision.forcedAt,
+      idStamp: checkedOut,
+    }),
+  );
+  summary.forced += 1;
+  deps.onDecision?.({ secret, vault, decision: 'forced', dueAt: decision.forcedAt.toISO() ?? undefined });
 }

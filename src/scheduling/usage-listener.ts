@@ -1,14 +1,15 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DateTime, type Duration } from 'luxon';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock/clock';
+import type { Clock } from '../clock';
 import { isRotatorError, RotatorError } from '../errors';
+import type { RotationLock } from '../rotation';
+import { TAG } from '../tags';
+import { findStore, type SecretStore, type SecretWithValue } from '../vault';
 import { retryDelayMs } from './backoff';
-import type { RotationLock } from '../rotation/rotation-lock';
-import type { SecretStore, SecretWithValue } from '../vault';
+import { decideCheckout } from './due-time';
 import { describeIssues, usageEventSchema, type UsageEvent } from './job-data';
 import type { RotationScheduler } from './rotation-scheduler';
-import { findStore } from './rotation-worker';
 
 export interface UsageListenerDeps {
   stores: readonly SecretStore[];
@@ -60,10 +61,92 @@ async function locate(deps: UsageListenerDeps, event: UsageEvent): Promise<[Secr
   throw reject(`secret ${event.secret} does not exist in ${candidates.map((s) => s.vaultUrl).join(', ')}`);
 }
 
-function instant(text: string | undefined): DateTime | undefined {
-  if (text === undefined) return undefined;
-  const parsed = DateTime.fromISO(text, { zone: 'utc' });
-  return parsed.isValid ? parsed : undefined;
+function parseEvent(deps: UsageListenerDeps, raw: unknown): { event: UsageEvent; at: DateTime } {
+  const parsed = usageEventSchema.safeParse(raw);
+  if (!parsed.success) throw reject(describeIssues(parsed.error));
+  const event = parsed.data;
+  const at = DateTime.fromISO(event.at, { zone: 'utc' });
+  const now = deps.clock.now();
+  const skew = deps.maxFutureSkew ?? { minutes: 5 };
+  const maxAge = deps.maxAge ?? { days: 30 };
+  if (at > now.plus(skew)) throw reject(`at ${event.at} is in the future`);
+  if (at < now.minus(maxAge)) throw reject(`at ${event.at} is older than ${now.minus(maxAge).toISO() ?? ''}`);
+  return { event, at };
+}
+
+/** Validates one event, records the checkout and schedules its forced rotation. */
+async function handleEvent(deps: UsageListenerDeps, raw: unknown): Promise<UsageOutcome> {
+  const { event, at } = parseEvent(deps, raw);
+  const [store] = await locate(deps, event);
+  let jobId: string | undefined;
+  // The forced rotation is queued before the tag is written, so the sweep (which also reads the tag)
+  // can never add the job first without this checkout's id and trace.
+  const schedule = async (name: string, countedFrom: DateTime): Promise<void> => {
+    const planned = deps.scheduler.plan(
+      'usage',
+      store.vaultUrl,
+      name,
+      { triggeredAt: countedFrom, dueAt: countedFrom.plus(deps.grace), idStamp: countedFrom },
+      {
+        checkoutId: event.checkoutId,
+        traceparent: deps.currentTraceparent?.() ?? event.traceparent,
+        requestedBy: event.actor,
+        note: event.reason,
+      },
+    );
+    await deps.scheduler.add([planned]);
+    jobId = planned.id;
+  };
+  const recorded = await recordCheckout(deps, store, event.secret, at, schedule);
+  const outcome: UsageOutcome = {
+    secret: recorded.name,
+    vault: store.vaultUrl,
+    countedFrom: recorded.countedFrom.toISO() ?? '',
+    forcedAt: recorded.countedFrom.plus(deps.grace).toISO() ?? '',
+    satisfied: recorded.satisfied,
+    jobId,
+  };
+  deps.logger.info(
+    {
+      secret: outcome.secret,
+      vault: outcome.vault,
+      actor: event.actor,
+      forcedAt: outcome.forcedAt,
+      satisfied: outcome.satisfied,
+    },
+    outcome.satisfied
+      ? 'checkout already satisfied by a later rotation'
+      : 'checkout recorded; forced rotation scheduled',
+  );
+  return outcome;
+}
+
+/**
+ * A valid checkout that met a transient failure (vault throttled or down, Redis blip) must not be
+ * dropped: producers add events with BullMQ's default of one attempt, and a lost checkout is a
+ * credential left unrotated. It waits and is recorded again; recording is idempotent.
+ */
+async function retryLater(
+  deps: UsageListenerDeps,
+  job: Job<unknown>,
+  token: string,
+  error: unknown,
+): Promise<never> {
+  const delay = retryDelayMs(job.attemptsStarted, error, {
+    baseMs: deps.retryBackoffMs ?? 1_000,
+    maxMs: 60_000,
+  });
+  deps.logger.warn(
+    {
+      jobId: job.id,
+      code: isRotatorError(error) ? error.code : undefined,
+      attempt: job.attemptsStarted,
+      retryInMs: delay,
+    },
+    'checkout could not be recorded yet; retrying',
+  );
+  await job.moveToDelayed(Date.now() + delay, token);
+  throw new DelayedError();
 }
 
 /**
@@ -73,61 +156,7 @@ function instant(text: string | undefined): DateTime | undefined {
  * the forced rotation under an id derived from that earliest checkout, so repeated checkouts give one job.
  */
 export function createUsageProcessor(deps: UsageListenerDeps) {
-  const handle = async (raw: unknown): Promise<UsageOutcome> => {
-    const parsed = usageEventSchema.safeParse(raw);
-    if (!parsed.success) throw reject(describeIssues(parsed.error));
-    const event = parsed.data;
-    const at = DateTime.fromISO(event.at, { zone: 'utc' });
-    const now = deps.clock.now();
-    const skew = deps.maxFutureSkew ?? { minutes: 5 };
-    const maxAge = deps.maxAge ?? { days: 30 };
-    if (at > now.plus(skew)) throw reject(`at ${event.at} is in the future`);
-    if (at < now.minus(maxAge))
-      throw reject(`at ${event.at} is older than ${now.minus(maxAge).toISO() ?? ''}`);
-
-    const [store] = await locate(deps, event);
-    let jobId: string | undefined;
-    // The forced rotation is queued before the tag is written, so the sweep (which also reads the tag)
-    // can never add the job first without this checkout's id and trace.
-    const schedule = async (name: string, countedFrom: DateTime): Promise<void> => {
-      const planned = deps.scheduler.plan(
-        'usage',
-        store.vaultUrl,
-        name,
-        { triggeredAt: countedFrom, dueAt: countedFrom.plus(deps.grace), idStamp: countedFrom },
-        {
-          checkoutId: event.checkoutId,
-          traceparent: deps.currentTraceparent?.() ?? event.traceparent,
-          requestedBy: event.actor,
-          note: event.reason,
-        },
-      );
-      await deps.scheduler.add([planned]);
-      jobId = planned.id;
-    };
-    const recorded = await recordCheckout(deps, store, event.secret, at, schedule);
-    const outcome: UsageOutcome = {
-      secret: recorded.name,
-      vault: store.vaultUrl,
-      countedFrom: recorded.countedFrom.toISO() ?? '',
-      forcedAt: recorded.countedFrom.plus(deps.grace).toISO() ?? '',
-      satisfied: recorded.satisfied,
-      jobId,
-    };
-    deps.logger.info(
-      {
-        secret: outcome.secret,
-        vault: outcome.vault,
-        actor: event.actor,
-        forcedAt: outcome.forcedAt,
-        satisfied: outcome.satisfied,
-      },
-      outcome.satisfied
-        ? 'checkout already satisfied by a later rotation'
-        : 'checkout recorded; forced rotation scheduled',
-    );
-    return outcome;
-  };
+  const handle = (raw: unknown): Promise<UsageOutcome> => handleEvent(deps, raw);
   return async (job: Job<unknown>, token?: string): Promise<UsageOutcome> => {
     try {
       return await (deps.around === undefined
@@ -136,24 +165,7 @@ export function createUsageProcessor(deps: UsageListenerDeps) {
     } catch (error) {
       const permanent = error instanceof UnrecoverableError || (isRotatorError(error) && error.permanent);
       if (permanent || token === undefined) throw error;
-      // A valid checkout that met a transient failure (vault throttled or down, Redis blip) must not be
-      // dropped: producers add events with BullMQ's default of one attempt, and a lost checkout is a
-      // credential left unrotated. It waits and is recorded again; recording is idempotent.
-      const delay = retryDelayMs(job.attemptsStarted, error, {
-        baseMs: deps.retryBackoffMs ?? 1_000,
-        maxMs: 60_000,
-      });
-      deps.logger.warn(
-        {
-          jobId: job.id,
-          code: isRotatorError(error) ? error.code : undefined,
-          attempt: job.attemptsStarted,
-          retryInMs: delay,
-        },
-        'checkout could not be recorded yet; retrying',
-      );
-      await job.moveToDelayed(Date.now() + delay, token);
-      throw new DelayedError();
+      return retryLater(deps, job, token, error);
     }
   };
 }
@@ -171,18 +183,13 @@ async function recordCheckout(
     for (let round = 0; round < 3; round += 1) {
       const current = await store.get(name);
       if (current === undefined) throw reject(`secret ${name} does not exist in ${store.vaultUrl}`);
-      const rotatedAt = instant(current.tags['rotated-at']);
-      if (rotatedAt !== undefined && rotatedAt >= at)
-        return { name: current.name, countedFrom: at, satisfied: true };
-      const lastRotated = rotatedAt ?? instant(current.createdOn?.toISOString()) ?? at;
-      const existing = instant(current.tags['checked-out-at']);
-      if (existing !== undefined && existing >= lastRotated && existing <= at) {
-        await schedule(current.name, existing);
-        return { name: current.name, countedFrom: existing, satisfied: false };
-      }
-      await schedule(current.name, at);
+      const decision = decideCheckout(current, at, deps.grace);
+      if (decision.satisfied) return { name: current.name, countedFrom: at, satisfied: true };
+      await schedule(current.name, decision.countedFrom);
+      if (!decision.record)
+        return { name: current.name, countedFrom: decision.countedFrom, satisfied: false };
       await store.updateProperties(current.name, current.version, {
-        tags: { ...current.tags, 'checked-out-at': at.toISO() ?? '' },
+        tags: { ...current.tags, [TAG.checkedOutAt]: at.toISO() ?? '' },
       });
       const after = await store.get(name);
       if (after?.version === current.version)

@@ -1,16 +1,22 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Config } from '../config';
 import { RotatorError } from '../errors';
+import type { RotationTarget, TargetLookup } from '../rotation';
 import { createEntraAppTarget } from './entra-app';
 import { createEntraUserTarget } from './entra-user';
-import { GraphClient, graphTokenProvider } from './graph/graph-client';
+import { GraphClient, graphTokenProvider } from './graph';
 import { createKeyVaultTarget } from './keyvault';
 import { createPostgresTarget } from './postgres';
-import type { RotationTarget, TargetKind, TargetLookup } from './target';
 
-export type { TargetLookup };
+/** The values of `rotation-target` this build supports: one folder each under src/targets. */
+export const TARGET_KINDS = ['keyvault', 'postgres', 'entra-app', 'entra-user'] as const;
+type TargetKind = (typeof TARGET_KINDS)[number];
 
-export interface TargetRegistryOptions {
+function isTargetKind(kind: string): kind is TargetKind {
+  return (TARGET_KINDS as readonly string[]).includes(kind);
+}
+
+interface TargetRegistryOptions {
   /** The identity that calls Microsoft Graph; DefaultAzureCredential (managed identity) by default. */
   graphCredential?: TokenCredential;
   /** Injected for tests whose fake Graph uses a private CA. */
@@ -57,7 +63,8 @@ export function createTargetRegistry(
         fetch: options.fetch,
       }),
   };
-  return (kind) => {
+  const lookup = (kind: string): RotationTarget | undefined => {
+    if (!isTargetKind(kind)) return undefined;
     let target = built.get(kind);
     if (target === undefined) {
       target = build[kind]();
@@ -65,4 +72,5 @@ export function createTargetRegistry(
     }
     return target;
   };
+  return Object.assign(lookup, { kinds: TARGET_KINDS });
 }

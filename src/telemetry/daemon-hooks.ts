@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
-import type { DaemonDeps } from '../daemon/daemon';
+import type { DaemonDeps } from '../daemon';
 import { createRotatorMetrics, type RotatorMetrics } from './metrics';
 import { ATTR } from './names';
 import { currentTraceparent, recordDecision, tracedRotation, tracedSweep, tracedUsageEvent } from './tracing';
 
-export type DaemonTelemetryHooks = Pick<
+type DaemonTelemetryHooks = Pick<
   DaemonDeps,
   | 'instrumentRotation'
   | 'instrumentSweep'

@@ -1,6 +1,7 @@
-export { startTelemetry, type Telemetry, type TelemetryOptions } from './setup';
-export { createRotatorMetrics, type RotatorMetrics } from './metrics';
-export { emitAudit, AUDIT_EVENT_NAME, type AuditRecord } from './audit';
+export { startTelemetry } from './setup';
+export { telemetryOptions } from './options';
+export { createRotatorMetrics } from './metrics';
+export { emitAudit, type AuditRecord } from './audit';
 export { daemonTelemetryHooks } from './daemon-hooks';
 export {
   tracedRotation,
@@ -9,4 +10,4 @@ export {
   currentTraceparent,
   linkFromTraceparent,
 } from './tracing';
-export { SPAN, ATTR, METRIC, SCOPE } from './names';
+export { SPAN, ATTR, METRIC } from './names';

@@ -27,7 +27,7 @@ export interface TelemetryOptions {
   metricIntervalMs?: number;
 }
 
-export interface Telemetry {
+interface Telemetry {
   readonly mode: 'azure-monitor' | 'otlp' | 'console';
   /** Exports what is buffered and stops; the last spans of a stopping daemon are not lost. */
   shutdown(): Promise<void>;

@@ -11,7 +11,7 @@ import {
 import { isRotatorError } from '../errors';
 import type { RotationDeps, RotationResult, RotationStep } from '../rotation';
 import { failureOutcome, type AttemptInfo } from '../scheduling/failure-outcome';
-import type { UsageOutcome } from '../scheduling/usage-listener';
+import type { UsageOutcome } from '../scheduling';
 import { emitAudit, type AuditRecord } from './audit';
 import type { RotatorMetrics } from './metrics';
 import { ATTR, EVENT, SCOPE, SPAN } from './names';
@@ -73,7 +73,7 @@ export function recordDecision(decision: string, attributes: Attributes): void {
   trace.getActiveSpan()?.addEvent(`schedule.${decision}`, { ...attributes, [ATTR.decision]: decision });
 }
 
-export interface RotationInfo {
+interface RotationInfo {
   secret: string;
   vault: string;
   reason: string;
@@ -85,10 +85,71 @@ export interface RotationInfo {
   attempt?: Omit<AttemptInfo, 'reason'>;
 }
 
-export interface TracingDeps {
+interface TracingDeps {
   metrics: RotatorMetrics;
   /** Also writes each audit record to the structured log. */
   log?(record: Record<string, string>): void;
+}
+
+function rotationAttributes(info: RotationInfo): Attributes {
+  return {
+    [OPERATION_NAME]: SPAN.rotation,
+    [ATTR.secret]: info.secret,
+    [ATTR.vault]: info.vault,
+    [ATTR.reason]: info.reason,
+    [ATTR.actor]: info.actor,
+    ...(info.checkoutId !== undefined && { [ATTR.checkoutId]: info.checkoutId }),
+    ...(info.jobId !== undefined && { 'rotator.job_id': info.jobId }),
+    ...(info.attempt !== undefined && { [ATTR.attempt]: info.attempt.attempt }),
+  };
+}
+
+/** The step hook handed to the engine: one child span per phase, from the previous step to this one. */
+function stepSpans(
+  span: Span,
+  started: number,
+): { onStep: NonNullable<RotationDeps['onStep']>; last(): RotationStep | undefined } {
+  let phaseStart = started;
+  let lastStep: RotationStep | undefined;
+  const onStep = (step: RotationStep, rotationId: string | undefined): void => {
+    if (rotationId !== undefined) span.setAttribute(ATTR.rotationId, rotationId);
+    const now = Date.now();
+    tracer().startSpan(PHASE[step], { kind: SpanKind.INTERNAL, startTime: phaseStart }).end(now);
+    phaseStart = now;
+    lastStep = step;
+  };
+  return { onStep, last: () => lastStep };
+}
+
+/** The outcome on the span, the rotations counter and duration, and the audit record. */
+function finishRotation(
+  span: Span,
+  info: RotationInfo,
+  deps: TracingDeps,
+  started: number,
+  finished: { outcome: string; result?: RotationResult; error?: unknown },
+): void {
+  const { outcome, result, error } = finished;
+  span.setAttribute(ATTR.outcome, outcome);
+  if (result !== undefined) span.setAttribute(ATTR.target, result.target);
+  if (result?.rotationId !== undefined) span.setAttribute(ATTR.rotationId, result.rotationId);
+  if (result?.recovery !== undefined) span.setAttribute('rotator.recovery', result.recovery);
+  const seconds = (Date.now() - started) / 1000;
+  deps.metrics.rotationFinished({ reason: info.reason, outcome, target: result?.target }, seconds);
+  const record: AuditRecord = {
+    action: 'rotation',
+    secret: info.secret,
+    vault: info.vault,
+    actor: info.actor,
+    reason: info.reason,
+    outcome,
+    rotationId: result?.rotationId,
+    checkoutId: info.checkoutId,
+    jobId: info.jobId,
+    ...(info.attempt !== undefined && { attempt: String(info.attempt.attempt) }),
+    ...(error !== undefined && { errorCode: errorCode(error) }),
+  };
+  deps.log?.(emitAudit(record));
 }
 
 /**
@@ -102,87 +163,48 @@ export async function tracedRotation(
   deps: TracingDeps,
 ): Promise<RotationResult> {
   const link = linkFromTraceparent(info.traceparent);
-  const attributes: Attributes = {
-    [OPERATION_NAME]: SPAN.rotation,
-    [ATTR.secret]: info.secret,
-    [ATTR.vault]: info.vault,
-    [ATTR.reason]: info.reason,
-    [ATTR.actor]: info.actor,
-    ...(info.checkoutId !== undefined && { [ATTR.checkoutId]: info.checkoutId }),
-    ...(info.jobId !== undefined && { 'rotator.job_id': info.jobId }),
-    ...(info.attempt !== undefined && { [ATTR.attempt]: info.attempt.attempt }),
+  const options = {
+    kind: SpanKind.CONSUMER,
+    attributes: rotationAttributes(info),
+    links: link === undefined ? [] : [link],
   };
-  const attempt: AttemptInfo = { attempt: 1, maxAttempts: 1, ...info.attempt, reason: info.reason };
-  return tracer().startActiveSpan(
-    SPAN.rotation,
-    { kind: SpanKind.CONSUMER, attributes, links: link === undefined ? [] : [link] },
-    async (span: Span) => {
-      const started = Date.now();
-      let phaseStart = started;
-      let lastStep: RotationStep | undefined;
-      const onStep = (step: RotationStep, rotationId: string | undefined): void => {
-        if (rotationId !== undefined) span.setAttribute(ATTR.rotationId, rotationId);
-        const now = Date.now();
-        tracer().startSpan(PHASE[step], { kind: SpanKind.INTERNAL, startTime: phaseStart }).end(now);
-        phaseStart = now;
-        lastStep = step;
-      };
-      const finish = (outcome: string, result?: RotationResult, error?: unknown): void => {
+  return tracer().startActiveSpan(SPAN.rotation, options, async (span: Span) => {
+    const started = Date.now();
+    const steps = stepSpans(span, started);
+    try {
+      const result = await run(steps.onStep);
+      // The schedule decision "skip": a rotation after the trigger already did the job.
+      if (result.outcome === 'satisfied') span.addEvent('schedule.skipped-already-rotated');
+      finishRotation(span, info, deps, started, { outcome: result.outcome, result });
+      return result;
+    } catch (error) {
+      // The worker names the failure with the same rule, so span, metric, audit and status agree.
+      const attempt: AttemptInfo = { attempt: 1, maxAttempts: 1, ...info.attempt, reason: info.reason };
+      const outcome = failureOutcome(error, attempt);
+      const code = errorCode(error);
+      if (outcome === 'postponed') {
+        span.addEvent('schedule.postponed-locked');
         span.setAttribute(ATTR.outcome, outcome);
-        if (result !== undefined) span.setAttribute(ATTR.target, result.target);
-        if (result?.rotationId !== undefined) span.setAttribute(ATTR.rotationId, result.rotationId);
-        if (result?.recovery !== undefined) span.setAttribute('rotator.recovery', result.recovery);
-        const seconds = (Date.now() - started) / 1000;
-        deps.metrics.rotationFinished({ reason: info.reason, outcome, target: result?.target }, seconds);
-        const record: AuditRecord = {
-          action: 'rotation',
-          secret: info.secret,
-          vault: info.vault,
-          actor: info.actor,
-          reason: info.reason,
-          outcome,
-          rotationId: result?.rotationId,
-          checkoutId: info.checkoutId,
-          jobId: info.jobId,
-          ...(info.attempt !== undefined && { attempt: String(info.attempt.attempt) }),
-          ...(error !== undefined && { errorCode: errorCode(error) }),
-        };
-        deps.log?.(emitAudit(record));
-      };
-      try {
-        const result = await run(onStep);
-        // The schedule decision "skip": a rotation after the trigger already did the job.
-        if (result.outcome === 'satisfied') span.addEvent('schedule.skipped-already-rotated');
-        finish(result.outcome, result);
-        return result;
-      } catch (error) {
-        // The worker names the failure with the same rule, so span, metric, audit and status agree.
-        const outcome = failureOutcome(error, attempt);
-        const code = errorCode(error);
-        if (outcome === 'postponed') {
-          span.addEvent('schedule.postponed-locked');
-          span.setAttribute(ATTR.outcome, outcome);
-          deps.metrics.rotationFinished({ reason: info.reason, outcome }, (Date.now() - started) / 1000);
-        } else if (outcome === 'satisfied') {
-          span.addEvent('schedule.skipped-secret-removed');
-          finish(outcome, undefined, error);
-        } else {
-          span.setAttribute(ATTR.errorCode, code);
-          span.addEvent(EVENT.rotationFailed, {
-            [ATTR.errorCode]: code,
-            [ATTR.step]: lastStep ?? 'start',
-            [ATTR.outcome]: outcome,
-            message: errorText(error),
-          });
-          span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
-          finish(outcome, undefined, error);
-        }
-        throw error;
-      } finally {
-        span.end();
+        deps.metrics.rotationFinished({ reason: info.reason, outcome }, (Date.now() - started) / 1000);
+      } else if (outcome === 'satisfied') {
+        span.addEvent('schedule.skipped-secret-removed');
+        finishRotation(span, info, deps, started, { outcome, error });
+      } else {
+        span.setAttribute(ATTR.errorCode, code);
+        span.addEvent(EVENT.rotationFailed, {
+          [ATTR.errorCode]: code,
+          [ATTR.step]: steps.last() ?? 'start',
+          [ATTR.outcome]: outcome,
+          message: errorText(error),
+        });
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorText(error) });
+        finishRotation(span, info, deps, started, { outcome, error });
       }
-    },
-  );
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 /** One sweep as a `schedule.sweep` span; decisions arrive as its events through recordDecision. */
@@ -212,6 +234,29 @@ function field(raw: unknown, key: string): string | undefined {
   return typeof value === 'string' ? value.slice(0, 256) : undefined;
 }
 
+function checkoutAttributes(raw: unknown, secret: string, checkoutId: string | undefined): Attributes {
+  return {
+    [OPERATION_NAME]: SPAN.checkout,
+    [ATTR.secret]: secret,
+    [ATTR.actor]: field(raw, 'actor') ?? '',
+    [ATTR.reason]: 'usage',
+    'rotator.checkout_reason': field(raw, 'reason') ?? '',
+    ...(checkoutId !== undefined && { [ATTR.checkoutId]: checkoutId }),
+  };
+}
+
+/** A checkout that failed: rejected when the event is invalid or the failure permanent, else retried. */
+function failedCheckout(span: Span, error: unknown): { outcome: string; code: string } {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = message.startsWith('USAGE_INVALID') ? 'USAGE_INVALID' : errorCode(error);
+  // Only an invalid event is rejected; a transient failure is retried by the listener.
+  const rejected = code === 'USAGE_INVALID' || (isRotatorError(error) && error.permanent);
+  const outcome = rejected ? 'rejected' : 'retrying';
+  span.setAttributes({ [ATTR.outcome]: outcome, [ATTR.errorCode]: code });
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  return { outcome, code };
+}
+
 /**
  * One usage event as a `usage.checkout` span, child of the producer's trace when the event carries a
  * traceparent. Accepted checkouts and rejected events both leave an audit record.
@@ -225,14 +270,7 @@ export async function tracedUsageEvent(
   const parent = producer === undefined ? context.active() : trace.setSpanContext(context.active(), producer);
   const secret = field(raw, 'secret') ?? '';
   const checkoutId = field(raw, 'checkoutId');
-  const attributes: Attributes = {
-    [OPERATION_NAME]: SPAN.checkout,
-    [ATTR.secret]: secret,
-    [ATTR.actor]: field(raw, 'actor') ?? '',
-    [ATTR.reason]: 'usage',
-    'rotator.checkout_reason': field(raw, 'reason') ?? '',
-    ...(checkoutId !== undefined && { [ATTR.checkoutId]: checkoutId }),
-  };
+  const attributes = checkoutAttributes(raw, secret, checkoutId);
   return tracer().startActiveSpan(
     SPAN.checkout,
     { kind: SpanKind.CONSUMER, attributes },
@@ -263,13 +301,7 @@ export async function tracedUsageEvent(
         audit(outcome.satisfied ? 'satisfied' : 'recorded', outcome.vault);
         return outcome;
       } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        const code = message.startsWith('USAGE_INVALID') ? 'USAGE_INVALID' : errorCode(error);
-        // Only an invalid event is rejected; a transient failure is retried by the listener.
-        const rejected = code === 'USAGE_INVALID' || (isRotatorError(error) && error.permanent);
-        const outcome = rejected ? 'rejected' : 'retrying';
-        span.setAttributes({ [ATTR.outcome]: outcome, [ATTR.errorCode]: code });
-        span.setStatus({ code: SpanStatusCode.ERROR, message });
+        const { outcome, code } = failedCheckout(span, error);
         audit(outcome, field(raw, 'vault') ?? '', code);
         throw error;
       } finally {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { DateTime } from 'luxon';
-import { PENDING_TAGS } from '../../src/rotation/pending-record';
+import { PENDING_TAGS } from '../../src/tags';
 import type { SecretStore } from '../../src/vault';
 import { bounded, committedRotations, queueManual, random, reportFigures } from '../support/chaos';
 import { freePort, startDaemonProcess } from '../support/cli-process';

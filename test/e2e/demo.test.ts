@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 
-const DEMO = join(__dirname, '..', '..', 'dist', 'demo', 'main.js');
+// Built by `npm run build:tools` (npm test's pretest does it), outside the published dist.
+const DEMO = join(__dirname, '..', '..', 'build', 'tools', 'demo', 'main.js');
 const REDIS_URL = 'redis://127.0.0.1:6379/9';
 
 describe('npm run demo (the embedded default, as a process)', () => {

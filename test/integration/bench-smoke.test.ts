@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runBench } from '../../src/bench/main';
-import type { BenchResults } from '../../src/bench/report';
+import { runBench } from '../../tools/bench/main';
+import type { BenchResults } from '../../tools/bench/report';
 
 // The bench spawns `rotator daemon` and `rotator emulator` from the build (npm test builds first).
 describe('npm run bench, at smoke size', () => {

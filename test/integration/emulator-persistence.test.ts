@@ -2,8 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { runEmulatorCommand } from '../../src/emulator/command';
-import { startEmulator } from '../../src/emulator/server';
+import { runEmulatorCommand, startEmulator } from '../../src/emulator';
 import { startTestEmulator } from '../support/emulator';
 import { waitFor } from '../support/wait';
 

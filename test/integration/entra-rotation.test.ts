@@ -1,15 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock } from '../../src/clock/clock';
+import { systemClock } from '../../src/clock';
 import { isRotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
-import { pendingSecretName, rotateSecret, type RotationDeps, type RotationStep } from '../../src/rotation';
-import { PENDING_TAGS } from '../../src/rotation/pending-record';
+import { RedisRotationLock } from '../../src/locking';
+import {
+  pendingSecretName,
+  rotateSecret,
+  type RotationDeps,
+  type RotationStep,
+  type RotationTarget,
+} from '../../src/rotation';
+import { PENDING_TAGS } from '../../src/tags';
 import { createEntraAppTarget } from '../../src/targets/entra-app';
 import { createEntraUserTarget } from '../../src/targets/entra-user';
-import { GraphClient, graphTokenProvider } from '../../src/targets/graph/graph-client';
-import type { RotationTarget } from '../../src/targets/target';
+import { GraphClient, graphTokenProvider } from '../../src/targets/graph';
 import { staticTokenCredential, type SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { FakeEntra } from '../support/fake-entra';

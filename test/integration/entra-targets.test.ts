@@ -1,10 +1,10 @@
 import { FakeEntra } from '../support/fake-entra';
-import { GraphClient, graphTokenProvider } from '../../src/targets/graph/graph-client';
-import { staticTokenCredential } from '../../src/vault/client-options';
+import { GraphClient, graphTokenProvider } from '../../src/targets/graph';
+import { staticTokenCredential } from '../../src/vault';
 import { createEntraAppTarget } from '../../src/targets/entra-app';
 import { createEntraUserTarget } from '../../src/targets/entra-user';
-import { isRotatorError } from '../../src/errors/rotator-error';
-import type { TargetContext } from '../../src/targets/target';
+import { isRotatorError } from '../../src/errors';
+import type { TargetContext } from '../../src/rotation';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 

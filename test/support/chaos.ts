@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock } from '../../src/clock/clock';
-import type { RotationJobData } from '../../src/scheduling/job-data';
-import { RotationScheduler } from '../../src/scheduling/rotation-scheduler';
+import { systemClock } from '../../src/clock';
+import { RotationScheduler, type RotationJobData } from '../../src/scheduling';
 import type { SecretStore } from '../../src/vault';
 import { freePort } from './ports';
 

@@ -3,8 +3,12 @@ import { request } from 'node:https';
 import { RestError } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/core-auth';
-import { createEmulatorClientOptions } from '../../src/emulator/client-options';
-import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../src/emulator/server';
+import {
+  createEmulatorClientOptions,
+  startEmulator,
+  type EmulatorOptions,
+  type RunningEmulator,
+} from '../../src/emulator';
 import { createSecretStores, type SecretStore } from '../../src/vault';
 
 export interface TestEmulator extends RunningEmulator {

@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { ClientSecretCredentialOptions } from '@azure/identity';
 import { createCertificates } from '../../src/emulator/certificates';
 // The responses are typed with the real client's types, so the fake cannot drift from what it parses.
-import type { AddedPassword, ApplicationPasswords } from '../../src/targets/graph/graph-client';
+import type { AddedPassword, ApplicationPasswords } from '../../src/targets/graph';
 
 export interface FakePassword {
   keyId: string;

@@ -1,10 +1,5 @@
-import { POLICIES } from '../../src/rotation/generate-value';
-import type {
-  AppliedCredential,
-  RotationTarget,
-  TargetContext,
-  VerifyOutcome,
-} from '../../src/targets/target';
+import type { AppliedCredential, RotationTarget, TargetContext, VerifyOutcome } from '../../src/rotation';
+import { POSTGRES_POLICY } from '../../src/targets/postgres';
 
 /**
  * A target system that holds one password per account, like PostgreSQL, checked at compile time
@@ -12,7 +7,7 @@ import type {
  */
 export class FakePasswordTarget implements RotationTarget {
   readonly kind = 'postgres' as const;
-  readonly policy = POLICIES.postgres;
+  readonly policy = POSTGRES_POLICY;
   readonly external = true;
   readonly requiredTags = ['rotation-account'] as const;
   readonly passwords = new Map<string, string>();

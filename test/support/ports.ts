@@ -1,2 +1,2 @@
 /** A free TCP port on loopback: the bench's helper, shared so there is one. */
-export { freePort } from '../../src/bench/processes';
+export { freePort } from '../../tools/bench/processes';

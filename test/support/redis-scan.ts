@@ -20,3 +20,13 @@ export async function dumpRedis(redis: Redis, pattern = '*'): Promise<string> {
   } while (cursor !== '0');
   return parts.join('\n');
 }
+
+/** Deletes every key under `pattern` (a test's own prefix), leaving the rest of a shared Redis alone. */
+export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    if (keys.length > 0) await redis.del(...keys);
+  } while (cursor !== '0');
+}

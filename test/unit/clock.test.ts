@@ -1,4 +1,4 @@
-import { ManualClock } from '../../src/clock/clock';
+import { ManualClock } from '../../src/clock';
 
 describe('ManualClock', () => {
   it('advances by ISO durations in UTC, month ends included', () => {

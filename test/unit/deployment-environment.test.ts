@@ -1,5 +1,5 @@
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
-import { QUEUE } from '../../src/scheduling/queues';
+import { QUEUE } from '../../src/scheduling';
 import {
   BicepExpression,
   bicepText,

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IDeployment } from 'kubernetes-models/apps/v1';
-import { Deployment } from 'kubernetes-models/apps/v1';
+import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, ServiceAccount } from 'kubernetes-models/v1';
 import { REPO_ROOT, kubernetesDocuments, readYaml, type ManifestDocument } from '../support/deployment-files';

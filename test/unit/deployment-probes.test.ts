@@ -1,6 +1,6 @@
 import type { IDeployment } from 'kubernetes-models/apps/v1';
 import { loadConfig } from '../../src/config';
-import { startHealthServer, type HealthServer } from '../../src/health/health-server';
+import { startHealthServer, type HealthServer } from '../../src/health';
 import {
   bicepText,
   dockerInstructions,

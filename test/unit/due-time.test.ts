@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { DateTime, Duration } from 'luxon';
-import { decideDue, isTriggerSatisfied, ScheduleTagError } from '../../src/scheduling/due-time';
+import { isTriggerSatisfied } from '../../src/rotation';
+import { classifySecret, decideCheckout, decideDue, ScheduleTagError } from '../../src/scheduling/due-time';
 
 const defaults = { interval: Duration.fromISO('P13D'), grace: Duration.fromISO('PT30M') };
 const at = (iso: string): DateTime => DateTime.fromISO(iso, { zone: 'utc' });
@@ -113,5 +114,56 @@ describe('isTriggerSatisfied', () => {
     expect(isTriggerSatisfied('2026-11-03T09:59:59Z', trigger)).toBe(false);
     expect(isTriggerSatisfied(undefined, trigger)).toBe(false);
     expect(isTriggerSatisfied('garbage', trigger)).toBe(false);
+  });
+});
+
+describe('classifySecret', () => {
+  const now = at('2026-11-05T00:00:00Z');
+
+  it('tells unmanaged secrets, pending records, misconfigured and managed secrets apart', () => {
+    expect(classifySecret({ tags: {}, createdOn: undefined }, defaults, now)).toEqual({ kind: 'unmanaged' });
+    const pending = classifySecret(
+      { tags: { 'rotation-pending-for': 'svc-a', 'rotation-state': 'prepared' }, createdOn: undefined },
+      defaults,
+      now,
+    );
+    expect(pending).toMatchObject({ kind: 'pending-record', pendingFor: 'svc-a', prepared: true });
+    const bad = classifySecret(
+      { tags: { 'rotation-target': 'keyvault', 'rotation-interval': 'fortnight' }, createdOn: undefined },
+      defaults,
+      now,
+    );
+    expect(bad.kind).toBe('misconfigured');
+    const good = classifySecret(
+      { tags: { 'rotation-target': 'keyvault' }, createdOn: undefined },
+      defaults,
+      now,
+    );
+    expect(good.kind === 'managed' && good.due.dueAt.toISO()).toBe('2026-11-18T00:00:00.000Z');
+  });
+});
+
+describe('decideCheckout', () => {
+  const grace = Duration.fromISO('PT30M');
+  const created = new Date('2026-11-01T00:00:00Z');
+
+  it('counts from the earliest checkout after the last rotation, and records only a first one', () => {
+    const first = decideCheckout({ tags: {}, createdOn: created }, at('2026-11-02T10:00:00Z'), grace);
+    expect(first).toMatchObject({ satisfied: false, record: true });
+    expect(first.satisfied === false && first.forcedAt.toISO()).toBe('2026-11-02T10:30:00.000Z');
+    const later = decideCheckout(
+      { tags: { 'checked-out-at': '2026-11-02T10:00:00Z' }, createdOn: created },
+      at('2026-11-02T10:20:00Z'),
+      grace,
+    );
+    expect(later).toMatchObject({ satisfied: false, record: false });
+    expect(later.satisfied === false && later.forcedAt.toISO()).toBe('2026-11-02T10:30:00.000Z');
+  });
+
+  it('is satisfied by a rotation at or after the checkout', () => {
+    const tags = { 'rotated-at': '2026-11-02T11:00:00Z' };
+    expect(decideCheckout({ tags, createdOn: created }, at('2026-11-02T10:00:00Z'), grace)).toEqual({
+      satisfied: true,
+    });
   });
 });

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
-import {
-  generateValue,
-  POLICIES,
-  resolveLength,
-  type GenerationPolicy,
-} from '../../src/rotation/generate-value';
+import { generateValue, resolveLength, type GenerationPolicy } from '../../src/rotation/generate-value';
+import { ENTRA_USER_POLICY } from '../../src/targets/entra-user';
+import { KEYVAULT_POLICY } from '../../src/targets/keyvault';
+import { POSTGRES_POLICY } from '../../src/targets/postgres';
 
+/** Every target's own policy (entra-app has none: Graph generates its passwords). */
+const POLICIES = { keyvault: KEYVAULT_POLICY, postgres: POSTGRES_POLICY, 'entra-user': ENTRA_USER_POLICY };
 const policies: GenerationPolicy[] = Object.values(POLICIES);
 
 describe('generateValue', () => {

@@ -1,6 +1,5 @@
-import { createKeyVaultTarget } from '../../src/targets/keyvault';
-import { POLICIES } from '../../src/rotation/generate-value';
-import type { TargetContext } from '../../src/targets/target';
+import { createKeyVaultTarget, KEYVAULT_POLICY } from '../../src/targets/keyvault';
+import type { TargetContext } from '../../src/rotation';
 
 const ctx: TargetContext = {
   secretName: 'app-key',
@@ -15,7 +14,7 @@ describe('keyvault target', () => {
 
   it('describes itself', () => {
     expect(target.kind).toBe('keyvault');
-    expect(target.policy).toBe(POLICIES.keyvault);
+    expect(target.policy).toBe(KEYVAULT_POLICY);
     expect(target.external).toBe(false);
     expect(target.requiredTags).toEqual([]);
   });

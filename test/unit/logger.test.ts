@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/logging/logger';
+import { createLogger } from '../../src/logging';
 
 function capture(): { stream: Writable; text: () => string } {
   const chunks: string[] = [];

@@ -1,15 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { DateTime } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 import { RotatorError } from '../../errors';
-import type { UsageEvent } from '../../scheduling/job-data';
-import type { CliIo } from '../program';
+import { decideCheckout, type UsageEvent } from '../../scheduling';
+import type { CliIo } from '../cli-io';
 import { findSecret, openRuntime } from '../runtime';
 
 interface CheckoutOptions {
   reason?: string;
   actor?: string;
+}
+
+/** The reason and actor of a checkout, checked before anything is read or recorded. */
+function checkoutInput(opts: CheckoutOptions): { reason: string; actor: string } {
+  const reason = opts.reason?.trim() ?? '';
+  if (reason === '') {
+    throw new RotatorError('USAGE_INVALID', 'a checkout needs --reason', {
+      hint: 'say why, e.g. --reason "INC-4711 data fix"; it is kept in the audit trail',
+      exitCode: 2,
+    });
+  }
+  const actor = (opts.actor ?? userInfo().username).trim();
+  if (actor === '' || actor.length > 256 || reason.length > 1024) {
+    throw new RotatorError('USAGE_INVALID', '--actor must be 1-256 characters and --reason at most 1024', {
+      hint: 'shorten the text',
+      exitCode: 2,
+    });
+  }
+  return { reason, actor };
 }
 
 export function registerCheckoutCommand(program: Command, io: CliIo): void {
@@ -26,24 +45,7 @@ export function registerCheckoutCommand(program: Command, io: CliIo): void {
       '\nExample (the value alone goes to stdout):\n  PGPASSWORD=$(rotator checkout svc-reporting --reason "INC-4711 data fix") psql …\n',
     )
     .action(async (name: string, opts: CheckoutOptions) => {
-      const reason = opts.reason?.trim() ?? '';
-      if (reason === '') {
-        throw new RotatorError('USAGE_INVALID', 'a checkout needs --reason', {
-          hint: 'say why, e.g. --reason "INC-4711 data fix"; it is kept in the audit trail',
-          exitCode: 2,
-        });
-      }
-      const actor = (opts.actor ?? userInfo().username).trim();
-      if (actor === '' || actor.length > 256 || reason.length > 1024) {
-        throw new RotatorError(
-          'USAGE_INVALID',
-          '--actor must be 1-256 characters and --reason at most 1024',
-          {
-            hint: 'shorten the text',
-            exitCode: 2,
-          },
-        );
-      }
+      const { reason, actor } = checkoutInput(opts);
       const runtime = openRuntime(io.env);
       try {
         const { store, secret } = await findSecret(runtime, name);
@@ -65,11 +67,8 @@ export function registerCheckoutCommand(program: Command, io: CliIo): void {
           removeOnComplete: { age: 30 * 24 * 3600 },
           removeOnFail: { age: 90 * 24 * 3600 },
         });
-        const previous = DateTime.fromISO(secret.tags['checked-out-at'] ?? '', { zone: 'utc' });
-        const rotated = DateTime.fromISO(secret.tags['rotated-at'] ?? '', { zone: 'utc' });
-        const counted =
-          previous.isValid && previous < at && (!rotated.isValid || previous >= rotated) ? previous : at;
-        const forcedAt = counted.plus({ milliseconds: runtime.config.usageGrace.ms });
+        const decision = decideCheckout(secret, at, Duration.fromMillis(runtime.config.usageGrace.ms));
+        const forcedAt = decision.satisfied ? at.plus(runtime.config.usageGrace.ms) : decision.forcedAt;
         io.stdout.write(`${secret.value}\n`);
         io.stderr.write(
           `rotator: ${actor} checked out ${secret.name} (${store.vaultUrl}) at ${at.toISO() ?? ''} for "${reason}"; ` +

@@ -1,14 +1,15 @@
 import { Option, type Command } from 'commander';
 import { loadConfig, type Config, type Environment } from '../../config';
-import type { CliIo } from '../program';
+import { maskRedisUrl } from '../../redis';
+import type { CliIo } from '../cli-io';
 
 /** What an operator may see of the configuration: durations as written, no token or connection string. */
-export function describeConfig(config: Config): Record<string, unknown> {
+function describeConfig(config: Config): Record<string, unknown> {
   return {
     vaultUrls: config.vaultUrls,
     vaultCaFile: config.vaultCaFile ?? null,
     vaultToken: config.vaultToken === undefined ? null : '***',
-    redisUrl: config.redisUrl.replace(/\/\/([^@/]*)@/, '//***@'),
+    redisUrl: maskRedisUrl(config.redisUrl),
     queuePrefix: config.queuePrefix,
     rotationInterval: config.rotationInterval.iso,
     usageGrace: config.usageGrace.iso,

@@ -1,14 +1,13 @@
 import type { Command } from 'commander';
 import pino from 'pino';
-import { systemClock } from '../../clock/clock';
+import { systemClock } from '../../clock';
 import { loadConfig } from '../../config';
-import { startDaemon } from '../../daemon/daemon';
-import { createLogger } from '../../logging/logger';
-import { daemonTelemetryHooks, startTelemetry } from '../../telemetry';
-import { telemetryOptions } from '../../telemetry/options';
-import { createTargetRegistry } from '../../targets/registry';
+import { startDaemon } from '../../daemon';
+import { createLogger } from '../../logging';
+import { daemonTelemetryHooks, startTelemetry, telemetryOptions } from '../../telemetry';
+import { createTargetRegistry } from '../../targets';
 import { createSecretStores } from '../../vault';
-import type { CliIo } from '../program';
+import type { CliIo } from '../cli-io';
 
 /** Resolves on the first SIGTERM or SIGINT: the container runtime's and the terminal's stop. */
 function stopSignal(): Promise<string> {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { runEmulatorCommand } from '../../emulator/command';
-import { parsePort, type CliIo } from '../program';
+import { runEmulatorCommand } from '../../emulator';
+import { parsePort } from '../arguments';
+import type { CliIo } from '../cli-io';
 
 interface EmulatorFlags {
   port: number;
@@ -43,6 +44,37 @@ function parseEmptyPageRate(text: string): number {
   const value = parseFraction(text);
   if (value > 0.9) throw new InvalidArgumentError(`'${text}' is above 0.9; a client would page forever`);
   return value;
+}
+
+/** Runs the emulator with the faults asked for, until SIGINT or SIGTERM. */
+async function serveEmulator(io: CliIo, opts: EmulatorFlags): Promise<void> {
+  const emulator = await runEmulatorCommand({
+    port: opts.port,
+    dataFile: opts.data,
+    settleMs: opts.settleMs,
+    rbacFile: opts.rbac,
+    workspaceId: opts.workspaceId,
+    ingestionDelayMs: opts.ingestionDelay,
+    stdout: io.stdout,
+  });
+  emulator.setFaults({
+    ...(opts.throttleBudget !== undefined && {
+      throttleBudget: opts.throttleBudget,
+      throttleWindowMs: opts.throttleWindow,
+      throttleRetryAfter: opts.retryAfter,
+    }),
+    ...(opts.errorRate !== undefined && { errorRate: opts.errorRate }),
+    ...(opts.latency !== undefined && { latencyMs: opts.latency }),
+    ...(opts.emptyPages !== undefined && { emptyPageRate: opts.emptyPages }),
+  });
+  // Serve until told to stop; closing lets an in-flight write finish before exit.
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      void emulator.close().then(resolve, resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }
 
 export function registerEmulatorCommand(program: Command, io: CliIo): void {
@@ -94,33 +126,5 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
         '  rotator emulator --port 0 --rbac rbac.json --ingestion-delay 30000\n' +
         '  export ROTATOR_VAULT_URL=<url> ROTATOR_VAULT_CA_FILE=<caFile> ROTATOR_VAULT_TOKEN=dev\n',
     )
-    .action(async (opts: EmulatorFlags) => {
-      const emulator = await runEmulatorCommand({
-        port: opts.port,
-        dataFile: opts.data,
-        settleMs: opts.settleMs,
-        rbacFile: opts.rbac,
-        workspaceId: opts.workspaceId,
-        ingestionDelayMs: opts.ingestionDelay,
-        stdout: io.stdout,
-      });
-      emulator.setFaults({
-        ...(opts.throttleBudget !== undefined && {
-          throttleBudget: opts.throttleBudget,
-          throttleWindowMs: opts.throttleWindow,
-          throttleRetryAfter: opts.retryAfter,
-        }),
-        ...(opts.errorRate !== undefined && { errorRate: opts.errorRate }),
-        ...(opts.latency !== undefined && { latencyMs: opts.latency }),
-        ...(opts.emptyPages !== undefined && { emptyPageRate: opts.emptyPages }),
-      });
-      // Serve until told to stop; closing lets an in-flight write finish before exit.
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          void emulator.close().then(resolve, resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
+    .action((opts: EmulatorFlags) => serveEmulator(io, opts));
 }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { RotatorError } from '../../errors';
-import type { CliIo } from '../program';
+import type { CliIo } from '../cli-io';
 import { openRuntime } from '../runtime';
 
 export function registerRetryCommand(program: Command, io: CliIo): void {

@@ -2,10 +2,11 @@ import { Option, type Command } from 'commander';
 import { userInfo } from 'node:os';
 import type { Job, Queue } from 'bullmq';
 import { RotatorError } from '../../errors';
-import type { RotationJobData, RotationJobResult } from '../../scheduling/job-data';
-import type { CliIo } from '../program';
+import { isManaged } from '../../tags';
+import type { RotationJobData, RotationJobResult } from '../../scheduling';
+import type { CliIo } from '../cli-io';
 import { findSecret, openRuntime, type CliRuntime } from '../runtime';
-import { parseDurationOption } from '../options';
+import { parseDurationOption } from '../arguments';
 
 interface RotateOptions {
   all?: boolean;
@@ -37,8 +38,7 @@ async function targets(
     const found = [];
     for (const store of runtime.stores) {
       for await (const props of store.list()) {
-        if (props.tags['rotation-target'] !== undefined)
-          found.push({ vault: store.vaultUrl, secret: props.name });
+        if (isManaged(props.tags)) found.push({ vault: store.vaultUrl, secret: props.name });
       }
     }
     return found;
@@ -77,6 +77,83 @@ async function follow(
   }
 }
 
+/** Queues one manual job per secret, under ids that make a repeat of the command a no-op. */
+async function queueManual(runtime: CliRuntime, names: string[], opts: RotateOptions): Promise<Queued[]> {
+  const chosen = await targets(runtime, names, opts.all === true);
+  const scheduler = await runtime.scheduler();
+  const now = runtime.clock.now();
+  const actor = userInfo().username;
+  const jobs = chosen.map(({ vault, secret }) =>
+    scheduler.plan(
+      'manual',
+      vault,
+      secret,
+      { triggeredAt: now, dueAt: now, idStamp: now },
+      { requestedBy: actor, note: opts.reason },
+    ),
+  );
+  await scheduler.add(jobs);
+  return jobs.map((j) => ({ secret: j.data.secret, vault: j.data.vault, jobId: j.id }));
+}
+
+function describeFinished(f: Finished): string {
+  const detail =
+    f.state === 'completed'
+      ? `${f.outcome ?? ''} (rotation ${f.rotationId ?? '-'})`
+      : f.state === 'failed'
+        ? `FAILED: ${f.error ?? ''}`
+        : 'still running when --timeout expired';
+  return `${f.secret}: ${detail}\n`;
+}
+
+/** Follows every queued job to its end (or the timeout) and fails when any did not succeed. */
+async function waitForAll(
+  io: CliIo,
+  runtime: CliRuntime,
+  queued: Queued[],
+  opts: RotateOptions,
+  timeoutMs: number,
+): Promise<void> {
+  const queue = await runtime.rotations();
+  if ((await queue.getWorkersCount()) === 0) {
+    io.stderr.write('rotator: warning: no daemon is consuming the rotations queue; start `rotator daemon`\n');
+  }
+  const deadline = Date.now() + timeoutMs;
+  const progress = (line: string): void => {
+    if (opts.output === 'table') io.stderr.write(`${line}\n`);
+  };
+  const finished = await Promise.all(queued.map((q) => follow(queue, q, deadline, progress)));
+  if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ results: finished })}\n`);
+  else for (const f of finished) io.stdout.write(describeFinished(f));
+  const bad = finished.filter((f) => f.state !== 'completed');
+  if (bad.length > 0) {
+    throw new RotatorError(
+      'ROTATION_FAILED',
+      `${bad.length} of ${finished.length} rotations did not succeed: ${bad.map((b) => b.secret).join(', ')}`,
+      { hint: 'see `rotator jobs --failed` for reasons; `rotator retry <job-id>` re-queues' },
+    );
+  }
+}
+
+async function rotate(io: CliIo, names: string[], opts: RotateOptions): Promise<void> {
+  if ((names.length === 0) === !opts.all) {
+    throw new RotatorError('USAGE_INVALID', 'name the secrets to rotate, or pass --all (not both)', {
+      hint: 'e.g. rotator rotate svc-orders-api, or rotator rotate --all',
+      exitCode: 2,
+    });
+  }
+  const timeoutMs = parseDurationOption('--timeout', opts.timeout);
+  const runtime = openRuntime(io.env);
+  try {
+    const queued = await queueManual(runtime, names, opts);
+    if (opts.wait) return await waitForAll(io, runtime, queued, opts, timeoutMs);
+    if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ queued })}\n`);
+    else for (const q of queued) io.stdout.write(`queued ${q.secret} (job ${q.jobId})\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
 export function registerRotateCommand(program: Command, io: CliIo): void {
   program
     .command('rotate')
@@ -91,78 +168,5 @@ export function registerRotateCommand(program: Command, io: CliIo): void {
       'after',
       '\nExamples:\n  rotator rotate svc-orders-api --reason "suspected leak" --wait\n  rotator rotate --all\n',
     )
-    .action(async (names: string[], opts: RotateOptions) => {
-      if ((names.length === 0) === !opts.all) {
-        throw new RotatorError('USAGE_INVALID', 'name the secrets to rotate, or pass --all (not both)', {
-          hint: 'e.g. rotator rotate svc-orders-api, or rotator rotate --all',
-          exitCode: 2,
-        });
-      }
-      const timeoutMs = parseDurationOption('--timeout', opts.timeout);
-      const runtime = openRuntime(io.env);
-      try {
-        const chosen = await targets(runtime, names, opts.all === true);
-        const scheduler = await runtime.scheduler();
-        const now = runtime.clock.now();
-        const actor = userInfo().username;
-        const jobs = chosen.map(({ vault, secret }) =>
-          scheduler.plan(
-            'manual',
-            vault,
-            secret,
-            { triggeredAt: now, dueAt: now, idStamp: now },
-            {
-              requestedBy: actor,
-              note: opts.reason,
-            },
-          ),
-        );
-        await scheduler.add(jobs);
-        const queued: Queued[] = jobs.map((j) => ({
-          secret: j.data.secret,
-          vault: j.data.vault,
-          jobId: j.id,
-        }));
-        if (!opts.wait) {
-          if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ queued })}\n`);
-          else for (const q of queued) io.stdout.write(`queued ${q.secret} (job ${q.jobId})\n`);
-          return;
-        }
-        const queue = await runtime.rotations();
-        if ((await queue.getWorkersCount()) === 0) {
-          io.stderr.write(
-            'rotator: warning: no daemon is consuming the rotations queue; start `rotator daemon`\n',
-          );
-        }
-        const deadline = Date.now() + timeoutMs;
-        const progress = (line: string): void => {
-          if (opts.output === 'table') io.stderr.write(`${line}\n`);
-        };
-        const finished = await Promise.all(queued.map((q) => follow(queue, q, deadline, progress)));
-        if (opts.output === 'json') io.stdout.write(`${JSON.stringify({ results: finished })}\n`);
-        else {
-          for (const f of finished) {
-            const detail =
-              f.state === 'completed'
-                ? `${f.outcome ?? ''} (rotation ${f.rotationId ?? '-'})`
-                : f.state === 'failed'
-                  ? `FAILED: ${f.error ?? ''}`
-                  : 'still running when --timeout expired';
-            io.stdout.write(`${f.secret}: ${detail}\n`);
-          }
-        }
-        const bad = finished.filter((f) => f.state !== 'completed');
-        if (bad.length > 0) {
-          throw new RotatorError(
-            'ROTATION_FAILED',
-            `${bad.length} of ${finished.length} rotations did not succeed: ${bad.map((b) => b.secret).join(', ')}`,
-            {
-              hint: 'see `rotator jobs --failed` for reasons; `rotator retry <job-id>` re-queues',
-            },
-          );
-        }
-      } finally {
-        await runtime.close();
-      }
-    });
+    .action((names: string[], opts: RotateOptions) => rotate(io, names, opts));
 }

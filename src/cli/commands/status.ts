@@ -1,16 +1,14 @@
 import { Option, type Command } from 'commander';
-import { Duration } from 'luxon';
+import { Duration, type DateTime } from 'luxon';
 import { isRotatorError, RotatorError } from '../../errors';
-import { PENDING_TAGS } from '../../rotation/pending-record';
-import { decideDue, ScheduleTagError } from '../../scheduling/due-time';
-import { secretKey } from '../../scheduling/job-ids';
-import type { SecretOutcome } from '../../scheduling/outcome-store';
+import { classifySecret, secretKey, type SecretClass, type SecretOutcome } from '../../scheduling';
+import { TAG } from '../../tags';
 import type { SecretProperties } from '../../vault';
+import type { CliIo } from '../cli-io';
 import { renderTable } from '../output';
-import type { CliIo } from '../program';
 import { openRuntime, type CliRuntime } from '../runtime';
 
-export interface SecretStatus {
+interface SecretStatus {
   secret: string;
   vault: string;
   target: string;
@@ -42,6 +40,124 @@ async function outcomesOrNothing(
   }
 }
 
+interface Listed {
+  vault: string;
+  props: SecretProperties;
+  found: Exclude<SecretClass, { kind: 'pending-record' | 'unmanaged' }>;
+}
+
+/** Lists every vault once: the managed secrets asked for, and when each interrupted rotation started. */
+async function listVaults(
+  runtime: CliRuntime,
+  wanted: Set<string>,
+  now: DateTime,
+): Promise<{ listed: Listed[]; pending: Map<string, string> }> {
+  const defaults = {
+    interval: Duration.fromMillis(runtime.config.rotationInterval.ms),
+    grace: Duration.fromMillis(runtime.config.usageGrace.ms),
+  };
+  const listed: Listed[] = [];
+  const pending = new Map<string, string>();
+  for (const store of runtime.stores) {
+    for await (const props of store.list()) {
+      const found = classifySecret(props, defaults, now);
+      if (found.kind === 'pending-record') {
+        if (found.prepared)
+          pending.set(`${store.vaultUrl}|${found.pendingFor.toLowerCase()}`, found.startedAt ?? '');
+      } else if (found.kind !== 'unmanaged' && (wanted.size === 0 || wanted.has(props.name.toLowerCase()))) {
+        listed.push({ vault: store.vaultUrl, props, found });
+      }
+    }
+  }
+  return { listed, pending };
+}
+
+const FAILING: readonly string[] = ['failed', 'quarantined', 'misconfigured', 'retrying'];
+
+function statusRow(
+  { vault, props, found }: Listed,
+  outcome: SecretOutcome | undefined,
+  pendingSince: string | undefined,
+): SecretStatus {
+  const due = found.kind === 'managed' ? found.due : undefined;
+  const tagError = found.kind === 'misconfigured' ? found.error.message : undefined;
+  return {
+    secret: props.name,
+    vault,
+    target: props.tags[TAG.target] ?? '',
+    lastRotated: due?.lastRotated.toISO() ?? null,
+    nextDue: due?.dueAt.toISO() ?? null,
+    forcedRotationAt: due?.forcedAt?.toISO() ?? null,
+    rotationInterval: due?.interval.toISO() ?? null,
+    lastOutcome: tagError !== undefined ? 'misconfigured' : (outcome?.outcome ?? null),
+    lastOutcomeAt: outcome?.at ?? null,
+    lastError: tagError ?? outcome?.error ?? null,
+    overdue: due?.overdue ?? false,
+    failing: FAILING.includes(outcome?.outcome ?? '') || tagError !== undefined,
+    pendingSince: pendingSince ?? null,
+  };
+}
+
+function summarize(rows: SecretStatus[]) {
+  return {
+    managed: rows.length,
+    overdue: rows.filter((r) => r.overdue).length,
+    failing: rows.filter((r) => r.failing).length,
+    forcedPending: rows.filter((r) => r.forcedRotationAt !== null).length,
+  };
+}
+
+function renderStatusTable(rows: SecretStatus[], summary: ReturnType<typeof summarize>): string {
+  const short = (iso: string | null): string => (iso === null ? '-' : iso.replace(/\.\d{3}Z$/, 'Z'));
+  const table = renderTable(
+    rows.map((r) => ({
+      SECRET: r.secret,
+      TARGET: r.target,
+      'LAST ROTATED': short(r.lastRotated),
+      'NEXT DUE': short(r.nextDue),
+      FORCED: short(r.forcedRotationAt),
+      'LAST OUTCOME': r.lastOutcome ?? '-',
+      OVERDUE: r.overdue ? 'OVERDUE' : '',
+      ERROR: r.lastError ?? (r.pendingSince !== null ? `interrupted rotation since ${r.pendingSince}` : ''),
+    })),
+  );
+  return `${table}${summary.managed} managed, ${summary.overdue} overdue, ${summary.failing} failing, ${summary.forcedPending} forced rotations pending\n`;
+}
+
+async function showStatus(
+  io: CliIo,
+  runtime: CliRuntime,
+  names: string[],
+  output: 'table' | 'json',
+): Promise<void> {
+  const wanted = new Set(names.map((n) => n.toLowerCase()));
+  const now = runtime.clock.now();
+  const outcomes = await outcomesOrNothing(runtime, (s) => io.stderr.write(s));
+  const { listed, pending } = await listVaults(runtime, wanted, now);
+  const rows = listed.map((item) =>
+    statusRow(
+      item,
+      outcomes.get(secretKey(item.vault, item.props.name)),
+      pending.get(`${item.vault}|${item.props.name.toLowerCase()}`),
+    ),
+  );
+  const missing = names.filter((n) => !rows.some((r) => r.secret.toLowerCase() === n.toLowerCase()));
+  const summary = summarize(rows);
+  if (output === 'json') {
+    io.stdout.write(
+      `${JSON.stringify({ generatedAt: now.toISO(), secrets: rows, summary, unknown: missing })}\n`,
+    );
+  } else {
+    io.stdout.write(renderStatusTable(rows, summary));
+  }
+  if (missing.length > 0) {
+    throw new RotatorError('SECRET_NOT_FOUND', `no managed secret named ${missing.join(', ')}`, {
+      hint: 'run `rotator status` without names to list the managed secrets',
+      exitCode: 2,
+    });
+  }
+}
+
 export function registerStatusCommand(program: Command, io: CliIo): void {
   program
     .command('status')
@@ -54,97 +170,7 @@ export function registerStatusCommand(program: Command, io: CliIo): void {
     .action(async (names: string[], opts: { output: 'table' | 'json' }) => {
       const runtime = openRuntime(io.env);
       try {
-        const wanted = new Set(names.map((n) => n.toLowerCase()));
-        const now = runtime.clock.now();
-        const defaults = {
-          interval: Duration.fromMillis(runtime.config.rotationInterval.ms),
-          grace: Duration.fromMillis(runtime.config.usageGrace.ms),
-        };
-        const outcomes = await outcomesOrNothing(runtime, (s) => io.stderr.write(s));
-        const rows: SecretStatus[] = [];
-        for (const store of runtime.stores) {
-          const managed: SecretProperties[] = [];
-          const pending = new Map<string, string>();
-          for await (const props of store.list()) {
-            const pendingFor = props.tags[PENDING_TAGS.for];
-            if (pendingFor !== undefined && props.tags[PENDING_TAGS.state] === 'prepared') {
-              pending.set(pendingFor.toLowerCase(), props.tags[PENDING_TAGS.startedAt] ?? '');
-            } else if (
-              props.tags['rotation-target'] !== undefined &&
-              (wanted.size === 0 || wanted.has(props.name.toLowerCase()))
-            ) {
-              managed.push(props);
-            }
-          }
-          for (const props of managed) {
-            const outcome = outcomes.get(secretKey(store.vaultUrl, props.name));
-            let due;
-            let tagError: string | undefined;
-            try {
-              due = decideDue({ tags: props.tags, createdOn: props.createdOn }, defaults, now);
-            } catch (error) {
-              if (!(error instanceof ScheduleTagError)) throw error;
-              tagError = error.message;
-            }
-            const failing =
-              ['failed', 'quarantined', 'misconfigured', 'retrying'].includes(outcome?.outcome ?? '') ||
-              tagError !== undefined;
-            rows.push({
-              secret: props.name,
-              vault: store.vaultUrl,
-              target: props.tags['rotation-target'] ?? '',
-              lastRotated: due?.lastRotated.toISO() ?? null,
-              nextDue: due?.dueAt.toISO() ?? null,
-              forcedRotationAt: due?.forcedAt?.toISO() ?? null,
-              rotationInterval: due?.interval.toISO() ?? null,
-              lastOutcome: tagError !== undefined ? 'misconfigured' : (outcome?.outcome ?? null),
-              lastOutcomeAt: outcome?.at ?? null,
-              lastError: tagError ?? outcome?.error ?? null,
-              overdue: due?.overdue ?? false,
-              failing,
-              pendingSince: pending.get(props.name.toLowerCase()) ?? null,
-            });
-          }
-        }
-        const missing = names.filter((n) => !rows.some((r) => r.secret.toLowerCase() === n.toLowerCase()));
-        const summary = {
-          managed: rows.length,
-          overdue: rows.filter((r) => r.overdue).length,
-          failing: rows.filter((r) => r.failing).length,
-          forcedPending: rows.filter((r) => r.forcedRotationAt !== null).length,
-        };
-        if (opts.output === 'json') {
-          io.stdout.write(
-            `${JSON.stringify({ generatedAt: now.toISO(), secrets: rows, summary, unknown: missing })}\n`,
-          );
-        } else {
-          const short = (iso: string | null): string => (iso === null ? '-' : iso.replace(/\.\d{3}Z$/, 'Z'));
-          io.stdout.write(
-            renderTable(
-              rows.map((r) => ({
-                SECRET: r.secret,
-                TARGET: r.target,
-                'LAST ROTATED': short(r.lastRotated),
-                'NEXT DUE': short(r.nextDue),
-                FORCED: short(r.forcedRotationAt),
-                'LAST OUTCOME': r.lastOutcome ?? '-',
-                OVERDUE: r.overdue ? 'OVERDUE' : '',
-                ERROR:
-                  r.lastError ??
-                  (r.pendingSince !== null ? `interrupted rotation since ${r.pendingSince}` : ''),
-              })),
-            ),
-          );
-          io.stdout.write(
-            `${summary.managed} managed, ${summary.overdue} overdue, ${summary.failing} failing, ${summary.forcedPending} forced rotations pending\n`,
-          );
-        }
-        if (missing.length > 0) {
-          throw new RotatorError('SECRET_NOT_FOUND', `no managed secret named ${missing.join(', ')}`, {
-            hint: 'run `rotator status` without names to list the managed secrets',
-            exitCode: 2,
-          });
-        }
+        await showStatus(io, runtime, names, opts.output);
       } finally {
         await runtime.close();
       }

@@ -1,10 +1,10 @@
 import type { TokenCredential } from '@azure/identity';
-import { RotatorError } from '../../errors/rotator-error';
+import { RotatorError } from '../../errors';
 
-export const GRAPH_DEFAULT_BASE_URL = 'https://graph.microsoft.com/v1.0';
+const GRAPH_DEFAULT_BASE_URL = 'https://graph.microsoft.com/v1.0';
 export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
 
-export type TokenProvider = () => Promise<string>;
+type TokenProvider = () => Promise<string>;
 
 /** The production token provider: any @azure/identity credential (e.g. DefaultAzureCredential) for Graph. */
 export function graphTokenProvider(credential: TokenCredential): TokenProvider {
@@ -15,7 +15,7 @@ export function graphTokenProvider(credential: TokenCredential): TokenProvider {
   };
 }
 
-export interface PasswordCredentialInfo {
+interface PasswordCredentialInfo {
   keyId: string;
   displayName: string | null;
   hint: string | null;
@@ -43,7 +43,7 @@ export interface GraphApi {
   resetUserPassword(userIdOrUpn: string, password: string): Promise<void>;
 }
 
-export interface GraphClientOptions {
+interface GraphClientOptions {
   tokenProvider: TokenProvider;
   baseUrl?: string;
   /** Injected for tests (e.g. a fetch trusting a private CA); defaults to the global fetch. */
@@ -151,6 +151,38 @@ export class GraphClient implements GraphApi {
     });
   }
 
+  private async token(what: string): Promise<string> {
+    try {
+      return await this.options.tokenProvider();
+    } catch (error) {
+      throw new RotatorError('TARGET_MISCONFIGURED', `${what}: could not acquire a Graph token`, {
+        hint: 'Check the rotator identity and its Graph permissions (Application.ReadWrite.OwnedBy, User-PasswordProfile.ReadWrite.All)',
+        cause: error instanceof Error ? new Error(error.message) : undefined,
+      });
+    }
+  }
+
+  /** One request; the error when the network failed (the caller retries or gives up). */
+  private async attempt(
+    method: string,
+    path: string,
+    token: string,
+    body: unknown,
+  ): Promise<Response | Error> {
+    try {
+      return await this.fetchImpl(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    } catch (error) {
+      return error instanceof Error ? error : new Error('network error');
+    }
+  }
+
   private async send(
     method: string,
     path: string,
@@ -159,37 +191,15 @@ export class GraphClient implements GraphApi {
   ): Promise<Response> {
     const what = `Graph ${method} ${path.split('?')[0] ?? path}`;
     for (let attempt = 0; ; attempt += 1) {
-      let token: string;
-      try {
-        token = await this.options.tokenProvider();
-      } catch (error) {
-        throw new RotatorError('TARGET_MISCONFIGURED', `${what}: could not acquire a Graph token`, {
-          hint: 'Check the rotator identity and its Graph permissions (Application.ReadWrite.OwnedBy, User-PasswordProfile.ReadWrite.All)',
-          cause: error instanceof Error ? new Error(error.message) : undefined,
-        });
-      }
-      let response: Response;
-      try {
-        response = await this.fetchImpl(`${this.baseUrl}${path}`, {
-          method,
-          headers: {
-            authorization: `Bearer ${token}`,
-            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
-      } catch (error) {
+      const response = await this.attempt(method, path, await this.token(what), body);
+      if (response instanceof Error) {
         if (attempt < this.maxRetries) {
           await sleep(retryDelayMs(null, attempt, this.maxRetryDelayMs));
           continue;
         }
-        throw new RotatorError(
-          'TARGET_UNREACHABLE',
-          `${what}: ${error instanceof Error ? error.message : 'network error'}`,
-          {
-            hint: `Check network access to ${this.baseUrl}`,
-          },
-        );
+        throw new RotatorError('TARGET_UNREACHABLE', `${what}: ${response.message}`, {
+          hint: `Check network access to ${this.baseUrl}`,
+        });
       }
       if (response.ok) return response;
       if (RETRYABLE.has(response.status) && attempt < this.maxRetries) {
@@ -200,30 +210,34 @@ export class GraphClient implements GraphApi {
       }
       const details = await errorDetails(response);
       if (treatAsSuccess?.(response.status, details) === true) return response;
-      const status = response.status;
-      if (RETRYABLE.has(status)) {
-        throw new RotatorError(
-          'TARGET_UNREACHABLE',
-          `${what}: still throttled after ${attempt + 1} attempts (${status})`,
-          {
-            hint: 'Graph is throttling; the rotation is retried later',
-          },
-        );
-      }
-      const permanent = status === 401 || status === 403 || status === 404;
-      throw new RotatorError(
-        permanent ? 'TARGET_MISCONFIGURED' : status >= 500 ? 'TARGET_UNREACHABLE' : 'TARGET_REJECTED',
-        `${what} failed with ${status} ${details.code}`,
-        {
-          hint:
-            status === 404
-              ? 'Check the object id or UPN in the rotation-account tag'
-              : status === 401 || status === 403
-                ? 'Grant the rotator identity the Graph permission this operation needs'
-                : 'See the Graph error code',
-          permanent,
-        },
-      );
+      throw failure(what, response.status, details.code, attempt);
     }
   }
+}
+
+/** The error of a request Graph answered with a failure, after the retries. */
+function failure(what: string, status: number, code: string, attempt: number): RotatorError {
+  if (RETRYABLE.has(status)) {
+    return new RotatorError(
+      'TARGET_UNREACHABLE',
+      `${what}: still throttled after ${attempt + 1} attempts (${status})`,
+      {
+        hint: 'Graph is throttling; the rotation is retried later',
+      },
+    );
+  }
+  const permanent = status === 401 || status === 403 || status === 404;
+  return new RotatorError(
+    permanent ? 'TARGET_MISCONFIGURED' : status >= 500 ? 'TARGET_UNREACHABLE' : 'TARGET_REJECTED',
+    `${what} failed with ${status} ${code}`,
+    {
+      hint:
+        status === 404
+          ? 'Check the object id or UPN in the rotation-account tag'
+          : status === 401 || status === 403
+            ? 'Grant the rotator identity the Graph permission this operation needs'
+            : 'See the Graph error code',
+      permanent,
+    },
+  );
 }

@@ -1,21 +1,2 @@
-import { POLICIES } from '../../rotation/generate-value';
-import type { RotationTarget } from '../target';
-
-/**
- * The credential lives in Key Vault alone and consumers read it there, so the new version itself is
- * the change: one atomic write, nothing to verify elsewhere and nothing to retire.
- */
-export function createKeyVaultTarget(): RotationTarget {
-  return {
-    kind: 'keyvault',
-    policy: POLICIES.keyvault,
-    external: false,
-    requiredTags: [],
-    apply: (_ctx, newValue) =>
-      newValue === undefined
-        ? Promise.reject(new Error('the keyvault target needs a generated value'))
-        : Promise.resolve({ value: newValue, tags: {} }),
-    verify: () => Promise.resolve({ accepted: true }),
-    retire: () => Promise.resolve(),
-  };
-}
+export { createKeyVaultTarget } from './keyvault-target';
+export { KEYVAULT_POLICY } from './policy';

@@ -1,4 +1,4 @@
-import { RotatorError } from '../../errors/rotator-error';
+import { RotatorError } from '../../errors';
 
 /** SQLSTATEs the target branches on (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
 export const SQLSTATE = {
@@ -13,7 +13,7 @@ export const SQLSTATE = {
 const TRANSIENT_CLASSES = ['08', '53', '57'];
 
 /** What we keep of a pg or socket error: codes only, so no statement or credential can leak through. */
-export interface PgFailure {
+interface PgFailure {
   /** A five-character SQLSTATE when the server answered. */
   sqlState: string | undefined;
   /** A Node socket code (ECONNREFUSED, ETIMEDOUT, …) when it did not. */
@@ -89,6 +89,6 @@ export function adminError(failure: PgFailure, where: string, connectionSecret: 
   });
 }
 
-export function redact(text: string, secrets: readonly string[]): string {
+function redact(text: string, secrets: readonly string[]): string {
   return secrets.reduce((out, secret) => (secret === '' ? out : out.split(secret).join('[redacted]')), text);
 }

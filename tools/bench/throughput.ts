@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { clientOptionsTrusting, staticTokenCredential } from '../vault/client-options';
+import { clientOptionsTrusting, staticTokenCredential } from '../../src/vault';
 import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
 import { requestCount, round } from './stats';
 

@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createEntraAppTarget } from '../targets/entra-app';
-import { createEntraUserTarget } from '../targets/entra-user';
-import type { AddedPassword, ApplicationPasswords, GraphApi } from '../targets/graph/graph-client';
-import type { RotationTarget, TargetKind, TargetLookup } from '../targets/target';
+import { createEntraAppTarget } from '../../src/targets/entra-app';
+import { createEntraUserTarget } from '../../src/targets/entra-user';
+import type { AddedPassword, ApplicationPasswords, GraphApi } from '../../src/targets/graph';
+import type { RotationTarget, TargetLookup } from '../../src/rotation';
+import { TAG } from '../../src/tags';
 
 const TENANT = 'bench-tenant';
 /** Never contacted: the fake answers every Graph and token call in-process. */
@@ -93,12 +94,12 @@ export class FakeDirectory implements GraphApi {
     const app: RotationTarget = {
       ...createEntraAppTarget({ graph: this, tenantId: TENANT, authorityHost: AUTHORITY }),
       verify: (ctx, value) => {
-        const known = [...this.app(ctx.tags['rotation-account'] ?? '').secrets.values()].includes(value);
+        const known = [...this.app(ctx.tags[TAG.account] ?? '').secrets.values()].includes(value);
         return Promise.resolve(
           known ? { accepted: true } : { accepted: false, reason: 'unknown secret', endpoint: AUTHORITY },
         );
       },
     };
-    return (kind: TargetKind) => (kind === 'entra-app' ? app : kind === 'entra-user' ? user : fallback(kind));
+    return (kind: string) => (kind === 'entra-app' ? app : kind === 'entra-user' ? user : fallback(kind));
   }
 }

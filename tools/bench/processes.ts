@@ -2,9 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { repoRoot } from '../repo-root';
 
 /** The installed CLI, run as an operator runs it. */
-export const ROTATOR_BIN = join(__dirname, '..', '..', 'bin', 'rotator.js');
+export const ROTATOR_BIN = join(repoRoot(), 'bin', 'rotator.js');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

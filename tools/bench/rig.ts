@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
-import { systemClock } from '../clock/clock';
-import { loadConfig, type Config } from '../config';
-import { startDaemon, type RunningDaemon } from '../daemon/daemon';
-import { startEmulator, type FaultOptions, type RunningEmulator } from '../emulator';
-import type { RotationJobData } from '../scheduling/job-data';
-import { QUEUE } from '../scheduling/queues';
-import { RotationScheduler } from '../scheduling/rotation-scheduler';
-import { createTargetRegistry, type TargetLookup } from '../targets/registry';
-import { createSecretStores, type SecretStore } from '../vault';
+import { systemClock } from '../../src/clock';
+import { loadConfig, type Config } from '../../src/config';
+import { startDaemon, type RunningDaemon } from '../../src/daemon';
+import { startEmulator, type FaultOptions, type RunningEmulator } from '../../src/emulator';
+import { QUEUE, RotationScheduler, type RotationJobData } from '../../src/scheduling';
+import type { TargetLookup } from '../../src/rotation';
+import { createTargetRegistry } from '../../src/targets';
+import { createSecretStores, type SecretStore } from '../../src/vault';
 import { emulatorAdmin, type EmulatorAdmin } from './emulator-admin';
 import { deleteKeysUnder } from './redis-keys';
+import { TAG } from '../../src/tags';
 
 export interface RigOptions {
   redisDb: number;
@@ -143,7 +143,7 @@ export async function seedKeyVaultSecrets(
 ): Promise<string[]> {
   const names = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
   await inBatches(names, concurrency, (name) =>
-    store.set(name, `Initial-${name}-1`, { tags: { 'rotation-target': 'keyvault' } }),
+    store.set(name, `Initial-${name}-1`, { tags: { [TAG.target]: 'keyvault' } }),
   );
   return names;
 }

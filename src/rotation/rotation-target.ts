@@ -1,6 +1,9 @@
-import type { GenerationPolicy } from '../rotation/generate-value';
+import type { GenerationPolicy } from './generate-value';
 
-export type TargetKind = 'keyvault' | 'postgres' | 'entra-app' | 'entra-user';
+/**
+ * The port through which the engine changes a credential outside Key Vault. It lives in the core,
+ * beside the lock port; each `src/targets/<kind>/` implements it and the registry hands them in.
+ */
 
 /** Everything a target learns about the secret it rotates; never a value it should not need. */
 export interface TargetContext {
@@ -27,7 +30,8 @@ export type VerifyOutcome = { accepted: true } | { accepted: false; reason: stri
  * Every method must be idempotent: after a crash the engine may call any of them again.
  */
 export interface RotationTarget {
-  readonly kind: TargetKind;
+  /** The `rotation-target` tag value this target serves. */
+  readonly kind: string;
   /** Undefined when the target generates the value itself (Entra app passwords). */
   readonly policy: GenerationPolicy | undefined;
   /** Whether the target changes outside Key Vault, so that a pending value must be stored first. */
@@ -50,4 +54,8 @@ export interface RotationTarget {
 }
 
 /** Finds the target of a kind; undefined for a kind this build does not support. */
-export type TargetLookup = (kind: TargetKind) => RotationTarget | undefined;
+export interface TargetLookup {
+  (kind: string): RotationTarget | undefined;
+  /** The kinds it knows, named in the error for an unknown one (the registry's list). */
+  readonly kinds?: readonly string[];
+}

@@ -7,6 +7,7 @@ import { renderReport, type BenchResults } from './report';
 import { requestsPerRotation } from './requests-per-rotation';
 import { sweepAtScale } from './sweep-scale';
 import { LIMIT_MODES, rotationThroughput, throttledThroughput } from './throughput';
+import { repoRoot } from '../repo-root';
 
 /** The only Redis databases the bench touches (another engineer's work uses 15). */
 const REDIS_DBS = { rotations: 13, sweep: 14 } as const;
@@ -110,7 +111,7 @@ async function flushBenchDatabases(): Promise<void> {
 }
 
 if (require.main === module) {
-  const root = join(__dirname, '..', '..');
+  const root = repoRoot();
   // Arguments, not environment: only the config module reads process.env.
   const arg = (name: string): string | undefined => {
     const at = process.argv.indexOf(name);

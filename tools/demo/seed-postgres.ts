@@ -1,5 +1,6 @@
 import { Client } from 'pg';
-import type { SecretStore } from '../vault';
+import type { SecretStore } from '../../src/vault';
+import { TAG } from '../../src/tags';
 
 const ADMIN_SECRET = 'demo-postgres-admin';
 const ACCOUNT_SECRET = 'svc-reporting-db';
@@ -31,7 +32,7 @@ export async function seedPostgresAccount(store: SecretStore, say: (line: string
     );
     await store.set(ADMIN_SECRET, ADMIN_URL, { tags: { purpose: 'admin connection for the demo' } });
     await store.set(ACCOUNT_SECRET, initial, {
-      tags: { 'rotation-target': 'postgres', 'rotation-account': ROLE, 'rotation-connection': ADMIN_SECRET },
+      tags: { [TAG.target]: 'postgres', [TAG.account]: ROLE, [TAG.connection]: ADMIN_SECRET },
     });
     say(`seeded ${ACCOUNT_SECRET} (rotation-target=postgres, role ${ROLE})`);
     return true;

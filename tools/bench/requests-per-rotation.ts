@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { FakeDirectory } from './fake-entra';
 import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
 import { requestCount, round } from './stats';
+import { TAG } from '../../src/tags';
 
 export interface RequestsPerRotation {
   target: string;
@@ -62,7 +63,7 @@ async function seedEntra(
     else directory.addUser(account, 'BenchInitial1!');
     const name = `${target}-${i}`;
     await rig.store.set(name, 'BenchInitial1!', {
-      tags: { 'rotation-target': target, 'rotation-account': account },
+      tags: { [TAG.target]: target, [TAG.account]: account },
     });
     names.push(name);
   }
@@ -91,9 +92,9 @@ export async function requestsPerRotation(opts: {
         const name = `pg-${role.replaceAll('_', '-')}`;
         await rig.store.set(name, 'BenchInitial1', {
           tags: {
-            'rotation-target': 'postgres',
-            'rotation-account': role,
-            'rotation-connection': 'bench-pg-admin',
+            [TAG.target]: 'postgres',
+            [TAG.account]: role,
+            [TAG.connection]: 'bench-pg-admin',
           },
         });
         pgNames.push(name);

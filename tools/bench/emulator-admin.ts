@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import type { FaultOptions } from '../emulator';
+import type { FaultOptions } from '../../src/emulator';
 
 /** The emulator's control endpoints over the wire, so the same code drives an in-process or a child emulator. */
 export interface EmulatorAdmin {

@@ -1,16 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock } from '../clock/clock';
-import { loadConfig } from '../config';
-import { startDaemon } from '../daemon/daemon';
-import { startEmulator } from '../emulator';
-import { DEFAULT_EMULATOR_PORT } from '../emulator/command';
-import { isRotatorError } from '../errors';
-import { createLogger } from '../logging/logger';
-import { createTargetRegistry } from '../targets/registry';
-import { createSecretStores, type SecretStore } from '../vault';
+import { systemClock } from '../../src/clock';
+import { loadConfig } from '../../src/config';
+import { startDaemon } from '../../src/daemon';
+import { DEFAULT_EMULATOR_PORT, startEmulator } from '../../src/emulator';
+import { isRotatorError } from '../../src/errors';
+import { createLogger } from '../../src/logging';
+import { createTargetRegistry } from '../../src/targets';
+import { createSecretStores, type SecretStore } from '../../src/vault';
+import { connectRedis, maskRedisUrl } from '../../src/redis';
+import { TAG } from '../../src/tags';
 import { readableLog } from './readable-log';
 import { seedPostgresAccount } from './seed-postgres';
 
@@ -29,21 +29,11 @@ function say(line: string): void {
 }
 
 async function redisAnswers(url: string): Promise<boolean> {
-  const redis = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-    connectTimeout: 2_000,
-  });
-  redis.on('error', () => undefined);
   try {
-    await redis.connect();
-    await redis.ping();
+    (await connectRedis(url, 'cli')).disconnect();
     return true;
   } catch {
     return false;
-  } finally {
-    redis.disconnect();
   }
 }
 
@@ -61,8 +51,8 @@ async function seed(store: SecretStore): Promise<void> {
   for (const [i, name] of KEYVAULT_ACCOUNTS.entries()) {
     if ((await store.get(name)) !== undefined) continue;
     // The first one starts overdue, so the daemon has something to do in its first sweep.
-    const tags: Record<string, string> = { 'rotation-target': 'keyvault' };
-    if (i === 0) tags['rotated-at'] = DateTime.utc().minus({ days: 14 }).toISO() ?? '';
+    const tags: Record<string, string> = { [TAG.target]: 'keyvault' };
+    if (i === 0) tags[TAG.rotatedAt] = DateTime.utc().minus({ days: 14 }).toISO() ?? '';
     await store.set(name, `seeded-by-demo-${i}`, { tags });
     say(`seeded ${name} (rotation-target=keyvault${i === 0 ? ', last rotated 14 days ago' : ''})`);
   }
@@ -74,7 +64,7 @@ async function main(): Promise<void> {
   const base = loadConfig(process.env);
   if (!(await redisAnswers(base.redisUrl))) {
     say(
-      `Redis is not reachable at ${base.redisUrl}. Start one with: redis-server --daemonize yes --port 6379`,
+      `Redis is not reachable at ${maskRedisUrl(base.redisUrl)}. Start one with: redis-server --daemonize yes --port 6379`,
     );
     process.exit(2);
   }

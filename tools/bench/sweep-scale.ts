@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Snapshot } from '../emulator/store';
-import { QUEUE } from '../scheduling/queues';
+import type { Snapshot } from '../../src/emulator';
+import { QUEUE } from '../../src/scheduling';
 import { emulatorAdmin } from './emulator-admin';
 import { freePort, peakRss, startRotator } from './processes';
 import { deleteKeysUnder, memoryUnder, usedMemory } from './redis-keys';
 import { megabytes, requestCount, round } from './stats';
+import { TAG } from '../../src/tags';
 
 export interface SweepScale {
   secrets: number;
@@ -42,7 +43,7 @@ function writeVault(file: string, count: number): void {
             enabled: true,
             created: rotated,
             updated: rotated,
-            tags: { 'rotation-target': 'keyvault', 'rotated-at': new Date(rotated * 1000).toISOString() },
+            tags: { [TAG.target]: 'keyvault', [TAG.rotatedAt]: new Date(rotated * 1000).toISOString() },
           },
         ],
       };

@@ -1,0 +1,34 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../clock';
+import type { Config } from '../config';
+import type { RotationDeps, RotationResult, TargetLookup } from '../rotation';
+import type { FleetSnapshot, RotateFn, SweepDeps, SweepSummary, UsageListenerDeps } from '../scheduling';
+import type { SecretStore } from '../vault';
+
+/** What the composition root is handed: configuration, adapters, and the caller's instrumentation. */
+export interface DaemonDeps {
+  config: Config;
+  stores: readonly SecretStore[];
+  targets: TargetLookup;
+  logger: Logger;
+  clock: Clock;
+  /** Wraps one rotation (tracing, metrics, audit); `run` takes the step hook to pass to the engine. */
+  instrumentRotation?(
+    run: (onStep?: RotationDeps['onStep']) => Promise<RotationResult>,
+    request: Parameters<RotateFn>[0],
+    job: Parameters<RotateFn>[2],
+  ): Promise<RotationResult>;
+  /** Wraps one sweep (tracing). */
+  instrumentSweep?(run: () => Promise<SweepSummary>): Promise<SweepSummary>;
+  observe?: SweepDeps['observe'];
+  onDecision?: SweepDeps['onDecision'];
+  /** Hands telemetry the reader of the last sweep's snapshot in Redis, for the fleet gauges. */
+  observeFleet?(read: () => Promise<FleetSnapshot | undefined>): void;
+  instrumentUsage?: UsageListenerDeps['around'];
+  currentTraceparent?: UsageListenerDeps['currentTraceparent'];
+  /** How long a job waits when another worker holds the lock. */
+  lockedRetryMs?: number;
+  healthHost?: string;
+  /** Overrides ROTATOR_HEALTH_PORT (tests pass 0 for a free port). */
+  healthPort?: number;
+}

@@ -1,0 +1,2 @@
+export { startDaemon, type RunningDaemon } from './daemon';
+export type { DaemonDeps } from './daemon-deps';

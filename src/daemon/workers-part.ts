@@ -1,0 +1,134 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Duration } from 'luxon';
+import { RedisRotationLock } from '../locking';
+import {
+  createRotationProcessor,
+  createUsageProcessor,
+  QUEUE,
+  retryDelayMs,
+  sweepVaults,
+  type RotationJobData,
+  type FleetSnapshot,
+  type SweepSummary,
+} from '../scheduling';
+import type { DaemonDeps } from './daemon-deps';
+import type { DaemonPart } from './daemon-part';
+import type { QueuesPart } from './queues-part';
+import { createRotationRunner, sleep } from './rotation-runner';
+
+interface WorkersInput {
+  deps: DaemonDeps;
+  redis: Redis;
+  queues: QueuesPart;
+  defaults: { interval: Duration; grace: Duration };
+}
+
+function rotationWorker(
+  { deps, redis, queues }: WorkersInput,
+  connection: { connection: Redis; prefix: string },
+) {
+  const { config, logger, clock, stores } = deps;
+  const processor = createRotationProcessor({
+    stores,
+    rotate: createRotationRunner(redis, connection.prefix, deps),
+    outcomes: queues.outcomes,
+    clock,
+    logger,
+    lockedRetryMs: deps.lockedRetryMs ?? 2_000,
+  });
+  return new Worker<RotationJobData>(QUEUE.rotations, processor, {
+    ...connection,
+    concurrency: config.workerConcurrency,
+    // A global limit: a burst of due secrets cannot storm the vault, however many replicas run.
+    limiter: { max: config.rateLimit.max, duration: config.rateLimit.per.ms },
+    settings: {
+      backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
+        retryDelayMs(attemptsMade, error, { baseMs: config.retryBackoff.ms, maxMs: 10 * 60_000 }),
+    },
+    lockDuration: 60_000,
+    // A job whose daemon died mid-rotation "stalls" and is resumed; BullMQ fails it on its second
+    // stall by default, and its deterministic id then keeps the sweep from ever queueing it again.
+    // Re-running is safe (trigger check, pending record), so a crash counts like a failed attempt.
+    maxStalledCount: config.maxAttempts,
+  });
+}
+
+function usageWorker(
+  { deps, redis, queues, defaults }: WorkersInput,
+  connection: { connection: Redis; prefix: string },
+) {
+  const { config, logger, clock, stores } = deps;
+  const processor = createUsageProcessor({
+    stores,
+    scheduler: queues.scheduler,
+    tagLock: new RedisRotationLock(redis, { prefix: `${connection.prefix}:checkout`, leaseMs: 10_000 }),
+    clock,
+    grace: defaults.grace,
+    logger,
+    sleep,
+    around: deps.instrumentUsage,
+    currentTraceparent: deps.currentTraceparent,
+    retryBackoffMs: config.retryBackoff.ms,
+  });
+  // A checkout cut short by a crash is recorded again (idempotent); failing it would lose it.
+  return new Worker(QUEUE.usage, processor, {
+    ...connection,
+    concurrency: 8,
+    maxStalledCount: config.maxAttempts,
+  });
+}
+
+function sweepWorker(
+  { deps, queues, defaults }: WorkersInput,
+  connection: { connection: Redis; prefix: string },
+) {
+  const { logger, clock, stores } = deps;
+  const sweepDeps = {
+    stores,
+    scheduler: queues.scheduler,
+    outcomes: queues.outcomes,
+    clock,
+    defaults,
+    logger,
+    observe: deps.observe,
+    onDecision: deps.onDecision,
+    publish: (snapshot: FleetSnapshot) => queues.fleet.write(snapshot),
+  };
+  const sweep = async (): Promise<SweepSummary> => {
+    const run = (): Promise<SweepSummary> => sweepVaults(sweepDeps);
+    const summary = await (deps.instrumentSweep === undefined ? run() : deps.instrumentSweep(run));
+    logger.info({ ...summary }, 'sweep done');
+    return summary;
+  };
+  return new Worker(QUEUE.sweeps, sweep, { ...connection, concurrency: 1 });
+}
+
+/**
+ * The rotation workers, the usage-event listener and the sweep's worker. Draining lets running jobs
+ * finish; `worker.close()` has no bound, so stopping after the daemon's timeout forces the close (a
+ * rotation left unfinished is safe: pending record and lease expiry).
+ */
+export function startWorkers(input: WorkersInput): DaemonPart {
+  const connection = { connection: input.redis, prefix: input.deps.config.queuePrefix };
+  const workers = {
+    rotations: rotationWorker(input, connection),
+    'usage-events': usageWorker(input, connection),
+    sweeps: sweepWorker(input, connection),
+  };
+  for (const [queue, worker] of Object.entries(workers)) {
+    worker.on('error', (error) => input.deps.logger.error({ queue, err: error.message }, 'worker error'));
+  }
+  const all = Object.values(workers);
+  let drained = false;
+  return {
+    name: 'workers',
+    drain: async () => {
+      await Promise.all(all.map((w) => w.close()));
+      drained = true;
+    },
+    stop: async () => {
+      if (!drained) await Promise.all(all.map((w) => w.close(true)));
+    },
+  };
+}

@@ -1,0 +1,1 @@
+export { startHealthServer, type HealthServer } from './health-server';

@@ -1,0 +1,1 @@
+export { RedisRotationLock } from './redis-rotation-lock';

@@ -1,0 +1,2 @@
+export { connectRedis } from './connect-redis';
+export { maskRedisUrl } from './redis-url';

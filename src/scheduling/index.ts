@@ -1,0 +1,12 @@
+export { retryDelayMs } from './backoff';
+export { classifySecret, decideCheckout, type SecretClass } from './due-time';
+export { type RotationJobData, type RotationJobResult, type UsageEvent } from './job-data';
+export { failureOutcome, type AttemptInfo, type FailureOutcome } from './failure-outcome';
+export { FleetSnapshotStore, type FleetSnapshot, type FleetSecret } from './fleet-snapshot';
+export { secretKey } from './job-ids';
+export { OutcomeStore, type SecretOutcome } from './outcome-store';
+export { QUEUE, SWEEP_SCHEDULER_ID } from './queues';
+export { RotationScheduler } from './rotation-scheduler';
+export { createRotationProcessor, type RotateFn } from './rotation-worker';
+export { sweepVaults, type SweepDeps, type SweepSummary } from './sweep';
+export { createUsageProcessor, type UsageListenerDeps, type UsageOutcome } from './usage-listener';

@@ -1,0 +1,9 @@
+export {
+  GraphClient,
+  graphTokenProvider,
+  GRAPH_SCOPE,
+  type AddedPassword,
+  type ApplicationPasswords,
+  type GraphApi,
+} from './graph-client';
+export { entraTokenEndpoint } from './entra-authority';

@@ -1,0 +1,1 @@
+export { createTargetRegistry, TARGET_KINDS } from './registry';
