@@ -1,4 +1,5 @@
 export { rotateSecret } from './rotate-secret';
+export { ROTATION_STEPS } from './rotation-types';
 export type { RotationDeps, RotationRequest, RotationResult, RotationStep } from './rotation-types';
 export type { RotationLock, LockLease } from './rotation-lock';
 export type {

@@ -1,12 +1,13 @@
 import { RotatorError } from '../errors';
 import { PENDING_TAGS, preparedPendingFor, TAG } from '../tags';
 import type { SecretWithValue } from '../vault';
-import { pendingSecretName, type PendingState } from './pending-record';
+import { assertFenced, claim, type Fence } from './fencing';
+import { type PendingState } from './pending-record';
 import { committedTags, targetContext, verifyWithin } from './rotation-steps';
 import type { RotationTarget, TargetContext } from './rotation-target';
 import type { RotationDeps, RotationResult } from './rotation-types';
 
-interface Recovered {
+export interface Recovered {
   current: SecretWithValue;
   kind: NonNullable<RotationResult['recovery']>;
 }
@@ -26,6 +27,8 @@ interface Recovery {
   current: SecretWithValue;
   pending: SecretWithValue;
   ctx: TargetContext;
+  /** Throws unless this run still owns the record: before every write (fencing.ts). */
+  guard(): Promise<void>;
   close(state: PendingState): Promise<void>;
   commit(value: string, extra: Record<string, string>): Promise<SecretWithValue>;
 }
@@ -35,8 +38,10 @@ function recovery(
   target: RotationTarget,
   current: SecretWithValue,
   pending: SecretWithValue,
+  fence: Fence,
 ): Recovery {
   const { store } = deps;
+  const guard = (): Promise<void> => assertFenced(fence, pending.version);
   const rotationId = pending.tags[TAG.rotationId] ?? 'unknown';
   return {
     deps,
@@ -44,12 +49,14 @@ function recovery(
     current,
     pending,
     ctx: targetContext(store, current, rotationId),
+    guard,
     close: async (state) => {
-      await store.updateProperties(pendingSecretName(current.name), pending.version, {
+      await store.updateProperties(fence.pendingName, pending.version, {
         tags: { [PENDING_TAGS.for]: current.name, [PENDING_TAGS.state]: state, [TAG.rotationId]: rotationId },
       });
     },
     commit: async (value, extra) => {
+      await guard();
       const props = await store.set(current.name, value, {
         contentType: current.contentType,
         tags: committedTags(current.tags, extra, {
@@ -70,6 +77,7 @@ async function finishCommit(r: Recovery): Promise<Recovered> {
     baseVersion === undefined
       ? undefined
       : await r.deps.store.get(r.current.name, baseVersion).catch(() => undefined);
+  await r.guard();
   await r.target.retire(r.ctx, previous?.tags ?? {}, { value: r.current.value, tags: keyIdTags(r.current) });
   await r.close('committed');
   return { current: r.current, kind: 'finished-commit' };
@@ -94,12 +102,14 @@ async function olderVersions(r: Recovery): Promise<string[]> {
 async function findLiveValue(r: Recovery): Promise<Recovered | undefined> {
   if (r.pending.tags[PENDING_TAGS.hasValue] === 'true' && (await accepts(r, r.pending.value))) {
     const committed = await r.commit(r.pending.value, {});
+    await r.guard();
     await r.target.retire(r.ctx, r.current.tags, { value: r.pending.value, tags: {} });
     await r.close('committed');
     return { current: committed, kind: 'committed-pending' };
   }
   if (await accepts(r, r.current.value)) {
     // The target never took the new value (or, for targets that hold several, took one we drop now).
+    await r.guard();
     await r.target.retire(r.ctx, {}, { value: r.current.value, tags: keyIdTags(r.current) });
     await r.close('rolled-back');
     return { current: r.current, kind: 'rolled-back' };
@@ -115,22 +125,57 @@ async function findLiveValue(r: Recovery): Promise<Recovered | undefined> {
   return undefined;
 }
 
+/** What a run learnt from the pending record before it may start a rotation of its own. */
+export interface Settled {
+  current: SecretWithValue;
+  recovered: Recovered | undefined;
+  /** The pending record's latest version as read (the next pending write is fenced on it). */
+  seenVersion: string | undefined;
+}
+
+/**
+ * Reads the pending record of an external target's secret: an open one is recovered; a closed one
+ * that names a later rotation than `current` shows that `current` was read before that rotation
+ * committed, so it is read again (else the trigger check could start a second rotation for one
+ * trigger — found by SPIN, model/rotation.pml).
+ */
+export async function settlePending(
+  deps: RotationDeps,
+  target: RotationTarget,
+  current: SecretWithValue,
+  fence: Fence,
+): Promise<Settled> {
+  if (!target.external) return { current, recovered: undefined, seenVersion: undefined };
+  const pending = await deps.store.get(fence.pendingName);
+  if (pending === undefined) return { current, recovered: undefined, seenVersion: undefined };
+  if (pending.enabled && preparedPendingFor(pending.tags) !== undefined) {
+    const recovered = await recoverInterrupted(deps, target, current, pending, fence);
+    return { current: recovered.current, recovered, seenVersion: pending.version };
+  }
+  const fresh =
+    pending.tags[TAG.rotationId] !== current.tags[TAG.rotationId]
+      ? await deps.store.get(current.name)
+      : current;
+  return { current: fresh ?? current, recovered: undefined, seenVersion: pending.version };
+}
+
 /**
  * Finishes or rolls back a rotation that a crash interrupted. The target is asked which credential it
  * accepts — pending, then current, then older versions — and Key Vault is made to hold that one. A
  * fresh value is generated only after this has proven the pending one is not live.
  */
-export async function recoverInterrupted(
+async function recoverInterrupted(
   deps: RotationDeps,
   target: RotationTarget,
   current: SecretWithValue,
-): Promise<Recovered | undefined> {
-  if (!target.external) return undefined;
-  const pendingName = pendingSecretName(current.name);
-  const pending = await deps.store.get(pendingName);
-  if (pending === undefined || !pending.enabled || preparedPendingFor(pending.tags) === undefined)
-    return undefined;
-  const r = recovery(deps, target, current, pending);
+  pending: SecretWithValue,
+  fence: Fence,
+): Promise<Recovered> {
+  const pendingName = fence.pendingName;
+  const r = recovery(deps, target, current, pending, fence);
+  // Claimed before the target is asked anything: a slow worker still on this rotation is fenced off
+  // before its next write, so what the target answers below stays true until this run acts on it.
+  await claim(fence, pending);
   if (current.tags[TAG.rotationId] === r.ctx.rotationId) return finishCommit(r);
   const found = await findLiveValue(r);
   if (found !== undefined) return found;

@@ -3,7 +3,9 @@ import { PENDING_TAGS, TAG } from '../tags';
 import type { SecretWithValue } from '../vault';
 import { generateValue, resolveLength } from './generate-value';
 import { NO_VALUE_YET, pendingSecretName } from './pending-record';
-import { recoverInterrupted } from './recover-interrupted';
+import { assertCanPrepare, assertFenced, newFence, type Fence } from './fencing';
+import { settlePending } from './recover-interrupted';
+import type { LockLease } from './rotation-lock';
 import { committedTags, misconfigured, resolveTarget, targetContext, verifyWithin } from './rotation-steps';
 import type { AppliedCredential, RotationTarget, TargetContext } from './rotation-target';
 import type { RotationDeps, RotationRequest, RotationResult } from './rotation-types';
@@ -34,9 +36,10 @@ async function prepare(
   current: SecretWithValue,
   target: RotationTarget,
   value: string | undefined,
-  stamp: { rotationId: string; reason: string },
+  stamp: { rotationId: string; reason: string; fence: Fence; seenVersion: string | undefined },
 ): Promise<string | undefined> {
   if (!target.external) return undefined;
+  await assertCanPrepare(stamp.fence, stamp.seenVersion);
   const pending = await deps.store.set(pendingSecretName(current.name), value ?? NO_VALUE_YET, {
     contentType: 'application/x-rotator-pending',
     tags: {
@@ -47,6 +50,7 @@ async function prepare(
       [PENDING_TAGS.startedAt]: deps.clock.now().toISO() ?? '',
       [TAG.rotationId]: stamp.rotationId,
       [TAG.reason]: stamp.reason,
+      [PENDING_TAGS.owner]: stamp.fence.owner,
     },
   });
   await step(deps, 'prepared', stamp.rotationId);
@@ -60,7 +64,9 @@ async function applyAndVerify(
   target: RotationTarget,
   ctx: TargetContext,
   value: string | undefined,
+  guard: () => Promise<void>,
 ): Promise<AppliedCredential> {
+  await guard();
   const applied = await target.apply(ctx, value);
   await step(deps, 'applied', ctx.rotationId);
   const verdict = await verifyWithin(deps, target, ctx, applied.value);
@@ -84,10 +90,11 @@ async function commitAndRetire(
   target: RotationTarget,
   ctx: TargetContext,
   applied: AppliedCredential,
-  stamp: { reason: string; pendingVersion: string | undefined },
+  stamp: { reason: string; pendingVersion: string | undefined; guard: () => Promise<void> },
 ): Promise<string> {
   const { store } = deps;
   const rotationId = ctx.rotationId;
+  await stamp.guard();
   const committed = await store.set(current.name, applied.value, {
     contentType: current.contentType,
     tags: committedTags(current.tags, applied.tags, {
@@ -97,6 +104,7 @@ async function commitAndRetire(
     }),
   });
   await step(deps, 'committed', rotationId);
+  await stamp.guard();
   await target.retire(ctx, current.tags, applied);
   await step(deps, 'retired', rotationId);
   if (stamp.pendingVersion !== undefined) {
@@ -113,11 +121,17 @@ async function commitAndRetire(
 }
 
 /** Recovers an interrupted rotation, then rotates unless a rotation after the trigger already happened. */
-async function rotateLocked(request: RotationRequest, deps: RotationDeps): Promise<RotationResult> {
+async function rotateLocked(
+  request: RotationRequest,
+  deps: RotationDeps,
+  lease: LockLease,
+): Promise<RotationResult> {
   let current = await currentOrThrow(deps, request.secretName);
   const target = resolveTarget(deps, current);
-  const recovered = await recoverInterrupted(deps, target, current);
-  if (recovered !== undefined) current = recovered.current;
+  const fence = newFence(deps.store, pendingSecretName(current.name), lease);
+  const settled = await settlePending(deps, target, current, fence);
+  const recovered = settled.recovered;
+  current = settled.current;
   const result = { recovery: recovered?.kind, target: target.kind };
   if (isTriggerSatisfied(current.tags[TAG.rotatedAt], request.triggeredAt)) {
     return {
@@ -132,11 +146,21 @@ async function rotateLocked(request: RotationRequest, deps: RotationDeps): Promi
   await target.precheck?.(ctx);
   const value =
     target.policy === undefined ? undefined : generateValue(target.policy, lengthOf(current, target));
-  const pendingVersion = await prepare(deps, current, target, value, { rotationId, reason: request.reason });
-  const applied = await applyAndVerify(deps, current, target, ctx, value);
+  const pendingVersion = await prepare(deps, current, target, value, {
+    rotationId,
+    reason: request.reason,
+    fence,
+    seenVersion: settled.seenVersion,
+  });
+  // Every write to the target or the managed secret is fenced on the pending version (fencing.ts).
+  const guard = async (): Promise<void> => {
+    if (pendingVersion !== undefined) await assertFenced(fence, pendingVersion);
+  };
+  const applied = await applyAndVerify(deps, current, target, ctx, value, guard);
   const version = await commitAndRetire(deps, current, target, ctx, applied, {
     reason: request.reason,
     pendingVersion,
+    guard,
   });
   return { ...result, outcome: recovered === undefined ? 'rotated' : 'recovered', rotationId, version };
 }
@@ -156,7 +180,7 @@ export async function rotateSecret(request: RotationRequest, deps: RotationDeps)
   }
   try {
     await step(deps, 'locked', undefined);
-    return await rotateLocked(request, deps);
+    return await rotateLocked(request, deps, lease);
   } finally {
     await lease.release().catch(() => undefined);
   }

@@ -26,9 +26,20 @@ export interface RotationResult {
   target: string;
 }
 
-/** A step boundary, reported so that crash tests can kill the process exactly there. */
-export type RotationStep =
-  'locked' | 'prepared' | 'applied' | 'verified' | 'committed' | 'retired' | 'closed';
+/**
+ * The step boundaries, in the order a rotation passes them; reported so that crash tests can kill the
+ * process exactly there. model/rotation.pml names its steps the same (a unit test holds them equal).
+ */
+export const ROTATION_STEPS = [
+  'locked',
+  'prepared',
+  'applied',
+  'verified',
+  'committed',
+  'retired',
+  'closed',
+] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
 
 export interface RotationDeps {
   store: SecretStore;

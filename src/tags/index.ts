@@ -26,6 +26,8 @@ export const PENDING_TAGS = {
   baseVersion: 'rotation-base-version',
   hasValue: 'rotation-pending-value',
   startedAt: 'rotation-started-at',
+  /** The run that may act on this version (fencing: src/rotation/fencing.ts). */
+  owner: 'rotation-owner',
 } as const;
 
 /** Tags that describe one version and must not be carried to the next. */
