@@ -30,5 +30,14 @@ export default tseslint.config(
     files: ['test/**/*.ts', 'src/cli/**/*.ts', 'tools/**/*.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/unbound-method': 'off' },
   },
+  {
+    // Plain Node scripts outside the TypeScript project (npm run model).
+    files: ['model/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      ...tseslint.configs.disableTypeChecked.languageOptions,
+      globals: { process: 'readonly' },
+    },
+  },
   prettier,
 );
