@@ -39,7 +39,7 @@ describe('npm run bench, at smoke size', () => {
 
   it('measures postgres and Entra rotations at the protocol floor', () => {
     const perRotation = Object.fromEntries(results.requests.map((r) => [r.target, r.perRotation]));
-    expect(perRotation).toEqual({ keyvault: 2, postgres: 6, 'entra-app': 5, 'entra-user': 5 });
+    expect(perRotation).toEqual({ keyvault: 2, postgres: 10, 'entra-app': 9, 'entra-user': 9 });
     for (const target of ['keyvault', 'postgres', 'entra-app', 'entra-user'])
       expect(report).toMatch(new RegExp(`\\| ${target} \\| \\d+ \\| .+ \\| [\\d.]+ \\| \\d+ \\| 1\\.00 \\|`));
   });

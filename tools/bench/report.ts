@@ -18,18 +18,20 @@ export interface BenchResults {
 }
 
 /** The floor of a safe rotation per target: the protocol in src/rotation/rotate-secret.ts. */
-export const FLOOR: Record<string, number> = { keyvault: 2, 'entra-app': 5, 'entra-user': 5, postgres: 6 };
+export const FLOOR: Record<string, number> = { keyvault: 2, 'entra-app': 9, 'entra-user': 9, postgres: 10 };
 
 const FLOOR_REASONS = `- **keyvault, 2**: GET the current version (its tags say whether the trigger is already satisfied,
   and tags belong to a version, so the new one must carry them) + PUT the new version. The new version
   is itself the commit and nothing outside Key Vault changes, so no pending record is needed.
-- **entra-app, entra-user, 5** (targets outside Key Vault): GET current + GET the pending record (an
+- **entra-app, entra-user, 9** (targets outside Key Vault): GET current + GET the pending record (an
   interrupted rotation must be finished or rolled back before a new value is made; its value may be
   the one the target holds) + PUT pending (write-ahead: the value is in Key Vault before the target
   changes, so a crash cannot lose the only copy) + PUT the new version (the commit) + PATCH the
   pending record to \`committed\` (it records that the old credential was retired; left open, the
-  sweep and the next rotation would take every rotation for an interrupted one and redo it).
-- **postgres, 6**: those 5 + GET the admin connection string named by \`rotation-connection\`, read
+  sweep and the next rotation would take every rotation for an interrupted one and redo it) + 4 GETs
+  of the pending record, one before each of prepare, apply, commit and retire (fencing: a worker that
+  lost its lease stops before it writes; README "The protocol, proven").
+- **postgres, 10**: those 9 + GET the admin connection string named by \`rotation-connection\`, read
   once per rotation and shared by precheck, apply, verify and retire.`;
 
 const table = (head: string[], rows: Array<Array<string | number>>): string =>
