@@ -12,6 +12,8 @@
  *                    (PostgreSQL, Entra users): apply replaces it, retire has nothing left to remove.
  *   UNSOUND_VERIFY   control: a verify that cannot say no (a target that accepts anything).
  *   COMMIT_UNFENCED  control: the commit skips its fencing check.
+ *   RECOVERY_UNCLAIMED, PREPARE_UNFENCED, CURRENT_NOT_REREAD
+ *                    controls: one part of the fencing left out (each was a counterexample on the way).
  *   FENCE_GAP        a fencing check and the write it guards as two steps (the window the lease covers).
  *   LEGACY           the protocol before fencing (no owner claim, no fencing checks), kept to replay
  *                    the counterexamples it has.
@@ -86,13 +88,23 @@ byte ncommits = 0;     /* committed rotations (first commit of a generated value
 /* The fencing check (assertFenced in src/rotation/fencing.ts): the latest pending version is the one
    this run acts on, still open, and this run owns it. Another worker must change this state (write a
    new version, close it or claim it) before it touches the target or the managed secret. */
-#define FENCE(v) (p_latest == (v) && pstate[v] == PREPARED && powner[v] == token)
+#define FENCE(v) (p_latest == (v) && pstate[v] == PREPARED && OWNED(v))
 /* Before a new pending version is written: the latest one is still the one recovery read, and not open
    (a new version would hide an open one from every later recovery). */
+#ifdef PREPARE_UNFENCED
+#define PREPARE_FENCE (true)
+#else
 #define PREPARE_FENCE (p_latest == pv && pstate[pv] != PREPARED)
+#endif
 /* Recovery claims the open record before it asks the target anything: a tag write on that version,
    carrying the state recovery read (so a stale claim can re-open a closed record; the model covers it). */
+#ifdef RECOVERY_UNCLAIMED
+#define CLAIM(v) skip
+#define OWNED(v) (true)
+#else
+#define OWNED(v) (powner[v] == token)
 #define CLAIM(v) atomic { pstate[v] = PREPARED; powner[v] = token }
+#endif
 #endif
 #ifdef COMMIT_UNFENCED
 #define COMMIT_FENCE(v) (true)
@@ -107,6 +119,9 @@ byte ncommits = 0;     /* committed rotations (first commit of a generated value
 #else
 #define GUARDED(check, action) atomic { if :: check -> action :: else -> goto release fi }
 #endif
+
+/* Closing a version rewrites its tags without the owner (as the code does). */
+#define CLOSE(v, state) pstate[v] = state; powner[v] = 0
 
 #define STEP(s) printf("MSC: w%d %e\n", w, s)
 #define RECOVERY(k) printf("MSC: w%d recovery %e\n", w, k)
@@ -189,7 +204,7 @@ next_job:
        CRASH;
        GUARDED(FENCE(pv), RETIRE(c));
        CRASH;
-       atomic { pstate[pv] = COMMITTED; RECOVERY(finished_commit) };
+       atomic { CLOSE(pv, COMMITTED); RECOVERY(finished_commit) };
        goto satisfied
   :: else -> skip
   fi;
@@ -201,7 +216,7 @@ next_job:
        CRASH;
        GUARDED(FENCE(pv), RETIRE(pv));
        CRASH;
-       atomic { pstate[pv] = COMMITTED; RECOVERY(committed_pending) };
+       atomic { CLOSE(pv, COMMITTED); RECOVERY(committed_pending) };
        goto satisfied
   :: else -> skip
   fi;
@@ -210,7 +225,7 @@ next_job:
        CRASH;
        GUARDED(FENCE(pv), RETIRE(c));
        CRASH;
-       atomic { pstate[pv] = ROLLEDBACK; RECOVERY(rolled_back) };
+       atomic { CLOSE(pv, ROLLEDBACK); RECOVERY(rolled_back) };
        goto satisfied
   :: else -> skip
   fi;
@@ -218,7 +233,7 @@ next_job:
   atomic {
     cand = 1;
     do
-    :: cand <= MAXV && (snap & BIT(cand)) != 0 && VERIFY(cand) -> break
+    :: cand <= MAXV && (snap & BIT(cand)) != 0 && VERIFY(cand) -> snap = 0; break
     :: cand <= MAXV && !((snap & BIT(cand)) != 0 && VERIFY(cand)) -> cand++
     :: cand > MAXV -> goto release                         /* ROTATION_UNRECOVERABLE: quarantined */
     od
@@ -227,11 +242,11 @@ next_job:
   GUARDED(COMMIT_FENCE(pv), COMMIT(cand, pv));
   c = cand; crid = pv; cat = now;
   CRASH;
-  atomic { pstate[pv] = ROLLEDBACK; RECOVERY(restored_previous) };
+  atomic { CLOSE(pv, ROLLEDBACK); RECOVERY(restored_previous) };
 
   goto satisfied;
 closed_record:
-#ifndef LEGACY
+#if !defined(LEGACY) && !defined(CURRENT_NOT_REREAD)
   /* The closed record names a later rotation than the current version read: that read is stale. */
   if
   :: pv != 0 && pv != crid -> atomic { c = cur; crid = cur_rid; cat = cur_at }
@@ -240,10 +255,12 @@ closed_record:
 #endif
 satisfied:
   /* a rotation committed at or after the trigger satisfies it */
-  if
-  :: cat >= trig -> goto release
-  :: else -> skip
-  fi;
+  atomic {
+    if
+    :: cat >= trig -> goto release
+    :: else -> crid = 0; cat = 0; trig = 0                 /* dead from here: fewer states */
+    fi
+  }
 
   /* ---- a new rotation ---- */
   CRASH;
@@ -252,6 +269,7 @@ satisfied:
     :: nextv < MAXV && PREPARE_FENCE ->
          nextv++; mine = nextv;
          p_latest = mine; pstate[mine] = PREPARED; powner[mine] = token;
+         c = 0; pv = 0;
          STEP(prepared)
     :: else -> goto release          /* fenced off, or the model's values are used up */
     fi
@@ -264,7 +282,7 @@ satisfied:
   CRASH;
   GUARDED(FENCE(mine), RETIRE(mine); STEP(retired));
   CRASH;
-  atomic { pstate[mine] = COMMITTED; STEP(closed) };
+  atomic { CLOSE(mine, COMMITTED); STEP(closed) };
 
 release:
   atomic { if :: lock_owner == token -> lock_owner = 0 :: else -> skip fi };
