@@ -19,12 +19,14 @@
  *                    the counterexamples it has.
  * Bounds (-D): NW workers, MAXRUNS jobs each, MAXCRASH crashes and MAXLOST lease losses in all,
  * MAXTRIG triggers.
+ * A counterexample by hand: spin -DCOMMIT_UNFENCED -a rotation.pml; gcc -DSAFETY -DREVERSE -o pan pan.c;
+ * ./pan; spin -DCOMMIT_UNFENCED -t rotation.pml (the MSC lines name each worker's steps).
  */
 #ifndef NW
 #define NW 2
 #endif
 #ifndef MAXRUNS
-#define MAXRUNS 3
+#define MAXRUNS 2
 #endif
 #ifndef MAXCRASH
 #define MAXCRASH 2
