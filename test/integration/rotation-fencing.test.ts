@@ -142,7 +142,7 @@ describe('fencing: the interleavings the model checker found, replayed against t
     await emulator.close();
   });
 
-  // Trail (protocol without fencing): w2 locked, prepared; lease lost; w1 locked, reads the open record,
+  // Trail (-DLEGACY, the code before fencing; -DRECOVERY_UNCLAIMED): w2 locked, prepared; lease lost; w1 locked, reads the open record,
   // verifies pending (refused) and current (accepted); w2 applied, verified; w1 rolled back; both crash.
   it('a slow worker cannot apply a value after recovery judged its record not live', async () => {
     const name = 'fence-apply';
@@ -179,7 +179,7 @@ describe('fencing: the interleavings the model checker found, replayed against t
     expect(rb.status).toBe('rejected');
   });
 
-  // Trail (control COMMIT_UNFENCED): w2 prepared, applied, verified; lease lost; w1 recovers w2's
+  // Trail (-DCOMMIT_UNFENCED): w2 prepared, applied, verified; lease lost; w1 recovers w2's
   // record (committed-pending); a later trigger rotates again; w2 commits its value, now superseded.
   it('a slow worker cannot commit over a rotation that finished after it was taken over', async () => {
     const name = 'fence-commit';
@@ -206,7 +206,7 @@ describe('fencing: the interleavings the model checker found, replayed against t
     expect(codeOf(ra)).toBe('ROTATION_FENCED');
   });
 
-  // Trail (found with apply and commit fenced, before the prepare was): w2 locked; lease lost; w1
+  // Trail (-DPREPARE_UNFENCED, found with apply and commit fenced): w2 locked; lease lost; w1
   // locked, reads no open record; w2 prepared, applied, verified; w1 prepared (hiding w2's open record);
   // w2's commit fenced off; w1 crashes: the target accepts w2's value, found nowhere.
   it('a new pending version is never written over an open one it did not see', async () => {
@@ -246,7 +246,7 @@ describe('fencing: the interleavings the model checker found, replayed against t
     await expectNothingLost(name);
   });
 
-  // Trail (found with every write fenced): w2 rotates for a trigger; lease lost; w1, a duplicate of that
+  // Trail (-DCURRENT_NOT_REREAD, found with every write fenced): w2 rotates for a trigger; lease lost; w1, a duplicate of that
   // job, reads the current version before w2 commits and the closed record after: it rotated again.
   it('a duplicate job that read the current version before the commit does not rotate again', async () => {
     const name = 'fence-duplicate';
