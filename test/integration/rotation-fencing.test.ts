@@ -1,18 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock } from '../../src/clock/clock';
+import { systemClock } from '../../src/clock';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { isRotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
+import { RedisRotationLock } from '../../src/locking';
 import {
   pendingSecretName,
   rotateSecret,
   type RotationDeps,
   type RotationResult,
   type RotationStep,
+  type RotationTarget,
+  type VerifyOutcome,
 } from '../../src/rotation';
-import type { RotationTarget, VerifyOutcome } from '../../src/targets/target';
 import type { SecretStore } from '../../src/vault';
 import { emulatorStore } from '../support/emulator';
 import { FakePasswordTarget } from '../support/fake-password-target';
