@@ -4,7 +4,7 @@ import { RotatorError } from '../errors';
 import type { RotationTarget, TargetLookup } from '../rotation';
 import { createEntraAppTarget } from './entra-app';
 import { createEntraUserTarget } from './entra-user';
-import { GraphClient, graphTokenProvider } from './graph';
+import { GraphClient } from './graph';
 import { createKeyVaultTarget } from './keyvault';
 import { createPostgresTarget } from './postgres';
 
@@ -34,9 +34,10 @@ export function createTargetRegistry(
   const built = new Map<TargetKind, RotationTarget>();
   let graph: GraphClient | undefined;
   const graphClient = (): GraphClient => {
+    // config.graphUrl is Graph's root (https://graph.microsoft.com); the client adds /v1.0.
     graph ??= new GraphClient({
       baseUrl: config.graphUrl,
-      tokenProvider: graphTokenProvider(options.graphCredential ?? new DefaultAzureCredential()),
+      credential: options.graphCredential ?? new DefaultAzureCredential(),
       fetch: options.fetch,
     });
     return graph;

@@ -14,7 +14,7 @@ import {
 import { PENDING_TAGS } from '../../src/tags';
 import { createEntraAppTarget } from '../../src/targets/entra-app';
 import { createEntraUserTarget } from '../../src/targets/entra-user';
-import { GraphClient, graphTokenProvider } from '../../src/targets/graph';
+import { GraphClient } from '../../src/targets/graph';
 import { staticTokenCredential, type SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { FakeEntra } from '../support/fake-entra';
@@ -59,7 +59,7 @@ describe('Entra rotations end to end: engine, emulated Key Vault, fake Graph and
     redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     const graph = new GraphClient({
       baseUrl: fake.graphUrl,
-      tokenProvider: graphTokenProvider(staticTokenCredential('graph-token')),
+      credential: staticTokenCredential('graph-token'),
       fetch: fake.fetch(),
     });
     appTarget = createEntraAppTarget({

@@ -1,5 +1,5 @@
 import { FakeEntra } from '../support/fake-entra';
-import { GraphClient, graphTokenProvider } from '../../src/targets/graph';
+import { GraphClient } from '../../src/targets/graph';
 import { staticTokenCredential } from '../../src/vault';
 import { createEntraAppTarget } from '../../src/targets/entra-app';
 import { createEntraUserTarget } from '../../src/targets/entra-user';
@@ -32,9 +32,9 @@ describe('Entra targets against a fake Graph and token endpoint', () => {
     fake.replicationLagMs = 0;
     graph = new GraphClient({
       baseUrl: fake.graphUrl,
-      tokenProvider: graphTokenProvider(staticTokenCredential('graph-token')),
+      credential: staticTokenCredential('graph-token'),
       fetch: fake.fetch(),
-      maxRetryDelayMs: 2_000,
+      retryDelaySeconds: 0.2,
     });
   });
 
@@ -134,14 +134,23 @@ describe('Entra targets against a fake Graph and token endpoint', () => {
     const app = fake.addApp();
     const bounded = new GraphClient({
       baseUrl: fake.graphUrl,
-      tokenProvider: () => Promise.resolve('graph-token'),
+      credential: staticTokenCredential('graph-token'),
       fetch: fake.fetch(),
       maxRetries: 1,
-      maxRetryDelayMs: 50,
+      retryDelaySeconds: 0.05,
     });
-    fake.failNext(2, 503, { retryAfter: '3600', match: /applications/ });
+    fake.failNext(2, 503, { retryAfter: '0', match: /applications/ });
     const error: unknown = await bounded.listPasswords(app.id).catch((e: unknown) => e);
     expect(isRotatorError(error) && error.code).toBe('TARGET_UNREACHABLE');
+  });
+
+  it('a Retry-After longer than the in-process cap ends the call at once, for the job to retry later', async () => {
+    const app = fake.addApp();
+    fake.failNext(1, 429, { retryAfter: '3600', match: /applications/ });
+    const before = fake.calls.length;
+    const error: unknown = await graph.listPasswords(app.id).catch((e: unknown) => e);
+    expect(isRotatorError(error) && error.code).toBe('TARGET_UNREACHABLE');
+    expect(fake.calls.length - before).toBe(1);
   });
 
   it('removePassword of an unknown key counts as already removed', async () => {

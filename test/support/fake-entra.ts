@@ -1,32 +1,28 @@
 import { createServer, request as httpsRequest, Agent, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { ClientSecretCredentialOptions } from '@azure/identity';
 import { createCertificates } from '../../src/emulator/certificates';
-// The responses are typed with the real client's types, so the fake cannot drift from what it parses.
-import type { AddedPassword, ApplicationPasswords } from '../../src/targets/graph';
+import { FakeGraph, type FakeApp, type FakePassword } from './graph/fake-graph';
 
-export interface FakePassword {
-  keyId: string;
-  displayName: string;
-  hint: string;
-  secretText: string;
-  /** Epoch ms from which the token endpoint accepts this secret (replication lag). */
-  activeAt: number;
-}
-
-export interface FakeApp {
-  id: string;
-  appId: string;
-  passwordCredentials: FakePassword[];
-}
+export type { FakeApp, FakePassword };
 
 export interface CallLogEntry {
   method: string;
   path: string;
+  /** The query string, e.g. ?$select=id,appId. */
+  search: string;
   status: number;
   grantType?: string;
+  /** Graph's error code when the request broke Graph v1.0's OpenAPI description (path, method, body). */
+  refused?: string;
+}
+
+interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
 }
 
 interface Failure {
@@ -37,15 +33,16 @@ interface Failure {
 }
 
 /**
- * One HTTPS server speaking the Graph subset and the Entra token endpoint (client_credentials and
- * password grants, plus the OIDC discovery MSAL requests). Keeps state and a call log, can be told
- * to fail, and can delay new secrets to simulate replication lag.
+ * One HTTPS server speaking Microsoft Graph v1.0 (checked against its OpenAPI description: see
+ * ./graph) and the Entra token endpoint (client_credentials and password grants, plus the OIDC
+ * discovery MSAL requests). Keeps state and a call log, can be told to fail, and can delay new
+ * secrets to simulate replication lag.
  */
 export class FakeEntra {
-  readonly apps = new Map<string, FakeApp>();
-  readonly users = new Map<string, string>();
+  readonly graph = new FakeGraph();
+  readonly apps = this.graph.apps;
+  readonly users = this.graph.users;
   readonly calls: CallLogEntry[] = [];
-  replicationLagMs = 0;
   private failures: Failure[] = [];
   private constructor(
     private readonly server: Server,
@@ -66,8 +63,17 @@ export class FakeEntra {
     return fake;
   }
 
+  /** Graph's root, as ROTATOR_GRAPH_URL takes it (the client adds /v1.0). */
   get graphUrl(): string {
-    return `${this.baseUrl}/v1.0`;
+    return this.baseUrl;
+  }
+
+  get replicationLagMs(): number {
+    return this.graph.replicationLagMs;
+  }
+
+  set replicationLagMs(ms: number) {
+    this.graph.replicationLagMs = ms;
   }
 
   get authorityHost(): string {
@@ -78,25 +84,12 @@ export class FakeEntra {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  addApp(id: string = randomUUID()): FakeApp {
-    const app: FakeApp = { id, appId: randomUUID(), passwordCredentials: [] };
-    this.apps.set(id, app);
-    return app;
+  addApp(id?: string): FakeApp {
+    return this.graph.addApp(id);
   }
 
-  addPasswordDirectly(appObjectId: string, displayName: string): FakePassword {
-    const app = this.apps.get(appObjectId);
-    if (app === undefined) throw new Error(`no app ${appObjectId}`);
-    const secretText = randomBytes(30).toString('base64url');
-    const password: FakePassword = {
-      keyId: randomUUID(),
-      displayName,
-      hint: secretText.slice(0, 3),
-      secretText,
-      activeAt: Date.now() + this.replicationLagMs,
-    };
-    app.passwordCredentials.push(password);
-    return password;
+  addPasswordDirectly(appObjectId: string, displayName: string, endDateTime?: string): FakePassword {
+    return this.graph.addPasswordDirectly(appObjectId, displayName, endDateTime);
   }
 
   /** The next `count` requests (whose path matches, if given) answer `status`. */
@@ -153,181 +146,149 @@ export class FakeEntra {
       });
   }
 
+  /**
+   * A fetch that answers in-process, whatever the host (https://graph.microsoft.com included): for
+   * tests of the URLs the default configuration produces, with no traffic leaving the process.
+   */
+  inProcessFetch(): typeof fetch {
+    return async (input, init) => {
+      const request = new Request(input, init);
+      const raw = init?.body === undefined || init.body === null ? '' : await request.text();
+      const answer = this.answer(
+        request.method,
+        new URL(request.url),
+        request.headers.get('authorization'),
+        raw,
+      );
+      const status = answer.status;
+      const body = status === 204 || answer.body === undefined ? null : JSON.stringify(answer.body);
+      return new Response(body, {
+        status,
+        headers: { ...(body === null ? {} : { 'content-type': 'application/json' }), ...answer.headers },
+      });
+    };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', this.baseUrl);
-    const method = req.method ?? 'GET';
-    const entry: CallLogEntry = { method, path: url.pathname, status: 0 };
-    this.calls.push(entry);
-    const send = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
-      entry.status = status;
-      res.writeHead(status, {
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        ...headers,
-      });
-      res.end(body === undefined ? undefined : JSON.stringify(body));
-    };
+    const answer = this.answer(req.method ?? 'GET', url, req.headers.authorization ?? null, raw);
+    res.writeHead(answer.status, {
+      ...(answer.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...answer.headers,
+    });
+    res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
+  }
 
+  private answer(method: string, url: URL, authorization: string | null, raw: string): Answer {
+    const entry: CallLogEntry = { method, path: url.pathname, search: url.search, status: 0 };
+    this.calls.push(entry);
+    const answer = this.route(method, url, authorization, raw, entry);
+    entry.status = answer.status;
+    return answer;
+  }
+
+  private route(
+    method: string,
+    url: URL,
+    authorization: string | null,
+    raw: string,
+    entry: CallLogEntry,
+  ): Answer {
     const failure = this.failures.find((f) => f.remaining > 0 && (f.match?.test(url.pathname) ?? true));
     if (failure !== undefined) {
       failure.remaining -= 1;
-      send(
-        failure.status,
-        { error: { code: 'Injected', message: 'injected failure' } },
-        failure.retryAfter === undefined ? {} : { 'retry-after': failure.retryAfter },
-      );
-      return;
+      return {
+        status: failure.status,
+        body: { error: { code: 'Injected', message: 'injected failure' } },
+        ...(failure.retryAfter === undefined ? {} : { headers: { 'retry-after': failure.retryAfter } }),
+      };
     }
-
     const parts = url.pathname
       .split('/')
       .filter((p) => p !== '')
       .map(decodeURIComponent);
     // OIDC discovery: /{tenant}/v2.0/.well-known/openid-configuration
     if (method === 'GET' && parts[1] === 'v2.0' && parts[2] === '.well-known') {
-      const tenant = parts[0] ?? 'common';
-      send(200, {
-        issuer: `${this.baseUrl}/${tenant}/v2.0`,
-        authorization_endpoint: `${this.baseUrl}/${tenant}/oauth2/v2.0/authorize`,
-        token_endpoint: `${this.baseUrl}/${tenant}/oauth2/v2.0/token`,
-        device_authorization_endpoint: `${this.baseUrl}/${tenant}/oauth2/v2.0/devicecode`,
-        end_session_endpoint: `${this.baseUrl}/${tenant}/oauth2/v2.0/logout`,
-        jwks_uri: `${this.baseUrl}/${tenant}/discovery/v2.0/keys`,
-        response_modes_supported: ['query', 'fragment', 'form_post'],
-        tenant_region_scope: null,
-      });
-      return;
+      return { status: 200, body: this.discovery(parts[0] ?? 'common') };
     }
     if (method === 'POST' && parts[1] === 'oauth2' && parts[3] === 'token') {
-      this.token(new URLSearchParams(raw), entry, send);
-      return;
+      const form = new URLSearchParams(raw);
+      entry.grantType = form.get('grant_type') ?? '';
+      return this.token(form);
     }
-    if (parts[0] === 'v1.0') {
-      if (!(req.headers.authorization ?? '').startsWith('Bearer ')) {
-        send(401, { error: { code: 'InvalidAuthenticationToken', message: 'no token' } });
-        return;
-      }
-      this.graph(method, parts.slice(1), raw, send);
-      return;
+    if (!(authorization ?? '').startsWith('Bearer ')) {
+      return {
+        status: 401,
+        body: { error: { code: 'InvalidAuthenticationToken', message: 'Access token is empty.' } },
+      };
     }
-    send(404, { error: { code: 'NotFound', message: 'no route' } });
+    const answer = this.graph.handle(method, url, raw);
+    if (answer.refused !== undefined) entry.refused = answer.refused;
+    return { status: answer.status, ...(answer.body === undefined ? {} : { body: answer.body }) };
   }
 
-  private token(
-    form: URLSearchParams,
-    entry: CallLogEntry,
-    send: (status: number, body?: unknown) => void,
-  ): void {
+  private discovery(tenant: string): unknown {
+    return {
+      issuer: `${this.baseUrl}/${tenant}/v2.0`,
+      authorization_endpoint: `${this.baseUrl}/${tenant}/oauth2/v2.0/authorize`,
+      token_endpoint: `${this.baseUrl}/${tenant}/oauth2/v2.0/token`,
+      device_authorization_endpoint: `${this.baseUrl}/${tenant}/oauth2/v2.0/devicecode`,
+      end_session_endpoint: `${this.baseUrl}/${tenant}/oauth2/v2.0/logout`,
+      jwks_uri: `${this.baseUrl}/${tenant}/discovery/v2.0/keys`,
+      response_modes_supported: ['query', 'fragment', 'form_post'],
+      tenant_region_scope: null,
+    };
+  }
+
+  private token(form: URLSearchParams): Answer {
     const grant = form.get('grant_type') ?? '';
-    entry.grantType = grant;
-    const ok = (): void =>
-      send(200, {
+    const ok: Answer = {
+      status: 200,
+      body: {
         token_type: 'Bearer',
         expires_in: 3599,
         ext_expires_in: 3599,
         access_token: randomBytes(24).toString('hex'),
-      });
+      },
+    };
     if (grant === 'client_credentials') {
       const app = [...this.apps.values()].find((a) => a.appId === form.get('client_id'));
       const secret = form.get('client_secret');
       const match = app?.passwordCredentials.find((p) => p.secretText === secret);
       if (app === undefined) {
-        send(400, {
-          error: 'unauthorized_client',
-          error_description: 'AADSTS700016: Application not found.',
-        });
-      } else if (match === undefined || match.activeAt > Date.now()) {
-        send(401, {
-          error: 'invalid_client',
-          error_description: 'AADSTS7000215: Invalid client secret provided.',
-        });
-      } else ok();
-      return;
+        return {
+          status: 400,
+          body: { error: 'unauthorized_client', error_description: 'AADSTS700016: Application not found.' },
+        };
+      }
+      if (match === undefined || match.activeAt > Date.now()) {
+        return {
+          status: 401,
+          body: {
+            error: 'invalid_client',
+            error_description: 'AADSTS7000215: Invalid client secret provided.',
+          },
+        };
+      }
+      return ok;
     }
     if (grant === 'password') {
       const username = form.get('username') ?? '';
-      if (this.users.has(username) && this.users.get(username) === form.get('password')) ok();
-      else
-        send(400, {
+      if (this.users.has(username) && this.users.get(username) === form.get('password')) return ok;
+      return {
+        status: 400,
+        body: {
           error: 'invalid_grant',
           error_description: 'AADSTS50126: Error validating credentials due to invalid username or password.',
-        });
-      return;
+        },
+      };
     }
-    send(400, { error: 'unsupported_grant_type', error_description: 'AADSTS70003: unsupported grant' });
-  }
-
-  private graph(
-    method: string,
-    parts: string[],
-    raw: string,
-    send: (status: number, body?: unknown) => void,
-  ): void {
-    const [collection, id, action] = parts;
-    if (collection === 'applications' && id !== undefined) {
-      const app = this.apps.get(id);
-      if (app === undefined) {
-        send(404, {
-          error: { code: 'Request_ResourceNotFound', message: `Resource '${id}' does not exist` },
-        });
-        return;
-      }
-      if (method === 'GET' && action === undefined) {
-        const body: ApplicationPasswords = {
-          id: app.id,
-          appId: app.appId,
-          passwordCredentials: app.passwordCredentials.map((p) => ({
-            keyId: p.keyId,
-            displayName: p.displayName,
-            hint: p.hint,
-          })),
-        };
-        send(200, body);
-        return;
-      }
-      if (method === 'POST' && action === 'addPassword') {
-        const displayName =
-          (JSON.parse(raw) as { passwordCredential?: { displayName?: string } }).passwordCredential
-            ?.displayName ?? '';
-        const p = this.addPasswordDirectly(app.id, displayName);
-        const body: AddedPassword = { keyId: p.keyId, secretText: p.secretText, hint: p.hint, displayName };
-        send(200, body);
-        return;
-      }
-      if (method === 'POST' && action === 'removePassword') {
-        const { keyId } = JSON.parse(raw) as { keyId?: string };
-        const before = app.passwordCredentials.length;
-        app.passwordCredentials = app.passwordCredentials.filter((p) => p.keyId !== keyId);
-        if (app.passwordCredentials.length === before) {
-          send(400, {
-            error: {
-              code: 'CannotDeleteOrUpdateNonExistentPasswordCredential',
-              message: `No password credential found with keyId ${keyId ?? ''}`,
-            },
-          });
-        } else send(204);
-        return;
-      }
-    }
-    if (collection === 'users' && id !== undefined && method === 'PATCH') {
-      if (!this.users.has(id)) {
-        send(404, {
-          error: { code: 'Request_ResourceNotFound', message: `Resource '${id}' does not exist` },
-        });
-        return;
-      }
-      const password = (JSON.parse(raw) as { passwordProfile?: { password?: string } }).passwordProfile
-        ?.password;
-      if (password === undefined) {
-        send(400, { error: { code: 'Request_BadRequest', message: 'passwordProfile.password required' } });
-        return;
-      }
-      this.users.set(id, password);
-      send(204);
-      return;
-    }
-    send(404, { error: { code: 'NotFound', message: 'no route' } });
+    return {
+      status: 400,
+      body: { error: 'unsupported_grant_type', error_description: 'AADSTS70003: unsupported grant' },
+    };
   }
 }

@@ -1,24 +1,16 @@
 import type { TokenCredential } from '@azure/identity';
-import { RotatorError } from '../../errors';
+import { Client, GraphError } from '@microsoft/microsoft-graph-client';
+import { RotatorError } from '../../errors/rotator-error';
+import { GRAPH_VERSION, graphEndpoint, graphMiddleware } from './graph-transport';
 
-const GRAPH_DEFAULT_BASE_URL = 'https://graph.microsoft.com/v1.0';
-export const GRAPH_SCOPE = 'https://graph.microsoft.com/.default';
+export { GRAPH_DEFAULT_ROOT, GRAPH_SCOPE, GRAPH_VERSION, graphEndpoint } from './graph-transport';
 
-type TokenProvider = () => Promise<string>;
-
-/** The production token provider: any @azure/identity credential (e.g. DefaultAzureCredential) for Graph. */
-export function graphTokenProvider(credential: TokenCredential): TokenProvider {
-  return async () => {
-    const token = await credential.getToken(GRAPH_SCOPE);
-    if (token === null) throw new Error('the credential returned no token for Microsoft Graph');
-    return token.token;
-  };
-}
-
-interface PasswordCredentialInfo {
+export interface PasswordCredentialInfo {
   keyId: string;
   displayName: string | null;
   hint: string | null;
+  /** ISO-8601 end of validity, when Graph reports one. */
+  endDateTime?: string | null;
 }
 
 export interface AddedPassword {
@@ -37,77 +29,57 @@ export interface ApplicationPasswords {
 
 /** The Graph operations the Entra targets need; fakes implement this type. */
 export interface GraphApi {
-  addPassword(appObjectId: string, displayName: string): Promise<AddedPassword>;
+  /** `endDateTime` bounds the new secret's life (Graph's default is two years). */
+  addPassword(appObjectId: string, displayName: string, endDateTime?: Date): Promise<AddedPassword>;
   removePassword(appObjectId: string, keyId: string): Promise<void>;
   listPasswords(appObjectId: string): Promise<ApplicationPasswords>;
   resetUserPassword(userIdOrUpn: string, password: string): Promise<void>;
 }
 
-interface GraphClientOptions {
-  tokenProvider: TokenProvider;
+export interface GraphClientOptions {
+  /** Who calls Graph: any @azure/identity credential (DefaultAzureCredential in production). */
+  credential: TokenCredential;
+  /** Graph's root (ROTATOR_GRAPH_URL), e.g. https://graph.microsoft.com; the client adds /v1.0. */
   baseUrl?: string;
   /** Injected for tests (e.g. a fetch trusting a private CA); defaults to the global fetch. */
   fetch?: typeof fetch;
   maxRetries?: number;
-  /** Upper bound on one Retry-After wait. */
-  maxRetryDelayMs?: number;
+  /** Base delay between retries when Graph sends no Retry-After, in seconds. */
+  retryDelaySeconds?: number;
 }
 
-const RETRYABLE = new Set([429, 503]);
+const segment = (id: string): string => encodeURIComponent(id);
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function retryDelayMs(header: string | null, attempt: number, cap: number): number {
-  if (header !== null) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, cap);
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) return Math.min(Math.max(0, date - Date.now()), cap);
-  }
-  return Math.min(250 * 2 ** attempt, cap);
-}
-
-interface GraphErrorBody {
-  error?: { code?: string; message?: string };
-}
-
-async function errorDetails(response: Response): Promise<{ code: string; message: string }> {
-  try {
-    const body = (await response.json()) as GraphErrorBody;
-    return { code: body.error?.code ?? 'unknown', message: body.error?.message ?? '' };
-  } catch {
-    return { code: 'unknown', message: '' };
-  }
-}
-
-/** A small Microsoft Graph client over fetch. Request bodies (which may hold passwords) never reach errors. */
+/**
+ * Microsoft Graph v1.0 through Microsoft's Graph client library. Request bodies (which may hold
+ * passwords) never reach errors: only the method, the path and Graph's error code do.
+ */
 export class GraphClient implements GraphApi {
-  private readonly baseUrl: string;
-  private readonly fetchImpl: typeof fetch;
-  private readonly maxRetries: number;
-  private readonly maxRetryDelayMs: number;
+  private readonly client: Client;
+  private readonly root: string;
 
-  constructor(private readonly options: GraphClientOptions) {
-    this.baseUrl = (options.baseUrl ?? GRAPH_DEFAULT_BASE_URL).replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? fetch;
-    this.maxRetries = options.maxRetries ?? 4;
-    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+  constructor(options: GraphClientOptions) {
+    const endpoint = graphEndpoint(options.baseUrl);
+    this.root = endpoint.root;
+    this.client = Client.initWithMiddleware({
+      baseUrl: endpoint.root,
+      defaultVersion: GRAPH_VERSION,
+      customHosts: new Set([endpoint.host]),
+      middleware: graphMiddleware(options),
+    });
   }
 
-  async addPassword(appObjectId: string, displayName: string): Promise<AddedPassword> {
-    const response = await this.send('POST', `/applications/${encodeURIComponent(appObjectId)}/addPassword`, {
-      passwordCredential: { displayName },
-    });
-    const body = (await response.json()) as Partial<AddedPassword>;
-    if (typeof body.keyId !== 'string' || typeof body.secretText !== 'string') {
+  async addPassword(appObjectId: string, displayName: string, endDateTime?: Date): Promise<AddedPassword> {
+    const path = `/applications/${segment(appObjectId)}/addPassword`;
+    const passwordCredential =
+      endDateTime === undefined ? { displayName } : { displayName, endDateTime: endDateTime.toISOString() };
+    const body = (await this.call('POST', path, () => this.client.api(path).post({ passwordCredential }))) as
+      Partial<AddedPassword> | undefined;
+    if (typeof body?.keyId !== 'string' || typeof body.secretText !== 'string') {
       throw new RotatorError(
         'TARGET_REJECTED',
         `Graph addPassword for application ${appObjectId} returned no secret`,
-        {
-          hint: 'Check that the Graph endpoint is Microsoft Graph v1.0',
-        },
+        { hint: 'Check that ROTATOR_GRAPH_URL is Microsoft Graph' },
       );
     }
     return {
@@ -119,110 +91,78 @@ export class GraphClient implements GraphApi {
   }
 
   async removePassword(appObjectId: string, keyId: string): Promise<void> {
-    await this.send(
+    const path = `/applications/${segment(appObjectId)}/removePassword`;
+    await this.call(
       'POST',
-      `/applications/${encodeURIComponent(appObjectId)}/removePassword`,
-      { keyId },
-      (status, details) =>
-        status === 404 || (status === 400 && /No password credential found/i.test(details.message)),
+      path,
+      () => this.client.api(path).post({ keyId }),
+      // Already gone (a retry after a crash): Graph answers 400 for an unknown key id.
+      (error) => error.statusCode === 404 || (error.statusCode === 400 && isUnknownKey(error)),
     );
   }
 
   async listPasswords(appObjectId: string): Promise<ApplicationPasswords> {
-    const response = await this.send(
-      'GET',
-      `/applications/${encodeURIComponent(appObjectId)}?$select=id,appId,passwordCredentials`,
-    );
-    const body = (await response.json()) as Partial<ApplicationPasswords>;
+    const path = `/applications/${segment(appObjectId)}`;
+    const body = (await this.call('GET', path, () =>
+      this.client.api(path).select(['id', 'appId', 'passwordCredentials']).get(),
+    )) as Partial<ApplicationPasswords> | undefined;
     return {
-      id: body.id ?? appObjectId,
-      appId: body.appId ?? '',
-      passwordCredentials: (body.passwordCredentials ?? []).map((c) => ({
+      id: body?.id ?? appObjectId,
+      appId: body?.appId ?? '',
+      passwordCredentials: (body?.passwordCredentials ?? []).map((c) => ({
         keyId: c.keyId,
         displayName: c.displayName ?? null,
         hint: c.hint ?? null,
+        endDateTime: c.endDateTime ?? null,
       })),
     };
   }
 
   async resetUserPassword(userIdOrUpn: string, password: string): Promise<void> {
-    await this.send('PATCH', `/users/${encodeURIComponent(userIdOrUpn)}`, {
-      passwordProfile: { password, forceChangePasswordNextSignIn: false },
-    });
+    const path = `/users/${segment(userIdOrUpn)}`;
+    await this.call('PATCH', path, () =>
+      this.client.api(path).patch({ passwordProfile: { password, forceChangePasswordNextSignIn: false } }),
+    );
   }
 
-  private async token(what: string): Promise<string> {
-    try {
-      return await this.options.tokenProvider();
-    } catch (error) {
-      throw new RotatorError('TARGET_MISCONFIGURED', `${what}: could not acquire a Graph token`, {
-        hint: 'Check the rotator identity and its Graph permissions (Application.ReadWrite.OwnedBy, User-PasswordProfile.ReadWrite.All)',
-        cause: error instanceof Error ? new Error(error.message) : undefined,
-      });
-    }
-  }
-
-  /** One request; the error when the network failed (the caller retries or gives up). */
-  private async attempt(
+  private async call(
     method: string,
     path: string,
-    token: string,
-    body: unknown,
-  ): Promise<Response | Error> {
+    send: () => Promise<unknown>,
+    treatAsDone?: (error: GraphError) => boolean,
+  ): Promise<unknown> {
     try {
-      return await this.fetchImpl(`${this.baseUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
+      return await send();
     } catch (error) {
-      return error instanceof Error ? error : new Error('network error');
-    }
-  }
-
-  private async send(
-    method: string,
-    path: string,
-    body?: unknown,
-    treatAsSuccess?: (status: number, details: { code: string; message: string }) => boolean,
-  ): Promise<Response> {
-    const what = `Graph ${method} ${path.split('?')[0] ?? path}`;
-    for (let attempt = 0; ; attempt += 1) {
-      const response = await this.attempt(method, path, await this.token(what), body);
-      if (response instanceof Error) {
-        if (attempt < this.maxRetries) {
-          await sleep(retryDelayMs(null, attempt, this.maxRetryDelayMs));
-          continue;
-        }
-        throw new RotatorError('TARGET_UNREACHABLE', `${what}: ${response.message}`, {
-          hint: `Check network access to ${this.baseUrl}`,
-        });
+      if (error instanceof RotatorError) throw error;
+      if (error instanceof GraphError && error.statusCode > 0) {
+        if (treatAsDone?.(error) === true) return undefined;
+        throw graphFailure(`Graph ${method} /${GRAPH_VERSION}${path}`, error);
       }
-      if (response.ok) return response;
-      if (RETRYABLE.has(response.status) && attempt < this.maxRetries) {
-        const delay = retryDelayMs(response.headers.get('retry-after'), attempt, this.maxRetryDelayMs);
-        await response.body?.cancel();
-        await sleep(delay);
-        continue;
-      }
-      const details = await errorDetails(response);
-      if (treatAsSuccess?.(response.status, details) === true) return response;
-      throw failure(what, response.status, details.code, attempt);
+      throw new RotatorError(
+        'TARGET_UNREACHABLE',
+        `Graph ${method} /${GRAPH_VERSION}${path}: ${error instanceof Error ? error.message : 'network error'}`,
+        { hint: `Check network access to ${this.root}` },
+      );
     }
   }
 }
 
-/** The error of a request Graph answered with a failure, after the retries. */
-function failure(what: string, status: number, code: string, attempt: number): RotatorError {
-  if (RETRYABLE.has(status)) {
+function isUnknownKey(error: GraphError): boolean {
+  return (
+    /NonExistentPasswordCredential/i.test(error.code ?? '') || /No password credential/i.test(error.message)
+  );
+}
+
+function graphFailure(what: string, error: GraphError): RotatorError {
+  const status = error.statusCode;
+  const code = error.code ?? 'unknown';
+  if (status === 429 || status === 503 || status === 504) {
     return new RotatorError(
       'TARGET_UNREACHABLE',
-      `${what}: still throttled after ${attempt + 1} attempts (${status})`,
+      `${what}: still throttled or unavailable (${status} ${code})`,
       {
-        hint: 'Graph is throttling; the rotation is retried later',
+        hint: 'Graph is throttling or unavailable; the rotation is retried later',
       },
     );
   }

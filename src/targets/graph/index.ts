@@ -1,6 +1,6 @@
 export {
   GraphClient,
-  graphTokenProvider,
+  graphEndpoint,
   GRAPH_SCOPE,
   type AddedPassword,
   type ApplicationPasswords,
