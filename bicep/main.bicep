@@ -78,6 +78,47 @@ param actionGroupResourceIds array = []
 @description('Tags applied to every resource.')
 param tags object = {}
 
+@description('Audience of the access API (the rotator app registration\'s Application ID URI or client id, ROTATOR_API_AUDIENCE); empty: no access API, checkouts only from the queue.')
+param apiAudience string = ''
+
+@description('Token issuer (ROTATOR_API_ISSUER); empty: https://login.microsoftonline.com/<this tenant>/v2.0.')
+param apiIssuer string = ''
+
+@description('Expose the access API outside the Container Apps environment. Internal by default: reach it over the VNet.')
+param apiExternal bool = false
+
+@description('A request nobody decided expires after this (ROTATOR_APPROVAL_TIMEOUT).')
+param approvalTimeout string = 'PT1H'
+
+@description('The longest access window a request may ask for, at most PT8H (ROTATOR_ACCESS_MAX).')
+param accessMax string = 'PT8H'
+
+@description('App roles of the rotator app registration (its manifest\'s appRoles); the daemon checks these values in the token\'s roles claim.')
+param apiAppRoles array = [
+  {
+    value: 'Rotator.Checkout'
+    displayName: 'Rotator checkout'
+    description: 'Request access to managed secrets and check them out (each checkout forces a rotation).'
+    allowedMemberTypes: [
+      'User'
+      'Application'
+    ]
+    id: '3f1c7a52-6a4e-4c1e-9d53-0b8f1f6f1a01'
+    isEnabled: true
+  }
+  {
+    value: 'Rotator.Approve'
+    displayName: 'Rotator approver'
+    description: 'Approve or deny other people\'s access requests (never one\'s own).'
+    allowedMemberTypes: [
+      'User'
+    ]
+    id: '3f1c7a52-6a4e-4c1e-9d53-0b8f1f6f1a02'
+    isEnabled: true
+  }
+]
+
+
 var suffix = uniqueString(resourceGroup().id, baseName)
 var names = {
   identity: 'id-${baseName}'
@@ -205,6 +246,11 @@ module daemon 'modules/container-app.bicep' = {
     sweepIntervalMinutes: sweepIntervalMinutes
     minReplicas: minReplicas
     maxReplicas: maxReplicas
+    apiAudience: apiAudience
+    apiIssuer: apiIssuer
+    apiExternal: apiExternal
+    approvalTimeout: approvalTimeout
+    accessMax: accessMax
     tags: tags
   }
 }
@@ -262,3 +308,9 @@ output appInsightsResourceId string = appInsights.outputs.resourceId
 
 @description('Resource id of the SRE workbook.')
 output workbookResourceId string = workbook.outputs.resourceId
+
+@description('Access API URL inside the environment (or public with apiExternal); empty when apiAudience is empty. Set ROTATOR_API_URL to it.')
+output accessApiUrl string = daemon.outputs.apiUrl
+
+@description('The appRoles to set on the rotator app registration (az ad app update --id <app> --app-roles @roles.json).')
+output apiAppRolesManifest array = apiAppRoles

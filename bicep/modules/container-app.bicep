@@ -72,8 +72,27 @@ param maxReplicas int = 3
 @minValue(1)
 param queueLengthPerReplica int = 50
 
+@description('Audience of the access API (ROTATOR_API_AUDIENCE); empty: the API is off and there is no ingress.')
+param apiAudience string = ''
+
+@description('Token issuer (ROTATOR_API_ISSUER); empty: the daemon derives it from AZURE_TENANT_ID.')
+param apiIssuer string = ''
+
+@description('Expose the access API beyond the environment; internal by default.')
+param apiExternal bool = false
+
+@description('ROTATOR_APPROVAL_TIMEOUT.')
+param approvalTimeout string = 'PT1H'
+
+@description('ROTATOR_ACCESS_MAX (at most PT8H).')
+param accessMax string = 'PT8H'
+
 @description('Tags applied to the resource.')
 param tags object = {}
+
+// The access API listens on this port in HTTP; the ingress terminates TLS in front of it.
+var apiPort = 8081
+var apiEnabled = !empty(apiAudience)
 
 resource redis 'Microsoft.Cache/redisEnterprise@2025-07-01' existing = {
   name: redisName
@@ -108,7 +127,16 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
     workloadProfileName: 'Consumption'
     configuration: {
       activeRevisionsMode: 'Single'
-      // No ingress: the daemon serves nothing but its health port, which the probes reach directly.
+      // The access API on the ingress (internal unless apiExternal): HTTPS outside, HTTP to the container.
+      // Without it, the daemon serves nothing but its health port, which the probes reach directly.
+      ingress: apiEnabled
+        ? {
+            external: apiExternal
+            targetPort: apiPort
+            transport: 'http'
+            allowInsecure: false
+          }
+        : null
       secrets: [
         {
           name: 'redis-url'
@@ -146,6 +174,27 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             memory: '1Gi'
           }
           env: [
+            // An empty value is unset for the daemon: without an audience the API stays off.
+            {
+              name: 'ROTATOR_API_PORT'
+              value: apiEnabled ? string(apiPort) : ''
+            }
+            {
+              name: 'ROTATOR_API_AUDIENCE'
+              value: apiAudience
+            }
+            {
+              name: 'ROTATOR_API_ISSUER'
+              value: apiIssuer
+            }
+            {
+              name: 'ROTATOR_APPROVAL_TIMEOUT'
+              value: approvalTimeout
+            }
+            {
+              name: 'ROTATOR_ACCESS_MAX'
+              value: accessMax
+            }
             {
               name: 'ROTATOR_VAULT_URL'
               value: vaultUrls
@@ -287,3 +336,6 @@ output resourceId string = app.id
 
 @description('Name of the Container App.')
 output name string = app.name
+
+@description('URL of the access API (internal FQDN unless apiExternal); empty when the API is off.')
+output apiUrl string = apiEnabled ? 'https://${app.properties.configuration.ingress.fqdn}' : ''

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isRotatorError } from '../errors';
 import type { CliIo } from './cli-io';
+import { registerAccessCommands } from './commands/access';
 import { registerCheckoutCommand } from './commands/checkout';
 import { registerConfigCommand } from './commands/config';
 import { registerDaemonCommand } from './commands/daemon';
@@ -24,6 +25,7 @@ function buildProgram(io: CliIo): Command {
   registerDaemonCommand(program, io);
   registerRotateCommand(program, io);
   registerCheckoutCommand(program, io);
+  registerAccessCommands(program, io);
   registerStatusCommand(program, io);
   registerJobsCommand(program, io);
   registerRetryCommand(program, io);

@@ -45,11 +45,33 @@ export interface Config {
   retryBackoff: ParsedDuration;
   /** How long a stopping daemon lets a running rotation finish. */
   shutdownTimeout: ParsedDuration;
+  /** The access API of the daemon and the CLI's way to it (ROTATOR_API_*, approval timing). */
+  access: AccessConfig;
+}
+
+export interface AccessConfig {
+  /** Off when undefined: the daemon serves no access API. */
+  apiPort: number | undefined;
+  /** Both set: HTTPS; neither: HTTP behind a TLS-terminating ingress. */
+  tls: { certFile: string; keyFile: string } | undefined;
+  /** The `aud` an access token must carry; set whenever apiPort is. */
+  audience: string | undefined;
+  /** The token issuer; signing keys come from its discovery document. */
+  issuer: string | undefined;
+  approvalTimeout: ParsedDuration;
+  accessMax: ParsedDuration;
+  /** CLI: the access API; set means brokered mode. */
+  apiUrl: string | undefined;
+  apiScope: string | undefined;
+  apiToken: string | undefined;
+  apiCaFile: string | undefined;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
 const MAX_USAGE_GRACE = parseIsoDuration('PT8H') as ParsedDuration;
+/** The just-in-time standard's longest access window. */
+const MAX_ACCESS = parseIsoDuration('PT8H') as ParsedDuration;
 
 /** Each variable: its default and what is allowed, so a bad value is reported with the fix. */
 const VARIABLES = {
@@ -92,6 +114,27 @@ const VARIABLES = {
     allowed: 'a positive ISO-8601 duration: the first retry delay, doubled per attempt with jitter',
   },
   ROTATOR_SHUTDOWN_TIMEOUT: { default: 'PT30S', allowed: 'a positive ISO-8601 duration such as PT30S' },
+  ROTATOR_API_PORT: { allowed: 'a TCP port from 1 to 65535 (unset: no access API)' },
+  ROTATOR_API_TLS_CERT_FILE: {
+    allowed: 'a readable PEM certificate file, set together with ROTATOR_API_TLS_KEY_FILE',
+  },
+  ROTATOR_API_TLS_KEY_FILE: {
+    allowed: 'a readable PEM key file, set together with ROTATOR_API_TLS_CERT_FILE',
+  },
+  ROTATOR_API_AUDIENCE: {
+    allowed:
+      "the access token audience (the rotator app's application ID URI or client id); required with ROTATOR_API_PORT",
+  },
+  ROTATOR_API_ISSUER: {
+    allowed:
+      'an https:// token issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0 (default from AZURE_TENANT_ID)',
+  },
+  ROTATOR_APPROVAL_TIMEOUT: { default: 'PT1H', allowed: 'a positive ISO-8601 duration such as PT1H' },
+  ROTATOR_ACCESS_MAX: { default: 'PT8H', allowed: 'a positive ISO-8601 duration of at most PT8H' },
+  ROTATOR_API_URL: { allowed: 'the http(s):// URL of the access API, e.g. https://rotator.internal.example' },
+  ROTATOR_API_SCOPE: { allowed: 'an OAuth scope, default {ROTATOR_API_AUDIENCE}/.default' },
+  ROTATOR_API_TOKEN: { allowed: 'a bearer token sent as it is (automation, tests)' },
+  ROTATOR_API_CA_FILE: { allowed: 'the path of a readable PEM file: an extra CA to trust for the API' },
 } as const satisfies Record<string, { default?: string; allowed: string }>;
 
 type VariableName = keyof typeof VARIABLES;
@@ -107,7 +150,12 @@ function read(env: Environment, name: VariableName): string | undefined {
 /** Connection strings may carry passwords: never echo one back. */
 function shown(name: VariableName, value: string): string {
   if (name === 'REDIS_URL') return maskRedisUrl(value);
-  if (name === 'ROTATOR_VAULT_TOKEN' || name === 'APPLICATIONINSIGHTS_CONNECTION_STRING') return '***';
+  if (
+    name === 'ROTATOR_VAULT_TOKEN' ||
+    name === 'ROTATOR_API_TOKEN' ||
+    name === 'APPLICATIONINSIGHTS_CONNECTION_STRING'
+  )
+    return '***';
   return value;
 }
 
@@ -185,6 +233,55 @@ function evictionCheck(env: Environment): Config['evictionPolicyCheck'] {
   return raw;
 }
 
+function existingFile(env: Environment, name: VariableName): string | undefined {
+  const path = optional(env, name);
+  if (path !== undefined && !existsSync(path)) throw invalid(name, path, 'no such file');
+  return path;
+}
+
+function port(env: Environment, name: VariableName): number | undefined {
+  const text = read(env, name);
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > 65535) throw invalid(name, text);
+  return value;
+}
+
+function accessConfig(env: Environment, tenantId: string | undefined): AccessConfig {
+  const apiPort = port(env, 'ROTATOR_API_PORT');
+  const certFile = existingFile(env, 'ROTATOR_API_TLS_CERT_FILE');
+  const keyFile = existingFile(env, 'ROTATOR_API_TLS_KEY_FILE');
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    const [name, value] =
+      certFile === undefined
+        ? (['ROTATOR_API_TLS_KEY_FILE', keyFile] as const)
+        : (['ROTATOR_API_TLS_CERT_FILE', certFile] as const);
+    throw invalid(name, value ?? '', 'the certificate and the key must be set together');
+  }
+  const audience = optional(env, 'ROTATOR_API_AUDIENCE');
+  if (apiPort !== undefined && audience === undefined)
+    throw invalid('ROTATOR_API_AUDIENCE', '', 'required when ROTATOR_API_PORT is set');
+  const issuer =
+    optional(env, 'ROTATOR_API_ISSUER', httpsUrl) ??
+    (tenantId === undefined ? undefined : `https://login.microsoftonline.com/${tenantId}/v2.0`);
+  if (apiPort !== undefined && issuer === undefined)
+    throw invalid('ROTATOR_API_ISSUER', '', 'set it, or AZURE_TENANT_ID for the Entra default');
+  return {
+    apiPort,
+    tls: certFile !== undefined && keyFile !== undefined ? { certFile, keyFile } : undefined,
+    audience,
+    issuer,
+    approvalTimeout: duration(env, 'ROTATOR_APPROVAL_TIMEOUT'),
+    accessMax: duration(env, 'ROTATOR_ACCESS_MAX', MAX_ACCESS),
+    apiUrl: optional(env, 'ROTATOR_API_URL', httpUrl)?.replace(/\/+$/, ''),
+    apiScope:
+      optional(env, 'ROTATOR_API_SCOPE') ??
+      (audience === undefined ? undefined : `${audience.replace(/\/+$/, '')}/.default`),
+    apiToken: optional(env, 'ROTATOR_API_TOKEN'),
+    apiCaFile: existingFile(env, 'ROTATOR_API_CA_FILE'),
+  };
+}
+
 /** Reads and validates the environment once; throws a CONFIG_INVALID RotatorError (exit 2) on the first bad value. */
 export function loadConfig(env: Environment): Config {
   const caFile = optional(env, 'ROTATOR_VAULT_CA_FILE');
@@ -226,5 +323,6 @@ export function loadConfig(env: Environment): Config {
     evictionPolicyCheck: evictionCheck(env),
     retryBackoff: duration(env, 'ROTATOR_RETRY_BACKOFF'),
     shutdownTimeout: duration(env, 'ROTATOR_SHUTDOWN_TIMEOUT'),
+    access: accessConfig(env, optional(env, 'AZURE_TENANT_ID')),
   };
 }

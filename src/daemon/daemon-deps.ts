@@ -1,3 +1,6 @@
+import type { Redis } from 'ioredis';
+import type { UsageRecorder } from '../access/access-service';
+import type { DaemonPart } from './daemon-part';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
@@ -31,4 +34,16 @@ export interface DaemonDeps {
   healthHost?: string;
   /** Overrides ROTATOR_HEALTH_PORT (tests pass 0 for a free port). */
   healthPort?: number;
+  /** The access API, when configured: one more part, started with what it shares with the daemon. */
+  startAccess?(shared: AccessShared): Promise<DaemonPart & { port: number }>;
+}
+
+/** What the access API shares with the daemon: its Redis, vaults, and the usage listener's recording. */
+export interface AccessShared {
+  redis: Redis;
+  prefix: string;
+  stores: readonly SecretStore[];
+  recordUsage: UsageRecorder;
+  clock: Clock;
+  logger: Logger;
 }

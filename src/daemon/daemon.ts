@@ -8,10 +8,13 @@ import { createLifecycle, type DaemonState, type Lifecycle } from './lifecycle';
 import { openQueues, type QueuesPart } from './queues-part';
 import { startRedis } from './redis-part';
 import { startSweepSchedule } from './sweep-schedule';
-import { startWorkers } from './workers-part';
+import { createUsageRecorder } from '../scheduling';
+import { startWorkers, usageListenerDeps } from './workers-part';
 
 export interface RunningDaemon {
   healthPort: number;
+  /** The access API's port, when it runs. */
+  apiPort: number | undefined;
   /** Where the daemon is in its life; `/readyz` reports the same. */
   state: () => DaemonState;
   /** Stops taking work, lets running rotations finish within the shutdown timeout, closes everything. */
@@ -39,7 +42,11 @@ function fleetHandoff(deps: DaemonDeps, queues: QueuesPart): DaemonPart {
 }
 
 /** Starts the parts in order; the list holds what started, so a failure stops exactly those. */
-async function startParts(deps: DaemonDeps, lifecycle: Lifecycle, parts: DaemonPart[]): Promise<number> {
+async function startParts(
+  deps: DaemonDeps,
+  lifecycle: Lifecycle,
+  parts: DaemonPart[],
+): Promise<{ healthPort: number; apiPort: number | undefined }> {
   const { config, logger, clock, stores } = deps;
   const defaults = {
     interval: Duration.fromMillis(config.rotationInterval.ms),
@@ -54,6 +61,17 @@ async function startParts(deps: DaemonDeps, lifecycle: Lifecycle, parts: DaemonP
   parts.push(fleetHandoff(deps, queues));
   parts.push(startWorkers({ deps, redis, queues, defaults }));
   parts.push(await startSweepSchedule(queues.sweeps, config, logger));
+  // A checkout through the API is recorded by the usage listener's own code, not a copy of it.
+  const recorder = createUsageRecorder(usageListenerDeps({ deps, redis, queues, defaults }));
+  const access = await deps.startAccess?.({
+    redis,
+    prefix: config.queuePrefix,
+    stores,
+    recordUsage: async (usage) => await recorder(usage),
+    clock,
+    logger,
+  });
+  if (access !== undefined) parts.push(access);
   const health = await startHealth({
     port: deps.healthPort ?? config.healthPort,
     host: deps.healthHost,
@@ -62,7 +80,7 @@ async function startParts(deps: DaemonDeps, lifecycle: Lifecycle, parts: DaemonP
     state: lifecycle.state,
   });
   parts.push(health);
-  return health.port;
+  return { healthPort: health.port, apiPort: access?.port };
 }
 
 /** Drains every part within the shutdown timeout, then stops them all. */
@@ -93,8 +111,9 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const lifecycle = createLifecycle(logger);
   const parts: DaemonPart[] = [];
   let healthPort: number;
+  let apiPort: number | undefined;
   try {
-    healthPort = await startParts(deps, lifecycle, parts);
+    ({ healthPort, apiPort } = await startParts(deps, lifecycle, parts));
   } catch (error) {
     await stopParts(parts);
     lifecycle.moveTo('failed', { code: error instanceof RotatorError ? error.code : 'UNEXPECTED' });
@@ -109,6 +128,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     {
       vaults: stores.map((s) => s.vaultUrl),
       healthPort,
+      apiPort,
       interval: config.rotationInterval.iso,
       grace: config.usageGrace.iso,
       sweep: config.sweepInterval.iso,
@@ -118,6 +138,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   let stopping: Promise<void> | undefined;
   return {
     healthPort,
+    apiPort,
     state: lifecycle.state,
     stop: () => {
       stopping ??= shutdown(deps, lifecycle, parts);

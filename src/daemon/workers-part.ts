@@ -11,13 +11,14 @@ import {
   type RotationJobData,
   type FleetSnapshot,
   type SweepSummary,
+  type UsageListenerDeps,
 } from '../scheduling';
 import type { DaemonDeps } from './daemon-deps';
 import type { DaemonPart } from './daemon-part';
 import type { QueuesPart } from './queues-part';
 import { createRotationRunner, sleep } from './rotation-runner';
 
-interface WorkersInput {
+export interface WorkersInput {
   deps: DaemonDeps;
   redis: Redis;
   queues: QueuesPart;
@@ -54,15 +55,13 @@ function rotationWorker(
   });
 }
 
-function usageWorker(
-  { deps, redis, queues, defaults }: WorkersInput,
-  connection: { connection: Redis; prefix: string },
-) {
+/** The usage listener's dependencies: the queue's worker and the access API record usages with them. */
+export function usageListenerDeps({ deps, redis, queues, defaults }: WorkersInput): UsageListenerDeps {
   const { config, logger, clock, stores } = deps;
-  const processor = createUsageProcessor({
+  return {
     stores,
     scheduler: queues.scheduler,
-    tagLock: new RedisRotationLock(redis, { prefix: `${connection.prefix}:checkout`, leaseMs: 10_000 }),
+    tagLock: new RedisRotationLock(redis, { prefix: `${config.queuePrefix}:checkout`, leaseMs: 10_000 }),
     clock,
     grace: defaults.grace,
     logger,
@@ -70,7 +69,12 @@ function usageWorker(
     around: deps.instrumentUsage,
     currentTraceparent: deps.currentTraceparent,
     retryBackoffMs: config.retryBackoff.ms,
-  });
+  };
+}
+
+function usageWorker(input: WorkersInput, connection: { connection: Redis; prefix: string }) {
+  const processor = createUsageProcessor(usageListenerDeps(input));
+  const { config } = input.deps;
   // A checkout cut short by a crash is recorded again (idempotent); failing it would lose it.
   return new Worker(QUEUE.usage, processor, {
     ...connection,

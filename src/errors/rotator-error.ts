@@ -20,7 +20,9 @@ type ErrorCode =
   | 'TARGET_REJECTED'
   | 'REDIS_UNREACHABLE'
   | 'JOB_NOT_FOUND'
-  | 'ROTATION_FAILED';
+  | 'ROTATION_FAILED'
+  | 'ACCESS_REFUSED'
+  | 'ACCESS_UNAVAILABLE';
 
 interface RotatorErrorOptions {
   hint: string;

@@ -9,4 +9,9 @@ export { QUEUE, SWEEP_SCHEDULER_ID } from './queues';
 export { RotationScheduler } from './rotation-scheduler';
 export { createRotationProcessor, type RotateFn } from './rotation-worker';
 export { sweepVaults, type SweepDeps, type SweepSummary } from './sweep';
-export { createUsageProcessor, type UsageListenerDeps, type UsageOutcome } from './usage-listener';
+export {
+  createUsageProcessor,
+  createUsageRecorder,
+  type UsageListenerDeps,
+  type UsageOutcome,
+} from './usage-listener';

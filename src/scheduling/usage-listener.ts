@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import { isRotatorError, RotatorError } from '../errors';
 import type { RotationLock } from '../rotation';
-import { TAG } from '../tags';
+import { isManaged, TAG } from '../tags';
 import { findStore, type SecretStore, type SecretWithValue } from '../vault';
 import { retryDelayMs } from './backoff';
 import { decideCheckout } from './due-time';
@@ -22,7 +22,7 @@ export interface UsageListenerDeps {
   sleep(ms: number): Promise<void>;
   /** Events further in the future than this are refused (clock skew allowance). */
   maxFutureSkew?: Duration;
-  /** Events older than this are refused: a checkout that old is an import mistake, not a usage. */
+  /** Events stamped longer than this before they arrived are refused (default PT5M): a usage is reported as it happens. */
   maxAge?: Duration;
   /** Wraps the handling of one raw event (the `usage.checkout` span and the audit record). */
   around?(raw: unknown, run: () => Promise<UsageOutcome>): Promise<UsageOutcome>;
@@ -61,23 +61,38 @@ async function locate(deps: UsageListenerDeps, event: UsageEvent): Promise<[Secr
   throw reject(`secret ${event.secret} does not exist in ${candidates.map((s) => s.vaultUrl).join(', ')}`);
 }
 
-function parseEvent(deps: UsageListenerDeps, raw: unknown): { event: UsageEvent; at: DateTime } {
+function parseEvent(
+  deps: UsageListenerDeps,
+  raw: unknown,
+  receivedAt: DateTime | undefined,
+): { event: UsageEvent; at: DateTime } {
   const parsed = usageEventSchema.safeParse(raw);
   if (!parsed.success) throw reject(describeIssues(parsed.error));
   const event = parsed.data;
   const at = DateTime.fromISO(event.at, { zone: 'utc' });
   const now = deps.clock.now();
   const skew = deps.maxFutureSkew ?? { minutes: 5 };
-  const maxAge = deps.maxAge ?? { days: 30 };
+  const maxAge = deps.maxAge ?? { minutes: 5 };
+  // Judged from the event's arrival on the queue, so a retried checkout stays valid.
+  const arrived = receivedAt ?? now;
   if (at > now.plus(skew)) throw reject(`at ${event.at} is in the future`);
-  if (at < now.minus(maxAge)) throw reject(`at ${event.at} is older than ${now.minus(maxAge).toISO() ?? ''}`);
+  if (at < arrived.minus(maxAge))
+    throw reject(
+      `at ${event.at} is older than ${arrived.minus(maxAge).toISO() ?? ''}: a usage is reported when it happens`,
+    );
   return { event, at };
 }
 
 /** Validates one event, records the checkout and schedules its forced rotation. */
-async function handleEvent(deps: UsageListenerDeps, raw: unknown): Promise<UsageOutcome> {
-  const { event, at } = parseEvent(deps, raw);
-  const [store] = await locate(deps, event);
+async function handleEvent(
+  deps: UsageListenerDeps,
+  raw: unknown,
+  receivedAt?: DateTime,
+): Promise<UsageOutcome> {
+  const { event, at } = parseEvent(deps, raw, receivedAt);
+  const [store, found] = await locate(deps, event);
+  if (!isManaged(found.tags))
+    throw reject(`secret ${event.secret} in ${store.vaultUrl} is not managed (no ${TAG.target} tag)`);
   let jobId: string | undefined;
   // The forced rotation is queued before the tag is written, so the sweep (which also reads the tag)
   // can never add the job first without this checkout's id and trace.
@@ -156,8 +171,9 @@ async function retryLater(
  * the forced rotation under an id derived from that earliest checkout, so repeated checkouts give one job.
  */
 export function createUsageProcessor(deps: UsageListenerDeps) {
-  const handle = (raw: unknown): Promise<UsageOutcome> => handleEvent(deps, raw);
   return async (job: Job<unknown>, token?: string): Promise<UsageOutcome> => {
+    const receivedAt = DateTime.fromMillis(job.timestamp, { zone: 'utc' });
+    const handle = (raw: unknown): Promise<UsageOutcome> => handleEvent(deps, raw, receivedAt);
     try {
       return await (deps.around === undefined
         ? handle(job.data)
@@ -168,6 +184,14 @@ export function createUsageProcessor(deps: UsageListenerDeps) {
       return retryLater(deps, job, token, error);
     }
   };
+}
+
+/**
+ * Records one usage, wherever it comes from: the access API records a checkout with this, exactly as
+ * a queued event (the `checked-out-at` tag and the forced rotation's job).
+ */
+export function createUsageRecorder(deps: UsageListenerDeps) {
+  return (raw: unknown, receivedAt?: DateTime): Promise<UsageOutcome> => handleEvent(deps, raw, receivedAt);
 }
 
 async function recordCheckout(

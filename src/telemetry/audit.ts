@@ -5,7 +5,7 @@ import { AUDIT_EVENT, SCOPE } from './names';
 
 /** One auditable action. There is deliberately no field for a value. */
 export interface AuditRecord {
-  action: 'checkout' | 'rotation';
+  action: 'checkout' | 'rotation' | 'request' | 'decision';
   secret: string;
   vault: string;
   actor: string;
@@ -17,6 +17,14 @@ export interface AuditRecord {
   jobId?: string;
   /** The rotation job's attempt (1 for the first run). */
   attempt?: string;
+  /** The token's `oid` (access API); absent for free-text actors. */
+  actorId?: string;
+  /** True only for identities taken from a checked token; queued events and direct checkouts say false. */
+  verified?: boolean;
+  ticket?: string;
+  requestId?: string;
+  approver?: string;
+  approverId?: string;
 }
 
 /** The customEvents name the workbook and alerts query. */

@@ -3,6 +3,9 @@ export const SPAN = {
   rotation: 'rotation',
   checkout: 'usage.checkout',
   sweep: 'schedule.sweep',
+  accessRequest: 'access.request',
+  accessDecision: 'access.decision',
+  accessCheckout: 'access.checkout',
 } as const;
 
 export const ATTR = {
@@ -21,6 +24,12 @@ export const ATTR = {
   attempt: 'rotator.attempt',
   /** The replica (host name) a heartbeat comes from. */
   replica: 'rotator.replica',
+  actorId: 'rotator.actor_id',
+  verified: 'rotator.verified',
+  ticket: 'rotator.ticket',
+  requestId: 'rotator.request_id',
+  approver: 'rotator.approver',
+  approverId: 'rotator.approver_id',
 } as const;
 
 /** Every `rotator.outcome` of a rotation, one meaning each (contract). */
@@ -46,6 +55,7 @@ export const METRIC = {
   sweepAge: 'rotator.sweep.age',
   /** 1 per replica per export, with `rotator.replica`: a replica that sends none is down. */
   heartbeat: 'rotator.heartbeat',
+  accessRequests: 'rotator.access.requests',
 } as const;
 
 /** The audit records' customEvents name (workbook, README queries). */

@@ -286,6 +286,8 @@ export async function tracedUsageEvent(
             reason: field(raw, 'reason') ?? '',
             outcome,
             checkoutId,
+            // Anyone with Redis access can write a usage event: its actor is free text.
+            verified: false,
             ...(errorCode !== undefined && { errorCode }),
           }),
         );

@@ -40,11 +40,26 @@ describe('npm run demo (the embedded default, as a process)', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(output).toContain('npx rotator status');
+    // Zero standing access, shown: bob asks, cannot approve himself, carol approves, bob checks out,
+    // and the forced rotation follows after the demo's grace (20 s).
+    const shows = async (pattern: RegExp): Promise<void> => {
+      const until = Date.now() + 90_000;
+      while (!pattern.test(output)) {
+        if (child.exitCode !== null || Date.now() > until)
+          throw new Error(`the demo did not show ${String(pattern)}:\n${output}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    };
+    await shows(/bob tries to check svc-payroll-db out without approval: APPROVAL_REQUIRED/);
+    await shows(/bob cannot approve his own request: ROLE_MISSING/);
+    await shows(/carol approves it: approved until /);
+    await shows(/bob checks svc-payroll-db out \(\d+ characters, not shown\)/);
+    await shows(/rotation job done {2}secret=svc-payroll-db reason=usage outcome=rotated/);
     expect(output).not.toContain('seeded-by-demo');
     child.kill('SIGINT');
     expect(await exited).toBe(0);
     expect(output).toContain('demo: stopped');
-  }, 90_000);
+  }, 240_000);
 
   it('says how to start Redis and exits 2 when Redis is not reachable', async () => {
     const child = spawn(process.execPath, [DEMO], {

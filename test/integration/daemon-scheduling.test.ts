@@ -182,7 +182,10 @@ describe('the daemon schedules and forces rotations (real Redis, emulated Key Va
       { secret: 'fresh-one', actor: '', reason: 'r', at: DateTime.utc().toISO() },
       { secret: 'fresh-one', actor: 'a', reason: 'r', at: DateTime.utc().plus({ days: 1 }).toISO() },
       { secret: 'fresh-one', actor: 'a', reason: 'r', at: 'yesterday' },
+      { secret: 'unmanaged-one', actor: 'a', reason: 'r', at: DateTime.utc().toISO() },
+      { secret: 'fresh-one', actor: 'a', reason: 'r', at: DateTime.utc().minus({ minutes: 6 }).toISO() },
     ];
+    await store.set('unmanaged-one', 'x');
     const jobs = await Promise.all(bad.map((data) => usage.add('checkout', data)));
     const reasons = await waitFor('every bad event to fail', async () => {
       const states = await Promise.all(jobs.map((j) => usage.getJob(j.id as string)));
@@ -195,6 +198,9 @@ describe('the daemon schedules and forces rotations (real Redis, emulated Key Va
     }
     expect(reasons[1]?.reason).toContain('does not exist');
     expect(reasons[3]?.reason).toContain('in the future');
+    expect(reasons[5]?.reason).toContain('is not managed');
+    expect(reasons[6]?.reason).toContain('a usage is reported when it happens');
+    expect((await store.get('unmanaged-one'))?.tags['checked-out-at']).toBeUndefined();
     await managed('after-bad-events', { 'rotation-interval': 'P1D' });
     await checkout('after-bad-events');
     await waitFor('a good event after bad ones to be recorded', async () => {

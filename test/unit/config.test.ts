@@ -126,3 +126,38 @@ describe('telemetry outbox and OTLP protocol', () => {
     expect(failure({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).code).toBe('CONFIG_INVALID');
   });
 });
+
+describe('loadConfig: the access API', () => {
+  it('is off by default, with the approval timeout and the window maximum of the contract', () => {
+    const { access } = loadConfig({});
+    expect(access).toMatchObject({ apiPort: undefined, tls: undefined, apiUrl: undefined });
+    expect(access.approvalTimeout.iso).toBe('PT1H');
+    expect(access.accessMax.iso).toBe('PT8H');
+  });
+
+  it('needs an audience with the port, and derives the issuer and the scope', () => {
+    expect(failure({ ROTATOR_API_PORT: '8081', AZURE_TENANT_ID: 't' }).message).toContain(
+      'ROTATOR_API_AUDIENCE',
+    );
+    expect(failure({ ROTATOR_API_PORT: '8081', ROTATOR_API_AUDIENCE: 'api://r' }).message).toContain(
+      'ROTATOR_API_ISSUER',
+    );
+    const { access } = loadConfig({
+      ROTATOR_API_PORT: '8081',
+      ROTATOR_API_AUDIENCE: 'api://r',
+      AZURE_TENANT_ID: 't',
+    });
+    expect(access).toMatchObject({
+      apiPort: 8081,
+      issuer: 'https://login.microsoftonline.com/t/v2.0',
+      apiScope: 'api://r/.default',
+    });
+  });
+
+  it('refuses a window maximum beyond PT8H, half a TLS pair, and never echoes the API token', () => {
+    expect(failure({ ROTATOR_ACCESS_MAX: 'PT9H' }).message).toContain('longer than PT8H');
+    expect(failure({ ROTATOR_API_TLS_CERT_FILE: __filename }).message).toContain('must be set together');
+    const f = failure({ ROTATOR_API_TOKEN: 'secret-token-value', ROTATOR_API_URL: 'ftp://x' });
+    expect(JSON.stringify(f)).not.toContain('secret-token-value');
+  });
+});

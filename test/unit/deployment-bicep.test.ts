@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ROLE } from '../../src/access/identity';
 import { ATTR, EVENT, METRIC, SPAN } from '../../src/telemetry/names';
 import {
   BicepExpression,
@@ -253,5 +254,73 @@ describe('the SRE workbook and the alert rules', () => {
     const heartbeat = rules.find((r) => r.query.includes('heartbeats'));
     expect(heartbeat?.query).toContain(`name == '${METRIC.heartbeat}'`);
     expect(heartbeat?.severity).toBe(0);
+  });
+});
+
+describe('Bicep: zero standing access', () => {
+  const KEY_VAULT_READ_ROLES = {
+    'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
+    'Key Vault Reader': '21090545-7ca7-4776-b22c-e363652d74d2',
+  };
+
+  it('grants every vault role to the daemon identity alone: no human principal holds a role on the vault', () => {
+    const assignments = files.flatMap((f) =>
+      f.declarations
+        .filter(
+          (d) => d.kind === 'resource' && d.type?.startsWith('Microsoft.Authorization/roleAssignments@'),
+        )
+        .map((d) => ({ file: f, body: d.body as BicepObject })),
+    );
+    const figures = assignments.map(({ file: f, body }) => {
+      const props = properties(body);
+      // The module's principalId parameter, and what main.bicep passes into it.
+      const principalParam = bicepText(props['principalId']);
+      const caller = file('bicep/main.bicep').declarations.find(
+        (d) => d.kind === 'module' && `bicep/${d.type ?? ''}` === f.path,
+      );
+      const passed = isObject(caller?.body)
+        ? (caller.body['params'] as BicepObject)[principalParam]
+        : undefined;
+      return {
+        file: f.path,
+        principalType: bicepText(props['principalType']),
+        principal: bicepText(passed),
+        role: bicepText(props['roleDefinitionId']),
+      };
+    });
+    // The closing note's figure: every role assignment in the template, and whom it goes to.
+    process.stdout.write(`ROLE-ASSIGNMENTS ${JSON.stringify(figures)}\n`);
+    expect(figures).toEqual([
+      {
+        file: 'bicep/modules/key-vault-role-assignment.bicep',
+        principalType: 'ServicePrincipal',
+        principal: 'identity.outputs.principalId',
+        role: expect.stringContaining('keyVaultSecretsOfficerRoleId') as string,
+      },
+    ]);
+    const declared = file('bicep/main.bicep').parameters.map((p) => p.name);
+    expect(
+      declared.filter((n) => /user|reader|human|person|principal|member|securityGroup/i.test(n)),
+    ).toEqual([]);
+    for (const f of files)
+      for (const [role, id] of Object.entries(KEY_VAULT_READ_ROLES))
+        expect({ path: f.path, role, present: f.text.toLowerCase().includes(id) }).toMatchObject({
+          present: false,
+        });
+  });
+
+  it('puts the access API on the Container App ingress, internal by default, with the app roles the code checks', () => {
+    const app = file('bicep/modules/container-app.bicep');
+    const main = file('bicep/main.bicep');
+    for (const f of [app, main])
+      expect(f.parameters.find((p) => p.name === 'apiExternal')?.defaultValue).toBe(false);
+    expect(app.text).toMatch(/ingress: apiEnabled\s*\?\s*\{\s*external: apiExternal\s*targetPort: apiPort/);
+    expect(app.text).toContain('var apiPort = 8081');
+    expect(app.text).toMatch(/name: 'ROTATOR_API_PORT'\s*value: apiEnabled \? string\(apiPort\) : ''/);
+    const roles = main.parameters.find((p) => p.name === 'apiAppRoles')?.defaultValue;
+    expect(Array.isArray(roles) && roles.filter(isObject).map((r) => r['value'])).toEqual(
+      Object.values(ROLE),
+    );
+    expect(main.declarations.some((d) => d.kind === 'output' && d.name === 'apiAppRolesManifest')).toBe(true);
   });
 });

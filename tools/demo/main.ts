@@ -11,7 +11,11 @@ import { createTargetRegistry } from '../../src/targets';
 import { createSecretStores, type SecretStore } from '../../src/vault';
 import { connectRedis, maskRedisUrl } from '../../src/redis';
 import { TAG } from '../../src/tags';
+import { accessPart } from '../../src/access-api/access-part';
+import { runAccessWalkthrough } from './access-walkthrough';
+import { DEMO_AUDIENCE, DEMO_PEOPLE, DEMO_TENANT, GUARDED_SECRET } from './demo-identities';
 import { readableLog } from './readable-log';
+import { startTestIssuer } from './test-issuer';
 import { seedPostgresAccount } from './seed-postgres';
 
 /** Compressed time, so a newcomer sees every behaviour within a couple of minutes. */
@@ -56,6 +60,12 @@ async function seed(store: SecretStore): Promise<void> {
     await store.set(name, `seeded-by-demo-${i}`, { tags });
     say(`seeded ${name} (rotation-target=keyvault${i === 0 ? ', last rotated 14 days ago' : ''})`);
   }
+  if ((await store.get(GUARDED_SECRET)) === undefined) {
+    await store.set(GUARDED_SECRET, 'seeded-by-demo-guarded', {
+      tags: { 'rotation-target': 'keyvault', 'rotation-approval': 'required' },
+    });
+    say(`seeded ${GUARDED_SECRET} (rotation-approval=required: a checkout needs someone else's approval)`);
+  }
 }
 
 async function main(): Promise<void> {
@@ -69,12 +79,17 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const emulator = await startDemoEmulator(dir);
+  // A local OpenID provider stands in for Entra: it signs the demo people's tokens.
+  const issuer = await startTestIssuer({ tenantId: DEMO_TENANT, certDir: join(dir, 'issuer') });
   const env = {
     ...process.env,
     ...DEMO_TIME,
     ROTATOR_VAULT_URL: emulator.url,
     ROTATOR_VAULT_CA_FILE: emulator.caFile,
     ROTATOR_VAULT_TOKEN: 'demo',
+    ROTATOR_API_PORT: '8081',
+    ROTATOR_API_AUDIENCE: DEMO_AUDIENCE,
+    ROTATOR_API_ISSUER: issuer.issuer,
   };
   const config = loadConfig(env);
   const [store] = createSecretStores(config) as [SecretStore];
@@ -90,7 +105,15 @@ async function main(): Promise<void> {
     clock: systemClock,
     // Any free port: a developer's machine often has something on 8080 already.
     healthPort: 0,
+    startAccess: accessPart(config.access, { issuerCaFile: issuer.caFile, host: '127.0.0.1', port: 0 }),
   });
+  const apiUrl = `http://127.0.0.1:${daemon.apiPort ?? 0}`;
+  const tokens = {
+    requester: await issuer.mint(DEMO_PEOPLE.requester, { audience: DEMO_AUDIENCE, expiresIn: 8 * 3600 }),
+    approver: await issuer.mint(DEMO_PEOPLE.approver, { audience: DEMO_AUDIENCE, expiresIn: 8 * 3600 }),
+  };
+  writeFileSync(join(dir, 'token-bob'), tokens.requester, { mode: 0o600 });
+  writeFileSync(join(dir, 'token-carol'), tokens.approver, { mode: 0o600 });
   const exports = [
     `export ROTATOR_VAULT_URL=${emulator.url} ROTATOR_VAULT_CA_FILE=${emulator.caFile} ROTATOR_VAULT_TOKEN=demo`,
     `export ${Object.entries(DEMO_TIME)
@@ -108,8 +131,16 @@ async function main(): Promise<void> {
       '  npx rotator status',
       `  npx rotator checkout ${KEYVAULT_ACCOUNTS[1] ?? ''} --reason "trying the demo"`,
       `  npx rotator rotate ${KEYVAULT_ACCOUNTS[2] ?? ''} --wait`,
+      `zero standing access, through the access API at ${apiUrl} (bob asks, carol approves):`,
+      `  export ROTATOR_API_URL=${apiUrl}`,
+      `  ID=$(ROTATOR_API_TOKEN=$(cat .rotator/token-bob) npx rotator request ${GUARDED_SECRET} --reason "payroll rerun" --ticket INC-1)`,
+      '  ROTATOR_API_TOKEN=$(cat .rotator/token-carol) npx rotator approve $ID',
+      `  ROTATOR_API_TOKEN=$(cat .rotator/token-bob) npx rotator checkout ${GUARDED_SECRET} --reason "payroll rerun" --ticket INC-1`,
       'Ctrl-C stops the demo.',
     ].join('\ndemo: '),
+  );
+  await runAccessWalkthrough({ apiUrl, tokens, secret: GUARDED_SECRET, say }).catch((error: unknown) =>
+    say(`the access walkthrough failed: ${error instanceof Error ? error.message : String(error)}`),
   );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
@@ -118,6 +149,7 @@ async function main(): Promise<void> {
   say('stopping');
   await daemon.stop();
   await emulator.close();
+  await issuer.close();
   say('stopped');
 }
 

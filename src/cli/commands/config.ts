@@ -21,6 +21,13 @@ function describeConfig(config: Config): Record<string, unknown> {
         ? 'otlp'
         : 'console',
     logLevel: config.logLevel,
+    accessApi: config.access.apiPort === undefined ? null : `:${config.access.apiPort}`,
+    apiAudience: config.access.audience ?? null,
+    apiIssuer: config.access.issuer ?? null,
+    approvalTimeout: config.access.approvalTimeout.iso,
+    accessMax: config.access.accessMax.iso,
+    apiUrl: config.access.apiUrl ?? null,
+    apiToken: config.access.apiToken === undefined ? null : '***',
   };
 }
 

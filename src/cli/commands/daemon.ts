@@ -6,6 +6,8 @@ import { startDaemon } from '../../daemon';
 import { createLogger } from '../../logging';
 import { daemonTelemetryHooks, startTelemetry, telemetryOptions } from '../../telemetry';
 import { createTargetRegistry } from '../../targets';
+import { accessPart } from '../../access-api/access-part';
+import { accessTelemetry } from '../../telemetry/access';
 import { createSecretStores } from '../../vault';
 import type { CliIo } from '../cli-io';
 
@@ -44,6 +46,9 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
         logger,
         clock: systemClock,
         ...daemonTelemetryHooks(logger),
+        startAccess: accessPart(config.access, {
+          observer: accessTelemetry((record) => logger.info({ audit: record }, 'audit')),
+        }),
       });
       const signal = await stopSignal();
       logger.info({ signal }, 'stopping: no new work; running rotations get the shutdown timeout to finish');

@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { AccessService } from '../access/access-service';
+import type { AccessObserver } from '../access/access-events';
+import { RedisAccessStore } from '../access-store/redis-access-store';
+import type { AccessConfig } from '../config';
+import type { AccessShared, DaemonPart } from '../daemon';
+import { createTokenVerifier } from '../identity/token-verifier';
+import { startAccessApi } from './server';
+
+export interface AccessPartOptions {
+  /** Telemetry (spans, audit records, counter); silent without it. */
+  observer?: AccessObserver;
+  /** An extra CA for the token issuer (tests); in production Node's own trust store and NODE_EXTRA_CA_CERTS. */
+  issuerCaFile?: string;
+  host?: string;
+  /** Overrides ROTATOR_API_PORT (tests pass 0). */
+  port?: number;
+}
+
+/**
+ * The access API as one named part of the daemon's composition root: token verifier, Redis request store, access service and
+ * HTTP(S) server, built from the configuration and what the daemon shares. Undefined when
+ * ROTATOR_API_PORT is not set.
+ */
+export function accessPart(
+  config: AccessConfig,
+  options: AccessPartOptions = {},
+): ((shared: AccessShared) => Promise<DaemonPart & { port: number }>) | undefined {
+  const { apiPort, issuer, audience } = config;
+  if (apiPort === undefined || issuer === undefined || audience === undefined) return undefined;
+  return async (shared) => {
+    const verifier = createTokenVerifier({
+      issuer,
+      audience,
+      ...(options.issuerCaFile !== undefined && { ca: readFileSync(options.issuerCaFile, 'utf8') }),
+    });
+    const service = new AccessService({
+      store: new RedisAccessStore(shared.redis, shared.prefix),
+      vaults: shared.stores,
+      recordUsage: shared.recordUsage,
+      clock: shared.clock,
+      policy: { approvalTimeoutMs: config.approvalTimeout.ms, accessMaxMs: config.accessMax.ms },
+      newId: () => randomUUID(),
+      observer: options.observer,
+    });
+    const api = await startAccessApi({
+      port: options.port ?? apiPort,
+      host: options.host,
+      tls: config.tls,
+      verifier,
+      service,
+      logger: shared.logger,
+    });
+    shared.logger.info(
+      { apiPort: api.port, https: config.tls !== undefined, issuer, audience },
+      'access API listening',
+    );
+    // Draining stops new checkouts at once; one in flight finishes (its usage is recorded first).
+    let closing: Promise<void> | undefined;
+    const close = (): Promise<void> => (closing ??= api.close());
+    return { name: 'access-api', port: api.port, drain: close, stop: close };
+  };
+}
