@@ -14,6 +14,12 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build
 
+# 1b. demo-tools (the compose stack's test OpenID issuer and access walkthrough, never shipped): the
+#     build stage plus tools/ compiled into /src/build. Compose builds it with target: demo-tools.
+FROM build AS demo-tools
+COPY tools ./tools
+RUN npm run build:tools
+
 # 2. production-deps: the runtime dependency tree alone, from the same lock file.
 FROM ${NODE_IMAGE} AS production-deps
 WORKDIR /app

@@ -139,8 +139,7 @@ describe('deployment environment variables are the config module’s', () => {
   it('compose sets only known variables on rotator containers; the daemon gets the emulator, CA, token, Redis, OTLP', () => {
     const services = composeServices();
     const rotators = Object.values(services).filter((s) => s.image?.startsWith('rotator:'));
-    // emulator, issuer, daemon and the access walkthrough
-    expect(rotators).toHaveLength(4);
+    expect(rotators).toHaveLength(2);
     const names = rotators.flatMap((s) => Object.keys(s.environment ?? {}));
     expect(names.filter((n) => !known(n))).toEqual([]);
     const daemon = services['daemon'] as ComposeService;
