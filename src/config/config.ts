@@ -45,6 +45,16 @@ export interface Config {
   retryBackoff: ParsedDuration;
   /** How long a stopping daemon lets a running rotation finish. */
   shutdownTimeout: ParsedDuration;
+  /** The reads backstop (src/audit-watch): on when a workspace is set. */
+  audit: AuditWatchConfig;
+}
+
+/** Where the daemon reads Key Vault's AuditEvent log, and how often. */
+export interface AuditWatchConfig {
+  /** Log Analytics workspace (customer) id; undefined turns the backstop off. */
+  workspaceId: string | undefined;
+  logsEndpoint: string;
+  poll: ParsedDuration;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -92,6 +102,15 @@ const VARIABLES = {
     allowed: 'a positive ISO-8601 duration: the first retry delay, doubled per attempt with jitter',
   },
   ROTATOR_SHUTDOWN_TIMEOUT: { default: 'PT30S', allowed: 'a positive ISO-8601 duration such as PT30S' },
+  ROTATOR_AUDIT_WORKSPACE_ID: {
+    allowed:
+      "the Log Analytics workspace id (a GUID: the workspace's customerId) that holds the vaults' AuditEvent logs",
+  },
+  ROTATOR_LOGS_ENDPOINT: {
+    default: 'https://api.loganalytics.io',
+    allowed: 'an https:// URL: the Log Analytics query endpoint (the emulator prints it as logsUrl)',
+  },
+  ROTATOR_AUDIT_POLL: { default: 'PT1M', allowed: 'an ISO-8601 duration from PT1S to PT1H, such as PT1M' },
 } as const satisfies Record<string, { default?: string; allowed: string }>;
 
 type VariableName = keyof typeof VARIABLES;
@@ -185,6 +204,22 @@ function evictionCheck(env: Environment): Config['evictionPolicyCheck'] {
   return raw;
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_AUDIT_POLL = parseIsoDuration('PT1H') as ParsedDuration;
+
+function auditWatch(env: Environment): AuditWatchConfig {
+  const workspaceId = optional(env, 'ROTATOR_AUDIT_WORKSPACE_ID');
+  if (workspaceId !== undefined && !GUID.test(workspaceId))
+    throw invalid('ROTATOR_AUDIT_WORKSPACE_ID', workspaceId, 'not a GUID');
+  const poll = duration(env, 'ROTATOR_AUDIT_POLL', MAX_AUDIT_POLL);
+  if (poll.ms < 1_000) throw invalid('ROTATOR_AUDIT_POLL', poll.iso, 'shorter than PT1S');
+  return {
+    workspaceId,
+    logsEndpoint: (optional(env, 'ROTATOR_LOGS_ENDPOINT', httpsUrl) as string).replace(/\/+$/, ''),
+    poll,
+  };
+}
+
 /** Reads and validates the environment once; throws a CONFIG_INVALID RotatorError (exit 2) on the first bad value. */
 export function loadConfig(env: Environment): Config {
   const caFile = optional(env, 'ROTATOR_VAULT_CA_FILE');
@@ -226,5 +261,6 @@ export function loadConfig(env: Environment): Config {
     evictionPolicyCheck: evictionCheck(env),
     retryBackoff: duration(env, 'ROTATOR_RETRY_BACKOFF'),
     shutdownTimeout: duration(env, 'ROTATOR_SHUTDOWN_TIMEOUT'),
+    audit: auditWatch(env),
   };
 }

@@ -1,2 +1,2 @@
-export { loadConfig, CONFIG_VARIABLES, type Config, type Environment } from './config';
+export { loadConfig, CONFIG_VARIABLES, type AuditWatchConfig, type Config, type Environment } from './config';
 export { parseIsoDuration } from './duration';
