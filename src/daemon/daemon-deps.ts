@@ -1,9 +1,35 @@
+import type { Redis } from 'ioredis';
+import type { Duration } from 'luxon';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import type { RotationDeps, RotationResult, TargetLookup } from '../rotation';
-import type { FleetSnapshot, RotateFn, SweepDeps, SweepSummary, UsageListenerDeps } from '../scheduling';
+import type { RotationDeps, RotationLock, RotationResult, TargetLookup } from '../rotation';
+import type {
+  FleetSnapshot,
+  RotateFn,
+  RotationScheduler,
+  SweepDeps,
+  SweepSummary,
+  UsageListenerDeps,
+} from '../scheduling';
 import type { SecretStore } from '../vault';
+import type { DaemonPart } from './daemon-part';
+
+/** What an optional part gets from the daemon: the shared Redis, the scheduler and the usage path's lock. */
+export interface DaemonContext {
+  redis: Redis;
+  prefix: string;
+  stores: readonly SecretStore[];
+  scheduler: RotationScheduler;
+  /** The lock namespace the usage listener records checkouts under (one tag writer per secret). */
+  tagLock: RotationLock;
+  grace: Duration;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Starts one optional part (the audit-log watcher) once the workers run. */
+export type StartPart = (context: DaemonContext) => Promise<DaemonPart>;
 
 /** What the composition root is handed: configuration, adapters, and the caller's instrumentation. */
 export interface DaemonDeps {
@@ -31,4 +57,6 @@ export interface DaemonDeps {
   healthHost?: string;
   /** Overrides ROTATOR_HEALTH_PORT (tests pass 0 for a free port). */
   healthPort?: number;
+  /** Optional parts, started after the workers and stopped before Redis closes. */
+  parts?: readonly StartPart[];
 }

@@ -1,7 +1,8 @@
 import { Duration } from 'luxon';
 import { RotatorError } from '../errors';
+import { RedisRotationLock } from '../locking';
 import type { SecretStore } from '../vault';
-import type { DaemonDeps } from './daemon-deps';
+import type { DaemonContext, DaemonDeps } from './daemon-deps';
 import { drainParts, stopParts, type DaemonPart } from './daemon-part';
 import { startHealth } from './health-part';
 import { createLifecycle, type DaemonState, type Lifecycle } from './lifecycle';
@@ -54,6 +55,18 @@ async function startParts(deps: DaemonDeps, lifecycle: Lifecycle, parts: DaemonP
   parts.push(fleetHandoff(deps, queues));
   parts.push(startWorkers({ deps, redis, queues, defaults }));
   parts.push(await startSweepSchedule(queues.sweeps, config, logger));
+  const context: DaemonContext = {
+    redis,
+    prefix: config.queuePrefix,
+    stores,
+    scheduler: queues.scheduler,
+    // Same Redis key namespace as the usage listener's lock: one tag writer per secret across both.
+    tagLock: new RedisRotationLock(redis, { prefix: `${config.queuePrefix}:checkout`, leaseMs: 10_000 }),
+    grace: defaults.grace,
+    clock,
+    logger,
+  };
+  for (const start of deps.parts ?? []) parts.push(await start(context));
   const health = await startHealth({
     port: deps.healthPort ?? config.healthPort,
     host: deps.healthHost,

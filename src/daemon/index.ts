@@ -1,2 +1,3 @@
 export { startDaemon, type RunningDaemon } from './daemon';
-export type { DaemonDeps } from './daemon-deps';
+export type { DaemonContext, DaemonDeps, StartPart } from './daemon-deps';
+export type { DaemonPart } from './daemon-part';

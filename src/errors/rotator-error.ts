@@ -20,7 +20,11 @@ type ErrorCode =
   | 'TARGET_REJECTED'
   | 'REDIS_UNREACHABLE'
   | 'JOB_NOT_FOUND'
-  | 'ROTATION_FAILED';
+  | 'ROTATION_FAILED'
+  | 'AUDIT_UNREACHABLE'
+  | 'AUDIT_THROTTLED'
+  | 'AUDIT_FORBIDDEN'
+  | 'AUDIT_QUERY_FAILED';
 
 interface RotatorErrorOptions {
   hint: string;

@@ -5,7 +5,8 @@ import { AUDIT_EVENT, SCOPE } from './names';
 
 /** One auditable action. There is deliberately no field for a value. */
 export interface AuditRecord {
-  action: 'checkout' | 'rotation';
+  /** `read`: a read of a managed secret found in the vault's own audit log (outcome `unbrokered`). */
+  action: 'checkout' | 'rotation' | 'read';
   secret: string;
   vault: string;
   actor: string;
@@ -17,6 +18,13 @@ export interface AuditRecord {
   jobId?: string;
   /** The rotation job's attempt (1 for the first run). */
   attempt?: string;
+  /** The actor's object or application id, when a token named it. */
+  actorId?: string;
+  /** True when who acted comes from a checked token or Key Vault's own log, not from free text. */
+  verified?: boolean;
+  /** How many reads one record stands for (a flood is one record per reader and scan). */
+  reads?: number;
+  forcedAt?: string;
 }
 
 /** The customEvents name the workbook and alerts query. */

@@ -3,6 +3,7 @@ export const SPAN = {
   rotation: 'rotation',
   checkout: 'usage.checkout',
   sweep: 'schedule.sweep',
+  auditScan: 'audit.scan',
 } as const;
 
 export const ATTR = {
@@ -46,6 +47,7 @@ export const METRIC = {
   sweepAge: 'rotator.sweep.age',
   /** 1 per replica per export, with `rotator.replica`: a replica that sends none is down. */
   heartbeat: 'rotator.heartbeat',
+  readsUnbrokered: 'rotator.reads.unbrokered',
 } as const;
 
 /** The audit records' customEvents name (workbook, README queries). */
