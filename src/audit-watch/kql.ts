@@ -41,8 +41,9 @@ function kqlDatetime(at: DateTime): string {
   return `datetime(${iso}Z)`;
 }
 
-function secretsPrefix(vaultUrl: string): string {
-  return `${new URL(vaultUrl).origin}/secrets/`;
+/** Rows of one vault: the addressed object's URI starts with the vault's origin (secrets and deletedsecrets). */
+function vaultPrefix(vaultUrl: string): string {
+  return `${new URL(vaultUrl).origin}/`;
 }
 
 export function buildAuditQuery(p: AuditQueryParams): AuditQuery {
@@ -50,7 +51,7 @@ export function buildAuditQuery(p: AuditQueryParams): AuditQuery {
   if (!Number.isInteger(p.limit) || p.limit < 1) throw new Error('the audit query needs a positive limit');
   const ops = VALUE_READ_OPERATIONS.map(kqlString).join(', ');
   const inVaults = p.vaultUrls
-    .map(secretsPrefix)
+    .map(vaultPrefix)
     .flatMap((prefix) => [`Id startswith ${kqlString(prefix)}`, `RequestUri startswith ${kqlString(prefix)}`])
     .join(' or ');
   const lines = [

@@ -94,7 +94,8 @@ export function describeActor(actor: Actor): string {
   return [actor.name, ids.length === 0 ? undefined : `(${ids.join(', ')})`].filter(Boolean).join(' ');
 }
 
-const SECRET_PATH = /^\/secrets\/([0-9a-zA-Z-]{1,127})(?:\/|$)/;
+// A deleted secret's value can be read too (SecretGetDeleted); it matters if the secret is recovered.
+const SECRET_PATH = /^\/(?:deleted)?secrets\/([0-9a-zA-Z-]{1,127})(?:\/|$)/i;
 
 /** The secret a URI addresses, when it belongs to one of our vaults (compared case-insensitively). */
 function secretIn(uri: string, vaultUrls: readonly string[]): { vaultUrl: string; secret: string } | 'other' {
