@@ -12,7 +12,7 @@ import { startAuditWatcher } from './watcher';
 import { RedisWatchState } from './watch-state';
 
 export { buildAuditQuery, VALUE_READ_OPERATIONS, type AuditQuery } from './kql';
-export { scanAuditLog, UNBROKERED_REASON, type ScanSummary, type UseFinding } from './scan';
+export { scanAuditLog, UNBROKERED_REASON, type ScanDeps, type ScanSummary, type UseFinding } from './scan';
 export type { AuditLogSource } from './log-analytics';
 
 /** Internal knobs, compiled once; the contract exposes only the workspace, the endpoint and the poll. */

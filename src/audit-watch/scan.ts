@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../clock/clock';
 import type { RecordedUsage, UsageToRecord } from '../scheduling/record-usage';
 import type { SecretStore } from '../vault';
+import type { AuditRow } from './audit-row';
 import { buildAuditQuery } from './kql';
 import type { AuditLogSource } from './log-analytics';
 import {
@@ -98,6 +99,8 @@ export async function scanAuditLog(deps: ScanDeps): Promise<ScanSummary> {
   };
   let heldAt: DateTime | undefined;
   const facts = new Map<string, Promise<SecretFacts>>();
+  // Uses of the whole scan, by secret: a flood over several pages is still one recording per secret.
+  const uses = new Map<string, SecretUses>();
   for (;;) {
     const rows = await deps.source.fetch(
       buildAuditQuery({
@@ -111,48 +114,51 @@ export async function scanAuditLog(deps: ScanDeps): Promise<ScanSummary> {
     );
     summary.pages += 1;
     summary.rows += rows.length;
-    const uses = new Map<string, SecretUses>();
-    for (const row of rows) {
-      const located = locate(
-        row,
-        deps.stores.map((s) => s.vaultUrl),
-      );
-      if (located.kind === 'ignored') {
-        summary.ignored += 1;
-        continue;
-      }
-      const { read } = located;
-      const store = deps.stores.find((s) => s.vaultUrl === read.vaultUrl) as SecretStore;
-      const judged = judge(
-        read,
-        await factsOf(facts, store, read.secret),
-        deps.self,
-        deps.isRotatorRequestId,
-      );
-      if (judged.kind === 'routine') summary.routine += 1;
-      else if (judged.kind === 'ignored') summary.ignored += 1;
-      else {
-        const key = `${store.vaultUrl}|${read.secret.toLowerCase()}`;
-        const entry = uses.get(key) ?? { store, secret: read.secret, reads: [] };
-        entry.reads.push(read);
-        uses.set(key, entry);
-      }
-    }
-    const failedAt = await recordUses(deps, [...uses.values()], now, summary);
-    if (failedAt !== undefined && (heldAt === undefined || failedAt < heldAt)) heldAt = failedAt;
+    for (const row of rows) await sort(deps, row, facts, uses, summary);
     const last = rows.at(-1)?.time;
     if (rows.length < deps.pageSize || last === undefined) break;
     if (summary.pages >= deps.maxPages) {
       // Too much for one scan: the next one continues from the last row read.
-      if (heldAt === undefined || last < heldAt) heldAt = last;
+      heldAt = last;
       break;
     }
     // Rows of the same instant as the last one are read again and found already claimed.
     from = last;
   }
+  const failedAt = await recordUses(deps, [...uses.values()], now, summary);
+  if (failedAt !== undefined && (heldAt === undefined || failedAt < heldAt)) heldAt = failedAt;
   // A held row is read again: the next scan starts one overlap before the watermark.
   await deps.state.advance(heldAt === undefined ? now : DateTime.min(now, heldAt.plus(deps.overlap)));
   return summary;
+}
+
+/** Judges one row; a use joins its secret's list. */
+async function sort(
+  deps: ScanDeps,
+  row: AuditRow,
+  facts: Map<string, Promise<SecretFacts>>,
+  uses: Map<string, SecretUses>,
+  summary: ScanSummary,
+): Promise<void> {
+  const located = locate(
+    row,
+    deps.stores.map((s) => s.vaultUrl),
+  );
+  if (located.kind === 'ignored') {
+    summary.ignored += 1;
+    return;
+  }
+  const { read } = located;
+  const store = deps.stores.find((s) => s.vaultUrl === read.vaultUrl) as SecretStore;
+  const judged = judge(read, await factsOf(facts, store, read.secret), deps.self, deps.isRotatorRequestId);
+  if (judged.kind === 'routine') summary.routine += 1;
+  else if (judged.kind === 'ignored') summary.ignored += 1;
+  else {
+    const key = `${store.vaultUrl}|${read.secret.toLowerCase()}`;
+    const entry = uses.get(key) ?? { store, secret: read.secret, reads: [] };
+    entry.reads.push(read);
+    uses.set(key, entry);
+  }
 }
 
 async function factsOf(

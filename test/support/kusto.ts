@@ -22,7 +22,10 @@ interface KustoGlobal {
       };
       GlobalState: { Default: { WithDatabase(db: unknown): unknown } };
       KustoCode: {
-        ParseAndAnalyze(text: string, globals: unknown): {
+        ParseAndAnalyze(
+          text: string,
+          globals: unknown,
+        ): {
           GetDiagnostics(): { Count: number; getItem(i: number): Diagnostic };
         };
       };
