@@ -1,11 +1,11 @@
 import type { TokenCredential } from '@azure/identity';
 import { Duration } from 'luxon';
 import type { AuditWatchConfig } from '../config';
-import type { StartPart } from '../daemon';
-import { RedisRotationLock } from '../locking/redis-rotation-lock';
+import type { DaemonPart } from '../daemon/daemon';
 import { recordUsage } from '../scheduling/record-usage';
 import { isRotatorRequestId, ROTATOR_REQUEST_ID_PREFIX } from '../vault';
 import { LogAnalyticsAuditSource, type AuditLogSource } from './log-analytics';
+import { RedisPollLease } from './poll-lease';
 import { scanAuditLog, type ScanSummary, type UseFinding } from './scan';
 import { discoverSelfIdentity } from './self-identity';
 import { startAuditWatcher } from './watcher';
@@ -49,7 +49,7 @@ export interface AuditWatchOptions {
 }
 
 /** The watcher as a part of `rotator daemon`: on when ROTATOR_AUDIT_WORKSPACE_ID is set. */
-export function auditWatchPart(options: AuditWatchOptions): StartPart {
+export function auditWatchPart(options: AuditWatchOptions): DaemonPart {
   return async (ctx) => {
     const tuning = { ...DEFAULT_TUNING, ...options.tuning };
     const self = await discoverSelfIdentity(options.credential).catch((error: unknown) => {
@@ -79,7 +79,7 @@ export function auditWatchPart(options: AuditWatchOptions): StartPart {
       },
       'audit-log watcher started',
     );
-    const watcher = startAuditWatcher({
+    return startAuditWatcher({
       scan: () =>
         scanAuditLog({
           source,
@@ -94,13 +94,11 @@ export function auditWatchPart(options: AuditWatchOptions): StartPart {
           ...tuning,
           onUse: options.onUse,
         }),
-      lock: new RedisRotationLock(ctx.redis, { prefix: `${ctx.prefix}:audit`, leaseMs: 60_000 }),
+      lease: new RedisPollLease(ctx.redis, ctx.prefix),
       pollMs: options.config.poll.ms,
       maxBackoffMs: tuning.maxBackoffMs,
       logger: ctx.logger,
       instrument: options.instrument,
     });
-    // A scan in flight finishes (its reads are claimed and recorded, or given back) before Redis closes.
-    return { name: 'audit-watch', drain: () => watcher.stop(), stop: () => watcher.stop() };
   };
 }

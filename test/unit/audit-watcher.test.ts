@@ -2,7 +2,7 @@ import pino from 'pino';
 import type { ScanSummary } from '../../src/audit-watch';
 import { startAuditWatcher } from '../../src/audit-watch/watcher';
 import { RotatorError } from '../../src/errors';
-import type { RotationLock } from '../../src/rotation/rotation-lock';
+import type { PollLease } from '../../src/audit-watch/poll-lease';
 
 const done: ScanSummary = {
   from: '',
@@ -16,25 +16,22 @@ const done: ScanSummary = {
   failed: 0,
 };
 
-/** One lease for all "replicas" of the test, as the Redis lock gives. */
-function sharedLock(): RotationLock & { taken: number } {
-  let held = false;
-  const lock = {
-    taken: 0,
-    acquire: () => {
-      if (held) return Promise.resolve(undefined);
-      held = true;
-      lock.taken += 1;
+/** One lease for all "replicas" of the test, as Redis gives it: held for an interval from its start, renewed while scanning. */
+function sharedLease(): PollLease {
+  let until = 0;
+  let scanning = false;
+  return {
+    take: (ms) => {
+      if (scanning || Date.now() < until) return Promise.resolve(undefined);
+      scanning = true;
       return Promise.resolve({
-        held: () => held,
-        release: () => {
-          held = false;
-          return Promise.resolve();
+        done: (holdMs?: number) => {
+          scanning = false;
+          until = Date.now() + (holdMs ?? ms);
         },
       });
     },
   };
-  return lock;
 }
 
 describe('the audit watcher loop', () => {
@@ -55,7 +52,7 @@ describe('the audit watcher loop', () => {
         calls.push(Date.now());
         return (results.shift() ?? (() => Promise.resolve(done)))();
       },
-      lock: sharedLock(),
+      lease: sharedLease(),
       pollMs: 60_000,
       maxBackoffMs: 15 * 60_000,
       logger: pino({ level: 'silent' }),
@@ -76,7 +73,7 @@ describe('the audit watcher loop', () => {
   });
 
   it('lets only the replica holding the lease scan; the others skip the poll', async () => {
-    const lock = sharedLock();
+    const lease = sharedLease();
     let scans = 0;
     let finish: (() => void) | undefined;
     const slowScan = (): Promise<ScanSummary> => {
@@ -85,7 +82,7 @@ describe('the audit watcher loop', () => {
     };
     const logger = pino({ level: 'silent' });
     const replicas = [0, 1, 2].map(() =>
-      startAuditWatcher({ scan: slowScan, lock, pollMs: 1_000, maxBackoffMs: 10_000, logger }),
+      startAuditWatcher({ scan: slowScan, lease, pollMs: 1_000, maxBackoffMs: 10_000, logger }),
     );
     await jest.advanceTimersByTimeAsync(0);
     expect(scans).toBe(1);
