@@ -21,6 +21,9 @@ function describeConfig(config: Config): Record<string, unknown> {
         ? 'otlp'
         : 'console',
     logLevel: config.logLevel,
+    auditWorkspaceId: config.audit.workspaceId ?? null,
+    logsEndpoint: config.audit.logsEndpoint,
+    auditPoll: config.audit.poll.iso,
   };
 }
 
