@@ -9,8 +9,11 @@ import { AUDIT_COLUMNS } from './audit-row';
  * order by, take) and is checked against AZKVAuditLogs' schema with Microsoft's parser in the tests.
  */
 
-/** Operations that hand the caller a secret's value (a backup is a restorable copy of it). */
-export const VALUE_READ_OPERATIONS = ['SecretGet', 'SecretBackup', 'SecretGetDeleted'] as const;
+/**
+ * Operations that hand the caller a secret's value: a get, and a backup (a restorable copy of every
+ * version). A deleted secret's bundle carries no value, so SecretGetDeleted is not one of them.
+ */
+export const VALUE_READ_OPERATIONS = ['SecretGet', 'SecretBackup'] as const;
 
 export interface AuditQueryParams {
   vaultUrls: readonly string[];

@@ -94,7 +94,7 @@ export function describeActor(actor: Actor): string {
   return [actor.name, ids.length === 0 ? undefined : `(${ids.join(', ')})`].filter(Boolean).join(' ');
 }
 
-// A deleted secret's value can be read too (SecretGetDeleted); it matters if the secret is recovered.
+// Secrets and their deleted form (a backup or get may name either path in RequestUri).
 const SECRET_PATH = /^\/(?:deleted)?secrets\/([0-9a-zA-Z-]{1,127})(?:\/|$)/i;
 
 /** The secret a URI addresses, when it belongs to one of our vaults (compared case-insensitively). */
