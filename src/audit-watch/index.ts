@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/identity';
 import { Duration } from 'luxon';
 import type { AuditWatchConfig } from '../config';
-import type { DaemonPart } from '../daemon/daemon';
+import type { StartPart } from '../daemon';
 import { recordUsage } from '../scheduling/record-usage';
 import { isRotatorRequestId, ROTATOR_REQUEST_ID_PREFIX } from '../vault';
 import { LogAnalyticsAuditSource, type AuditLogSource } from './log-analytics';
@@ -49,7 +49,7 @@ export interface AuditWatchOptions {
 }
 
 /** The watcher as a part of `rotator daemon`: on when ROTATOR_AUDIT_WORKSPACE_ID is set. */
-export function auditWatchPart(options: AuditWatchOptions): DaemonPart {
+export function auditWatchPart(options: AuditWatchOptions): StartPart {
   return async (ctx) => {
     const tuning = { ...DEFAULT_TUNING, ...options.tuning };
     const self = await discoverSelfIdentity(options.credential).catch((error: unknown) => {
@@ -79,7 +79,7 @@ export function auditWatchPart(options: AuditWatchOptions): DaemonPart {
       },
       'audit-log watcher started',
     );
-    return startAuditWatcher({
+    const watcher = startAuditWatcher({
       scan: () =>
         scanAuditLog({
           source,
@@ -100,5 +100,7 @@ export function auditWatchPart(options: AuditWatchOptions): DaemonPart {
       logger: ctx.logger,
       instrument: options.instrument,
     });
+    // A scan in flight finishes (its reads are claimed and recorded, or given back) before Redis closes.
+    return { name: 'audit-watch', drain: () => watcher.stop(), stop: () => watcher.stop() };
   };
 }
