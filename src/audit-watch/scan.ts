@@ -209,6 +209,7 @@ async function recordUses(
         actor: describeActor(first.actor),
         note: UNBROKERED_REASON,
       });
+      await deps.state.confirm(fresh.map((r) => r.key));
       summary.uses += fresh.length;
       if (recorded === undefined) {
         deps.logger.info(

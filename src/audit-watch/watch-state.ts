@@ -6,8 +6,13 @@ export interface WatchState {
   watermark(): Promise<DateTime | undefined>;
   /** Moves the watermark forward only: a slow replica can never move it back. */
   advance(to: DateTime): Promise<void>;
-  /** Claims reads by key; true where this caller is the first (exactly one replica handles a read). */
+  /**
+   * Claims reads by key; true where this caller is the first (exactly one replica handles a read). A
+   * claim is short-lived until confirmed, so a replica that dies before recording frees the read.
+   */
   claim(keys: readonly string[]): Promise<boolean[]>;
+  /** Keeps claims of recorded reads for the whole overlap window, so re-read rows stay handled. */
+  confirm(keys: readonly string[]): Promise<void>;
   /** Gives claims back after a failure, so the next scan handles those reads again. */
   release(keys: readonly string[]): Promise<void>;
 }
@@ -27,8 +32,10 @@ export class RedisWatchState implements WatchState {
   constructor(
     private readonly redis: Redis,
     prefix: string,
-    /** How long a claim is remembered: longer than the overlap window, so re-read rows stay handled. */
+    /** How long a confirmed claim is remembered: longer than the overlap window. */
     private readonly claimTtlSeconds: number,
+    /** How long an unconfirmed claim holds: a scan's recording time, well inside the overlap window. */
+    private readonly pendingTtlSeconds = 120,
   ) {
     this.watermarkKey = `${prefix}:rotator:audit:watermark`;
     this.readPrefix = `${prefix}:rotator:audit:read:`;
@@ -47,13 +54,20 @@ export class RedisWatchState implements WatchState {
   async claim(keys: readonly string[]): Promise<boolean[]> {
     if (keys.length === 0) return [];
     const pipeline = this.redis.pipeline();
-    for (const key of keys) pipeline.set(`${this.readPrefix}${key}`, '1', 'EX', this.claimTtlSeconds, 'NX');
+    for (const key of keys) pipeline.set(`${this.readPrefix}${key}`, '1', 'EX', this.pendingTtlSeconds, 'NX');
     const results = (await pipeline.exec()) ?? [];
     return keys.map((_, i) => {
       const [error, reply] = results[i] ?? [new Error('no reply'), null];
       if (error !== null) throw error;
       return reply === 'OK';
     });
+  }
+
+  async confirm(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.expire(`${this.readPrefix}${key}`, this.claimTtlSeconds);
+    await pipeline.exec();
   }
 
   async release(keys: readonly string[]): Promise<void> {

@@ -17,26 +17,29 @@ describe('the watch state and scan lease in Redis', () => {
   });
 
   it('moves the watermark forward only, so a slow replica can never move it back', async () => {
-    const state = new RedisWatchState(a, prefix, 60);
+    const state = new RedisWatchState(a, prefix, 600);
     const t = DateTime.fromISO('2026-12-01T12:00:00.000Z', { zone: 'utc' });
     expect(await state.watermark()).toBeUndefined();
     await state.advance(t);
-    await new RedisWatchState(b, prefix, 60).advance(t.minus({ minutes: 5 }));
+    await new RedisWatchState(b, prefix, 600).advance(t.minus({ minutes: 5 }));
     expect((await state.watermark())?.toISO()).toBe(t.toISO());
     await state.advance(t.plus({ minutes: 1 }));
     expect((await state.watermark())?.toISO()).toBe(t.plus({ minutes: 1 }).toISO());
   });
 
   it('lets exactly one of two replicas claim a read, and gives it back after a failure', async () => {
-    const one = new RedisWatchState(a, prefix, 60);
-    const two = new RedisWatchState(b, prefix, 60);
+    const one = new RedisWatchState(a, prefix, 600);
+    const two = new RedisWatchState(b, prefix, 600);
     const [first, second] = await Promise.all([one.claim(['r1', 'r2', 'r1']), two.claim(['r1', 'r2'])]);
     const winners = [first, second].flat().filter(Boolean);
     expect(winners).toHaveLength(2);
     expect(first?.[2]).toBe(false);
     await one.release(['r1']);
     expect(await two.claim(['r1'])).toEqual([true]);
-    expect(await a.ttl(`${prefix}:rotator:audit:read:r1`)).toBeGreaterThan(0);
+    // Unconfirmed, a claim lapses soon (its replica may have died before recording); confirmed, it lasts.
+    expect(await a.ttl(`${prefix}:rotator:audit:read:r1`)).toBeLessThanOrEqual(120);
+    await two.confirm(['r1']);
+    expect(await a.ttl(`${prefix}:rotator:audit:read:r1`)).toBeGreaterThan(120);
   });
 
   it('gives the scan lease to one replica per interval, and holds every replica off for a backoff', async () => {

@@ -85,9 +85,22 @@ export class MemoryWatchState implements WatchState {
     return Promise.resolve();
   }
 
+  readonly confirmed = new Set<string>();
+
+  confirm(keys: readonly string[]): Promise<void> {
+    for (const k of keys) this.confirmed.add(k);
+    return Promise.resolve();
+  }
+
+  /** Unconfirmed claims lapse (their replica died before recording). */
+  lapseUnconfirmed(): void {
+    for (const k of this.claimed) if (!this.confirmed.has(k)) this.claimed.delete(k);
+  }
+
   /** Redis lost: nothing is remembered. */
   forget(): void {
     this.mark = undefined;
     this.claimed.clear();
+    this.confirmed.clear();
   }
 }

@@ -282,6 +282,21 @@ describe('one scan of the audit log', () => {
     expect(await checkedOutAt()).toBe(readAt.toISO());
   });
 
+  it('does not lose a read claimed by a replica that died before recording it', async () => {
+    const readAt = clock.now().minus({ minutes: 1 });
+    log.add(auditRow({ time: readAt, id: secretUri('svc-billing'), identity: claims(STRANGER_OID) }));
+    // The replica claims the read, then dies inside the recording (nothing returns, nothing is given back).
+    const dying = scanAuditLog({ ...deps, record: () => new Promise(() => undefined) });
+    for (let i = 0; i < 100 && state.claimed.size === 0; i += 1)
+      await new Promise((resolve) => setImmediate(resolve));
+    expect(state.claimed.size).toBe(1);
+    void dying;
+    state.lapseUnconfirmed();
+    clock.advance('PT3M');
+    expect(await scanAuditLog(deps)).toMatchObject({ uses: 1 });
+    expect(await checkedOutAt()).toBe(readAt.toISO());
+  });
+
   it('counts a row stamped in our future (log clock ahead) from now, and one stamped behind from its own time', async () => {
     log.add(
       auditRow({
