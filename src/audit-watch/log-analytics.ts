@@ -60,7 +60,8 @@ export function translateLogsError(error: unknown, workspaceId: string): Rotator
       },
     );
   }
-  return new RotatorError('AUDIT_UNREACHABLE', `${where} did not answer the audit query`, {
+  const reason = error instanceof Error ? ` (${rest.code ?? error.message})` : '';
+  return new RotatorError('AUDIT_UNREACHABLE', `${where} did not answer the audit query${reason}`, {
     hint: 'check ROTATOR_LOGS_ENDPOINT and network access; the watcher retries with backoff',
     cause: error,
   });
