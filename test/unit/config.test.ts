@@ -124,6 +124,9 @@ describe('telemetry outbox and OTLP protocol', () => {
   it('speaks OTLP protobuf unless told http/json, and refuses anything else', () => {
     expect(loadConfig({}).otlpProtocol).toBe('http/protobuf');
     expect(failure({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }).code).toBe('CONFIG_INVALID');
+  });
+});
+
 describe('the reads backstop configuration', () => {
   it('is off by default, with the Log Analytics endpoint and a one-minute poll', () => {
     const { audit } = loadConfig({});
