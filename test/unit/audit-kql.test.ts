@@ -1,7 +1,12 @@
 import { DateTime } from 'luxon';
 import { buildAuditQuery, kqlString, VALUE_READ_OPERATIONS } from '../../src/audit-watch/kql';
 import { ROTATOR_REQUEST_ID_PREFIX } from '../../src/vault';
-import { kustoDiagnostics } from '../support/kusto';
+import { AZKV_AUDIT_LOGS_SCHEMA } from '../support/azkv-schema';
+import { kustoErrorsIn } from '../support/kusto-parser';
+
+/** Kusto's errors for a query against AZKVAuditLogs with every column of Microsoft's reference. */
+const kustoDiagnostics = (q: string): string[] =>
+  kustoErrorsIn(q, 'azkv-reference', { AZKVAuditLogs: AZKV_AUDIT_LOGS_SCHEMA });
 
 const from = DateTime.fromISO('2026-12-01T10:00:00.123Z', { zone: 'utc' });
 const to = from.plus({ minutes: 11 });
