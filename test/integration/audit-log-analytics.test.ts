@@ -97,7 +97,7 @@ describe("the Log Analytics adapter over Microsoft's LogsQueryClient", () => {
     };
     await expect(source().fetch(query)).rejects.toMatchObject({
       code: 'AUDIT_THROTTLED',
-      retryAfterMs: 7_000,
+      retryAfterMs: 1_000,
     });
     next = { status: 403, body: { error: { code: 'InsufficientAccessError', message: 'no' } } };
     await expect(source().fetch(query)).rejects.toMatchObject({ code: 'AUDIT_FORBIDDEN' });
