@@ -2,7 +2,7 @@ import type { TokenCredential } from '@azure/identity';
 import { Duration } from 'luxon';
 import type { AuditWatchConfig } from '../config';
 import type { StartPart } from '../daemon';
-import { recordUsage } from '../scheduling/record-usage';
+import { recordUsage } from '../scheduling';
 import { isRotatorRequestId, ROTATOR_REQUEST_ID_PREFIX } from '../vault';
 import { LogAnalyticsAuditSource, type AuditLogSource } from './log-analytics';
 import { RedisPollLease } from './poll-lease';
@@ -13,7 +13,11 @@ import { RedisWatchState } from './watch-state';
 
 export { buildAuditQuery, VALUE_READ_OPERATIONS, type AuditQuery } from './kql';
 export { scanAuditLog, UNBROKERED_REASON, type ScanDeps, type ScanSummary, type UseFinding } from './scan';
-export type { AuditLogSource } from './log-analytics';
+export { LogAnalyticsAuditSource, type AuditLogSource } from './log-analytics';
+export { AUDIT_COLUMNS as AUDIT_QUERY_COLUMNS } from './audit-row';
+export { RedisPollLease } from './poll-lease';
+export { RedisWatchState } from './watch-state';
+export { startAuditWatcher } from './watcher';
 
 /** Internal knobs, compiled once; the contract exposes only the workspace, the endpoint and the poll. */
 export interface AuditWatchTuning {

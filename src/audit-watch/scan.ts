@@ -1,7 +1,7 @@
 import { DateTime, type Duration } from 'luxon';
 import type { Logger } from 'pino';
-import type { Clock } from '../clock/clock';
-import type { RecordedUsage, UsageToRecord } from '../scheduling/record-usage';
+import type { Clock } from '../clock';
+import type { RecordedUsage, UsageToRecord } from '../scheduling';
 import type { SecretStore } from '../vault';
 import type { AuditRow } from './audit-row';
 import { buildAuditQuery } from './kql';

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { isRotatorError } from '../errors';
-import { retryDelayMs } from '../scheduling/backoff';
+import { retryDelayMs } from '../scheduling';
 import type { PollLease } from './poll-lease';
 import type { ScanSummary } from './scan';
 

@@ -9,4 +9,5 @@ export { QUEUE, SWEEP_SCHEDULER_ID } from './queues';
 export { RotationScheduler } from './rotation-scheduler';
 export { createRotationProcessor, type RotateFn } from './rotation-worker';
 export { sweepVaults, type SweepDeps, type SweepSummary } from './sweep';
+export { recordUsage, type RecordUsageDeps, type RecordedUsage, type UsageToRecord } from './record-usage';
 export { createUsageProcessor, type UsageListenerDeps, type UsageOutcome } from './usage-listener';

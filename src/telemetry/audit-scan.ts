@@ -1,6 +1,5 @@
 import { metrics, SpanKind, SpanStatusCode, trace, type Meter } from '@opentelemetry/api';
-import type { ScanSummary, UseFinding } from '../audit-watch/scan';
-import { UNBROKERED_REASON } from '../audit-watch/scan';
+import { UNBROKERED_REASON, type ScanSummary, type UseFinding } from '../audit-watch';
 import { isRotatorError } from '../errors';
 import { emitAudit } from './audit';
 import { ATTR, METRIC, SCOPE, SPAN } from './names';

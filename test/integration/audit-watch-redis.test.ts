@@ -3,7 +3,6 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { RedisPollLease } from '../../src/audit-watch/poll-lease';
 import { RedisWatchState } from '../../src/audit-watch/watch-state';
-import { deleteKeysUnder } from '../../src/bench/redis-keys';
 import { pause } from '../support/wait';
 
 describe('the watch state and scan lease in Redis', () => {
@@ -12,7 +11,13 @@ describe('the watch state and scan lease in Redis', () => {
   const [a, b] = clients as [Redis, Redis];
 
   afterAll(async () => {
-    await deleteKeysUnder(a, prefix);
+    // Only this test's keys, found by SCAN.
+    let cursor = '0';
+    do {
+      const [next, keys] = await a.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await a.del(...keys);
+    } while (cursor !== '0');
     for (const c of clients) c.disconnect();
   });
 

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { SecretProperties, SecretStore, SecretWithValue, SetSecretOptions } from '../../src/vault';
+import type { SecretProperties, SecretStore, SecretWithValue } from '../../src/vault';
+
+type SetSecretOptions = NonNullable<Parameters<SecretStore['set']>[2]>;
 
 /**
  * An in-memory SecretStore with versions and a call log, checked against the port at compile time. It

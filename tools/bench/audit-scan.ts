@@ -2,24 +2,29 @@ import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { Duration } from 'luxon';
 import pino from 'pino';
-import { DEFAULT_TUNING, scanAuditLog, type ScanSummary } from '../audit-watch';
-import { AUDIT_COLUMNS } from '../audit-watch/audit-row';
-import { LogAnalyticsAuditSource, type AuditLogSource } from '../audit-watch/log-analytics';
-import { RedisPollLease } from '../audit-watch/poll-lease';
-import { startAuditWatcher } from '../audit-watch/watcher';
-import { RedisWatchState } from '../audit-watch/watch-state';
-import { systemClock } from '../clock/clock';
-import { createCertificates } from '../emulator/certificates';
-import { RedisRotationLock } from '../locking/redis-rotation-lock';
-import { recordUsage } from '../scheduling/record-usage';
+import {
+  AUDIT_QUERY_COLUMNS,
+  DEFAULT_TUNING,
+  LogAnalyticsAuditSource,
+  RedisPollLease,
+  RedisWatchState,
+  scanAuditLog,
+  startAuditWatcher,
+  type AuditLogSource,
+  type ScanSummary,
+} from '../../src/audit-watch';
+import { systemClock } from '../../src/clock';
+import { RedisRotationLock } from '../../src/locking';
+import { recordUsage } from '../../src/scheduling';
 import {
   isRotatorRequestId,
   ROTATOR_REQUEST_ID_PREFIX,
   rotatorRequestId,
   staticTokenCredential,
-} from '../vault';
+} from '../../src/vault';
 import { deleteKeysUnder, memoryUnder } from './redis-keys';
 import { inBatches, startRig } from './rig';
+import { selfSignedLoopback } from './self-signed';
 import { requestCount, round } from './stats';
 
 /** What one scan of the audit log costs the daemon, and how many queries the watcher adds. */
@@ -75,8 +80,8 @@ function auditRows(vaultUrl: string, rows: number, secrets: number, strangers: n
 async function startLogsEndpoint(
   rows: Cell[][],
 ): Promise<{ url: string; caPem: string; close(): Promise<void> }> {
-  const certs = await createCertificates();
-  const columns = AUDIT_COLUMNS.map((name) => ({
+  const certs = selfSignedLoopback();
+  const columns = AUDIT_QUERY_COLUMNS.map((name) => ({
     name,
     type: name === 'TimeGenerated' ? 'datetime' : name === 'Identity' ? 'dynamic' : 'string',
   }));
@@ -102,7 +107,7 @@ async function startLogsEndpoint(
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    caPem: certs.caPem,
+    caPem: certs.certPem,
     close: () =>
       new Promise((resolve) => {
         server.close(() => resolve());
