@@ -244,7 +244,7 @@ export async function auditScanCost(opts: {
 }
 
 if (require.main === module) {
-  // `node dist/bench/audit-scan.js`: this part alone, on the bench's Redis database 13.
+  // `npm run build:tools && node build/tools/bench/audit-scan.js`: this part alone, on the bench's Redis database 13.
   auditScanCost({ redisDb: 13, rows: 10_000 }).then(
     (cost) => {
       process.stdout.write(`${JSON.stringify(cost)}\n`);
