@@ -75,6 +75,9 @@ param alertEmailAddresses array = []
 @description('Existing action groups notified by the alert rules.')
 param actionGroupResourceIds array = []
 
+@description('How often the daemon reads the vaults\' AuditEvent rows for reads outside the rotator (ROTATOR_AUDIT_POLL).')
+param auditPoll string = 'PT1M'
+
 @description('Tags applied to every resource.')
 param tags object = {}
 
@@ -189,6 +192,14 @@ var redisNetwork = redisPublicNetworkAccess == 'Disabled'
       ? 'public'
       : fail('privateEndpointSubnetId and virtualNetworkId are only used with redisPublicNetworkAccess Disabled: set redisPublicNetworkAccess to Disabled for a private Redis, or remove them.'))
 
+module logReader 'modules/log-analytics-reader.bicep' = {
+  name: 'rotator-log-analytics-reader'
+  params: {
+    workspaceName: logAnalytics.outputs.name
+    principalId: identity.outputs.principalId
+  }
+}
+
 module redis 'modules/managed-redis.bicep' = {
   name: 'rotator-managed-redis'
   params: {
@@ -227,6 +238,7 @@ module daemon 'modules/container-app.bicep' = {
   name: 'rotator-daemon'
   dependsOn: [
     secretsOfficer
+    logReader
     redisPrivateEndpoint
   ]
   params: {
@@ -251,6 +263,8 @@ module daemon 'modules/container-app.bicep' = {
     apiExternal: apiExternal
     approvalTimeout: approvalTimeout
     accessMax: accessMax
+    auditWorkspaceId: logAnalytics.outputs.customerId
+    auditPoll: auditPoll
     tags: tags
   }
 }

@@ -244,3 +244,56 @@ output ruleResourceIds array = [
   sweepMissing.id
   daemonDown.id
 ]
+
+// The reads backstop: a managed secret read outside the rotator (its audit record has outcome
+// 'unbrokered'). The forced rotation follows on its own; this tells a person who read it.
+resource unbrokeredRead 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-read-outside-rotator'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Rotator: a secret was read outside the rotator'
+    description: 'Key Vault\'s AuditEvent log shows a read of a managed secret by an identity that is neither the rotator nor in the secret\'s rotation-readers tag. A forced rotation follows after the usage grace; check who it was (customEvents RotatorAudit, action read).'
+    severity: 2
+    enabled: true
+    scopes: [
+      appInsightsResourceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: 'customEvents | where name == \'RotatorAudit\' | extend outcome = tostring(customDimensions[\'outcome\']), secret = tostring(customDimensions[\'secret\']), actor = tostring(customDimensions[\'actor\']) | where outcome == \'unbrokered\' | summarize reads = count() by secret, actor'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'reads'
+          dimensions: [
+            {
+              name: 'secret'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+            {
+              name: 'actor'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}

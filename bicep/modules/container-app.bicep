@@ -87,6 +87,12 @@ param approvalTimeout string = 'PT1H'
 @description('ROTATOR_ACCESS_MAX (at most PT8H).')
 param accessMax string = 'PT8H'
 
+@description('Log Analytics workspace id holding the vaults\' AuditEvent log (ROTATOR_AUDIT_WORKSPACE_ID); empty: backstop off.')
+param auditWorkspaceId string = ''
+
+@description('How often the daemon reads new AuditEvent rows (ROTATOR_AUDIT_POLL).')
+param auditPoll string = 'PT1M'
+
 @description('Tags applied to the resource.')
 param tags object = {}
 
@@ -238,6 +244,14 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             {
               name: 'ROTATOR_SHUTDOWN_TIMEOUT'
               value: 'PT30S'
+            }
+            {
+              name: 'ROTATOR_AUDIT_WORKSPACE_ID'
+              value: auditWorkspaceId
+            }
+            {
+              name: 'ROTATOR_AUDIT_POLL'
+              value: auditPoll
             }
             {
               name: 'APPLICATIONINSIGHTS_CONNECTION_STRING'

@@ -51,11 +51,14 @@ resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
 }
 
 // Reads are not events: SecretGet appears only in the AuditEvent log (up to ~10 minutes late).
+// Resource-specific tables ('Dedicated'): the rows land in AZKVAuditLogs, the table the daemon's
+// reads backstop queries (ROTATOR_AUDIT_WORKSPACE_ID), not in the shared AzureDiagnostics table.
 resource audit 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
   name: 'audit-to-log-analytics'
   scope: vault
   properties: {
     workspaceId: workspaceResourceId
+    logAnalyticsDestinationType: 'Dedicated'
     logs: [
       {
         category: 'AuditEvent'

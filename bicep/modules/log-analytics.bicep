@@ -33,3 +33,6 @@ output resourceId string = workspace.id
 
 @description('Name of the workspace.')
 output name string = workspace.name
+
+@description('Workspace (customer) id: what the Log Analytics query API addresses (ROTATOR_AUDIT_WORKSPACE_ID).')
+output customerId string = workspace.properties.customerId

@@ -47,6 +47,8 @@ export interface Config {
   shutdownTimeout: ParsedDuration;
   /** The access API of the daemon and the CLI's way to it (ROTATOR_API_*, approval timing). */
   access: AccessConfig;
+  /** The reads backstop (src/audit-watch): on when a workspace is set. */
+  audit: AuditWatchConfig;
 }
 
 export interface AccessConfig {
@@ -65,6 +67,14 @@ export interface AccessConfig {
   apiScope: string | undefined;
   apiToken: string | undefined;
   apiCaFile: string | undefined;
+}
+
+/** Where the daemon reads Key Vault's AuditEvent log, and how often. */
+export interface AuditWatchConfig {
+  /** Log Analytics workspace (customer) id; undefined turns the backstop off. */
+  workspaceId: string | undefined;
+  logsEndpoint: string;
+  poll: ParsedDuration;
 }
 
 export type Environment = Readonly<Record<string, string | undefined>>;
@@ -135,6 +145,15 @@ const VARIABLES = {
   ROTATOR_API_SCOPE: { allowed: 'an OAuth scope, default {ROTATOR_API_AUDIENCE}/.default' },
   ROTATOR_API_TOKEN: { allowed: 'a bearer token sent as it is (automation, tests)' },
   ROTATOR_API_CA_FILE: { allowed: 'the path of a readable PEM file: an extra CA to trust for the API' },
+  ROTATOR_AUDIT_WORKSPACE_ID: {
+    allowed:
+      "the Log Analytics workspace id (a GUID: the workspace's customerId) that holds the vaults' AuditEvent logs",
+  },
+  ROTATOR_LOGS_ENDPOINT: {
+    default: 'https://api.loganalytics.io',
+    allowed: 'an https:// URL: the Log Analytics query endpoint (the emulator prints it as logsUrl)',
+  },
+  ROTATOR_AUDIT_POLL: { default: 'PT1M', allowed: 'an ISO-8601 duration from PT1S to PT1H, such as PT1M' },
 } as const satisfies Record<string, { default?: string; allowed: string }>;
 
 type VariableName = keyof typeof VARIABLES;
@@ -282,6 +301,22 @@ function accessConfig(env: Environment, tenantId: string | undefined): AccessCon
   };
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const MAX_AUDIT_POLL = parseIsoDuration('PT1H') as ParsedDuration;
+
+function auditWatch(env: Environment): AuditWatchConfig {
+  const workspaceId = optional(env, 'ROTATOR_AUDIT_WORKSPACE_ID');
+  if (workspaceId !== undefined && !GUID.test(workspaceId))
+    throw invalid('ROTATOR_AUDIT_WORKSPACE_ID', workspaceId, 'not a GUID');
+  const poll = duration(env, 'ROTATOR_AUDIT_POLL', MAX_AUDIT_POLL);
+  if (poll.ms < 1_000) throw invalid('ROTATOR_AUDIT_POLL', poll.iso, 'shorter than PT1S');
+  return {
+    workspaceId,
+    logsEndpoint: (optional(env, 'ROTATOR_LOGS_ENDPOINT', httpsUrl) as string).replace(/\/+$/, ''),
+    poll,
+  };
+}
+
 /** Reads and validates the environment once; throws a CONFIG_INVALID RotatorError (exit 2) on the first bad value. */
 export function loadConfig(env: Environment): Config {
   const caFile = optional(env, 'ROTATOR_VAULT_CA_FILE');
@@ -324,5 +359,6 @@ export function loadConfig(env: Environment): Config {
     retryBackoff: duration(env, 'ROTATOR_RETRY_BACKOFF'),
     shutdownTimeout: duration(env, 'ROTATOR_SHUTDOWN_TIMEOUT'),
     access: accessConfig(env, optional(env, 'AZURE_TENANT_ID')),
+    audit: auditWatch(env),
   };
 }

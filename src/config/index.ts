@@ -1,2 +1,9 @@
-export { loadConfig, CONFIG_VARIABLES, type AccessConfig, type Config, type Environment } from './config';
+export {
+  loadConfig,
+  CONFIG_VARIABLES,
+  type AccessConfig,
+  type AuditWatchConfig,
+  type Config,
+  type Environment,
+} from './config';
 export { parseIsoDuration } from './duration';

@@ -1,12 +1,36 @@
 import type { Redis } from 'ioredis';
+import type { Duration } from 'luxon';
 import type { UsageRecorder } from '../access/access-service';
-import type { DaemonPart } from './daemon-part';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import type { RotationDeps, RotationResult, TargetLookup } from '../rotation';
-import type { FleetSnapshot, RotateFn, SweepDeps, SweepSummary, UsageListenerDeps } from '../scheduling';
+import type { RotationDeps, RotationLock, RotationResult, TargetLookup } from '../rotation';
+import type {
+  FleetSnapshot,
+  RotateFn,
+  RotationScheduler,
+  SweepDeps,
+  SweepSummary,
+  UsageListenerDeps,
+} from '../scheduling';
 import type { SecretStore } from '../vault';
+import type { DaemonPart } from './daemon-part';
+
+/** What an optional part gets from the daemon: the shared Redis, the scheduler and the usage path's lock. */
+export interface DaemonContext {
+  redis: Redis;
+  prefix: string;
+  stores: readonly SecretStore[];
+  scheduler: RotationScheduler;
+  /** The lock namespace the usage listener records checkouts under (one tag writer per secret). */
+  tagLock: RotationLock;
+  grace: Duration;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Starts one optional part (the audit-log watcher) once the workers run. */
+export type StartPart = (context: DaemonContext) => Promise<DaemonPart>;
 
 /** What the composition root is handed: configuration, adapters, and the caller's instrumentation. */
 export interface DaemonDeps {
@@ -36,6 +60,8 @@ export interface DaemonDeps {
   healthPort?: number;
   /** The access API, when configured: one more part, started with what it shares with the daemon. */
   startAccess?(shared: AccessShared): Promise<DaemonPart & { port: number }>;
+  /** Optional parts, started after the workers and stopped before Redis closes. */
+  parts?: readonly StartPart[];
 }
 
 /** What the access API shares with the daemon: its Redis, vaults, and the usage listener's recording. */

@@ -1,7 +1,8 @@
 import { Duration } from 'luxon';
 import { RotatorError } from '../errors';
+import { RedisRotationLock } from '../locking';
 import type { SecretStore } from '../vault';
-import type { DaemonDeps } from './daemon-deps';
+import type { DaemonContext, DaemonDeps } from './daemon-deps';
 import { drainParts, stopParts, type DaemonPart } from './daemon-part';
 import { startHealth } from './health-part';
 import { createLifecycle, type DaemonState, type Lifecycle } from './lifecycle';
@@ -61,6 +62,18 @@ async function startParts(
   parts.push(fleetHandoff(deps, queues));
   parts.push(startWorkers({ deps, redis, queues, defaults }));
   parts.push(await startSweepSchedule(queues.sweeps, config, logger));
+  const context: DaemonContext = {
+    redis,
+    prefix: config.queuePrefix,
+    stores,
+    scheduler: queues.scheduler,
+    // Same Redis key namespace as the usage listener's lock: one tag writer per secret across both.
+    tagLock: new RedisRotationLock(redis, { prefix: `${config.queuePrefix}:checkout`, leaseMs: 10_000 }),
+    grace: defaults.grace,
+    clock,
+    logger,
+  };
+  for (const start of deps.parts ?? []) parts.push(await start(context));
   // A checkout through the API is recorded by the usage listener's own code, not a copy of it.
   const recorder = createUsageRecorder(usageListenerDeps({ deps, redis, queues, defaults }));
   const access = await deps.startAccess?.({

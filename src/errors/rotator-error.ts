@@ -22,7 +22,11 @@ type ErrorCode =
   | 'JOB_NOT_FOUND'
   | 'ROTATION_FAILED'
   | 'ACCESS_REFUSED'
-  | 'ACCESS_UNAVAILABLE';
+  | 'ACCESS_UNAVAILABLE'
+  | 'AUDIT_UNREACHABLE'
+  | 'AUDIT_THROTTLED'
+  | 'AUDIT_FORBIDDEN'
+  | 'AUDIT_QUERY_FAILED';
 
 interface RotatorErrorOptions {
   hint: string;

@@ -9,6 +9,7 @@ export { QUEUE, SWEEP_SCHEDULER_ID } from './queues';
 export { RotationScheduler } from './rotation-scheduler';
 export { createRotationProcessor, type RotateFn } from './rotation-worker';
 export { sweepVaults, type SweepDeps, type SweepSummary } from './sweep';
+export { recordUsage, type RecordUsageDeps, type RecordedUsage, type UsageToRecord } from './record-usage';
 export {
   createUsageProcessor,
   createUsageRecorder,

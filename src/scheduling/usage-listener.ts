@@ -2,24 +2,17 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { DateTime, type Duration } from 'luxon';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
-import { isRotatorError, RotatorError } from '../errors';
-import type { RotationLock } from '../rotation';
+import { isRotatorError } from '../errors';
 import { isManaged, TAG } from '../tags';
 import { findStore, type SecretStore, type SecretWithValue } from '../vault';
 import { retryDelayMs } from './backoff';
-import { decideCheckout } from './due-time';
 import { describeIssues, usageEventSchema, type UsageEvent } from './job-data';
-import type { RotationScheduler } from './rotation-scheduler';
+import { recordUsage, type RecordUsageDeps } from './record-usage';
 
-export interface UsageListenerDeps {
+export interface UsageListenerDeps extends RecordUsageDeps {
   stores: readonly SecretStore[];
-  scheduler: RotationScheduler;
-  /** Serialises tag updates of one secret across replicas (a lock namespace of its own). */
-  tagLock: RotationLock;
   clock: Clock;
-  grace: Duration;
   logger: Logger;
-  sleep(ms: number): Promise<void>;
   /** Events further in the future than this are refused (clock skew allowance). */
   maxFutureSkew?: Duration;
   /** Events stamped longer than this before they arrived are refused (default PT5M): a usage is reported as it happens. */
@@ -93,31 +86,21 @@ async function handleEvent(
   const [store, found] = await locate(deps, event);
   if (!isManaged(found.tags))
     throw reject(`secret ${event.secret} in ${store.vaultUrl} is not managed (no ${TAG.target} tag)`);
-  let jobId: string | undefined;
-  // The forced rotation is queued before the tag is written, so the sweep (which also reads the tag)
-  // can never add the job first without this checkout's id and trace.
-  const schedule = async (name: string, countedFrom: DateTime): Promise<void> => {
-    const planned = deps.scheduler.plan(
-      'usage',
-      store.vaultUrl,
-      name,
-      { triggeredAt: countedFrom, dueAt: countedFrom.plus(deps.grace), idStamp: countedFrom },
-      {
-        checkoutId: event.checkoutId,
-        traceparent: deps.currentTraceparent?.() ?? event.traceparent,
-        requestedBy: event.actor,
-        note: event.reason,
-      },
-    );
-    await deps.scheduler.add([planned]);
-    jobId = planned.id;
-  };
-  const recorded = await recordCheckout(deps, store, event.secret, at, schedule);
+  const recorded = await recordUsage(deps, store, {
+    secret: event.secret,
+    at,
+    actor: event.actor,
+    note: event.reason,
+    checkoutId: event.checkoutId,
+    traceparent: deps.currentTraceparent?.() ?? event.traceparent,
+  });
+  if (recorded === undefined) throw reject(`secret ${event.secret} does not exist in ${store.vaultUrl}`);
+  const jobId = recorded.jobId;
   const outcome: UsageOutcome = {
     secret: recorded.name,
     vault: store.vaultUrl,
     countedFrom: recorded.countedFrom.toISO() ?? '',
-    forcedAt: recorded.countedFrom.plus(deps.grace).toISO() ?? '',
+    forcedAt: recorded.forcedAt.toISO() ?? '',
     satisfied: recorded.satisfied,
     jobId,
   };
@@ -192,47 +175,4 @@ export function createUsageProcessor(deps: UsageListenerDeps) {
  */
 export function createUsageRecorder(deps: UsageListenerDeps) {
   return (raw: unknown, receivedAt?: DateTime): Promise<UsageOutcome> => handleEvent(deps, raw, receivedAt);
-}
-
-async function recordCheckout(
-  deps: UsageListenerDeps,
-  store: SecretStore,
-  name: string,
-  at: DateTime,
-  schedule: (name: string, countedFrom: DateTime) => Promise<void>,
-): Promise<{ name: string; countedFrom: DateTime; satisfied: boolean }> {
-  const lease = await acquire(deps, `${store.vaultUrl}|${name.toLowerCase()}`);
-  try {
-    // A rotation may commit a new version between our read and our tag write; then look again.
-    for (let round = 0; round < 3; round += 1) {
-      const current = await store.get(name);
-      if (current === undefined) throw reject(`secret ${name} does not exist in ${store.vaultUrl}`);
-      const decision = decideCheckout(current, at, deps.grace);
-      if (decision.satisfied) return { name: current.name, countedFrom: at, satisfied: true };
-      await schedule(current.name, decision.countedFrom);
-      if (!decision.record)
-        return { name: current.name, countedFrom: decision.countedFrom, satisfied: false };
-      await store.updateProperties(current.name, current.version, {
-        tags: { ...current.tags, [TAG.checkedOutAt]: at.toISO() ?? '' },
-      });
-      const after = await store.get(name);
-      if (after?.version === current.version)
-        return { name: current.name, countedFrom: at, satisfied: false };
-    }
-    await schedule(name, at);
-    return { name, countedFrom: at, satisfied: false };
-  } finally {
-    await lease.release();
-  }
-}
-
-async function acquire(deps: UsageListenerDeps, key: string) {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const lease = await deps.tagLock.acquire(key);
-    if (lease !== undefined) return lease;
-    await deps.sleep(100);
-  }
-  throw new RotatorError('ROTATION_LOCKED', `another listener is recording a checkout of ${key}`, {
-    hint: 'retried automatically',
-  });
 }

@@ -5,7 +5,7 @@ import { AUDIT_EVENT, SCOPE } from './names';
 
 /** One auditable action. There is deliberately no field for a value. */
 export interface AuditRecord {
-  action: 'checkout' | 'rotation' | 'request' | 'decision';
+  action: 'checkout' | 'rotation' | 'request' | 'decision' | 'read';
   secret: string;
   vault: string;
   actor: string;
@@ -25,6 +25,9 @@ export interface AuditRecord {
   requestId?: string;
   approver?: string;
   approverId?: string;
+  /** How many reads one record stands for (a flood is one record per reader and scan). */
+  reads?: number;
+  forcedAt?: string;
 }
 
 /** The customEvents name the workbook and alerts query. */

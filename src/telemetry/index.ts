@@ -3,6 +3,7 @@ export { telemetryOptions } from './options';
 export { createRotatorMetrics } from './metrics';
 export { emitAudit, type AuditRecord } from './audit';
 export { daemonTelemetryHooks } from './daemon-hooks';
+export { auditScanTelemetry, UNBROKERED_OUTCOME, type AuditScanTelemetry } from './audit-scan';
 export {
   tracedRotation,
   tracedSweep,

@@ -6,6 +6,7 @@ export const SPAN = {
   accessRequest: 'access.request',
   accessDecision: 'access.decision',
   accessCheckout: 'access.checkout',
+  auditScan: 'audit.scan',
 } as const;
 
 export const ATTR = {
@@ -56,6 +57,7 @@ export const METRIC = {
   /** 1 per replica per export, with `rotator.replica`: a replica that sends none is down. */
   heartbeat: 'rotator.heartbeat',
   accessRequests: 'rotator.access.requests',
+  readsUnbrokered: 'rotator.reads.unbrokered',
 } as const;
 
 /** The audit records' customEvents name (workbook, README queries). */

@@ -25,6 +25,7 @@ describe('npm run bench, at smoke size', () => {
       "### Under a vault's request budget",
       '## Forced-rotation lateness',
       '## Sweep at scale',
+      '## Reads backstop (audit-log watcher)',
     ]) {
       expect(report).toContain(heading);
     }
@@ -53,6 +54,9 @@ describe('npm run bench, at smoke size', () => {
     expect(results.sweeps[0]?.scheduled).toBe(results.sweeps[0]?.secrets);
     expect(results.sweeps[0]?.daemonPeakRssMb).toBeGreaterThan(0);
     expect(results.sweeps[0]?.redisBytesPerSecret).toBeGreaterThan(0);
+    // Three replicas, one lease per interval: far from three queries per poll.
+    expect(results.audit?.queriesPerPoll).toBeLessThan(2);
+    expect(results.audit?.secretsForced).toBe(5);
     expect(report).not.toMatch(/NaN|undefined/);
   });
 });

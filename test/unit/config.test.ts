@@ -161,3 +161,32 @@ describe('loadConfig: the access API', () => {
     expect(JSON.stringify(f)).not.toContain('secret-token-value');
   });
 });
+
+describe('the reads backstop configuration', () => {
+  it('is off by default, with the Log Analytics endpoint and a one-minute poll', () => {
+    const { audit } = loadConfig({});
+    expect(audit.workspaceId).toBeUndefined();
+    expect(audit.logsEndpoint).toBe('https://api.loganalytics.io');
+    expect(audit.poll.iso).toBe('PT1M');
+  });
+
+  it('takes a workspace GUID, an https endpoint and a poll from PT1S to PT1H', () => {
+    const { audit } = loadConfig({
+      ROTATOR_AUDIT_WORKSPACE_ID: '5F1C2D3E-4B5A-4C6D-8E7F-9A0B1C2D3E4F',
+      ROTATOR_LOGS_ENDPOINT: 'https://127.0.0.1:8443/',
+      ROTATOR_AUDIT_POLL: 'PT5S',
+    });
+    expect(audit).toMatchObject({ logsEndpoint: 'https://127.0.0.1:8443', poll: { ms: 5_000 } });
+  });
+
+  it.each([
+    ['ROTATOR_AUDIT_WORKSPACE_ID', 'my-workspace'],
+    ['ROTATOR_LOGS_ENDPOINT', 'http://api.loganalytics.io'],
+    ['ROTATOR_AUDIT_POLL', 'PT2H'],
+    ['ROTATOR_AUDIT_POLL', 'PT0.5S'],
+  ])('rejects %s=%p naming the variable and what is allowed', (name, value) => {
+    const f = failure({ [name]: value });
+    expect(f).toMatchObject({ code: 'CONFIG_INVALID', exitCode: 2 });
+    expect(f.message).toContain(name);
+  });
+});

@@ -83,7 +83,9 @@ describe('Bicep templates', () => {
   });
 
   it('assigns Key Vault Secrets Officer on the vault and no other role, and no broader role id appears anywhere', () => {
-    const assignments = resourcesOfType('Microsoft.Authorization/roleAssignments');
+    const assignments = resourcesOfType('Microsoft.Authorization/roleAssignments').filter(
+      (a) => a.file.path !== 'bicep/modules/log-analytics-reader.bicep',
+    );
     expect(assignments).toHaveLength(1);
     const [{ file: f, body }] = assignments as [{ file: BicepFile; body: BicepObject }];
     const roleDefinitionId = bicepText(properties(body)['roleDefinitionId']);
@@ -97,6 +99,21 @@ describe('Bicep templates', () => {
         expect({ path: other.path, role, present: other.text.toLowerCase().includes(id) }).toMatchObject({
           present: false,
         });
+  });
+
+  it('gives the daemon Log Analytics Reader on the audit workspace only, and sends AuditEvent to AZKVAuditLogs', () => {
+    const [reader, ...others] = resourcesOfType('Microsoft.Authorization/roleAssignments').filter(
+      (a) => a.file.path === 'bicep/modules/log-analytics-reader.bicep',
+    );
+    expect(others).toEqual([]);
+    expect(bicepText(reader?.body['scope'])).toBe('workspace');
+    expect(reader?.file.text).toContain(
+      "var logAnalyticsReaderRoleId = '73c42c96-874c-492b-b04d-ab87d138a893'",
+    );
+    const workspace = reader?.file.declarations.find((d) => d.name === 'workspace');
+    expect(workspace?.type).toMatch(/^Microsoft\.OperationalInsights\/workspaces@/);
+    const [audit] = resourcesOfType('Microsoft.Insights/diagnosticSettings');
+    expect(properties(audit?.body as BicepObject)['logAnalyticsDestinationType']).toBe('Dedicated');
   });
 
   it('keeps Log Analytics for 365 days', () => {
@@ -224,14 +241,17 @@ describe('the SRE workbook and the alert rules', () => {
     expect(latency).toMatch(/action == 'rotation'/);
   });
 
-  it('pages on quarantine and permanent failure, not on a retry, unless a secret stays retrying; overdue, sweep, heartbeat', () => {
+  it('pages on quarantine and permanent failure, not on a retry, unless a secret stays retrying; overdue, sweep, heartbeat; a read outside the rotator', () => {
     const rules = resourcesOfType('Microsoft.Insights/scheduledQueryRules').map((r) => {
       const props = properties(r.body);
       const allOf = (props['criteria'] as BicepObject)['allOf'] as BicepObject[];
       // The query's source text, with Bicep's \' escapes undone.
       return { severity: props['severity'], query: bicepText(allOf[0]?.['query']).replace(/\\'/g, "'") };
     });
-    expect(rules).toHaveLength(5);
+    expect(rules).toHaveLength(6);
+    expect(
+      rules.some((r) => r.query.includes("outcome == 'unbrokered'") && r.query.includes('RotatorAudit')),
+    ).toBe(true);
     const alertsText = file('bicep/modules/alerts.bicep').text.replace(/\\'/g, "'");
     expect(alertsText).toContain(
       `var rotationSpans = 'union requests, dependencies | where name == '${SPAN.rotation}'`,

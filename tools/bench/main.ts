@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { auditScanCost } from './audit-scan';
 import { forcedRotationLateness } from './lateness';
 import { describeMachine } from './machine';
 import { renderReport, type BenchResults } from './report';
@@ -21,8 +22,19 @@ const SIZES = {
     checkouts: 400,
     spreadMs: 20_000,
     sweeps: [10_000, 100_000],
+    auditRows: 10_000,
+    auditPollRunMs: 5_000,
   },
-  smoke: { rotations: 8, throughput: 20, throttled: 20, checkouts: 10, spreadMs: 500, sweeps: [300] },
+  smoke: {
+    rotations: 8,
+    throughput: 20,
+    throttled: 20,
+    checkouts: 10,
+    spreadMs: 500,
+    sweeps: [300],
+    auditRows: 1_000,
+    auditPollRunMs: 1_000,
+  },
 } as const;
 
 export interface BenchOptions {
@@ -76,6 +88,13 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     opts.log(JSON.stringify(result));
     sweeps.push(result);
   }
+  opts.log(`audit-log scan of ${size.auditRows} rows…`);
+  const audit = await auditScanCost({
+    redisDb: REDIS_DBS.rotations,
+    rows: size.auditRows,
+    pollRunMs: size.auditPollRunMs,
+  });
+  opts.log(JSON.stringify(audit));
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     command: opts.size === 'full' ? 'npm run bench' : `npm run bench -- --size ${opts.size}`,
@@ -87,6 +106,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     throttled,
     lateness,
     sweeps,
+    audit,
   };
   const chaos =
     opts.chaosFile !== undefined && existsSync(opts.chaosFile)

@@ -1,3 +1,5 @@
+import { auditSection } from './audit-report';
+import type { AuditScanCost } from './audit-scan';
 import type { Lateness } from './lateness';
 import type { Machine } from './machine';
 import type { RequestsPerRotation } from './requests-per-rotation';
@@ -15,6 +17,8 @@ export interface BenchResults {
   throttled: Throttled[];
   lateness: Lateness;
   sweeps: SweepScale[];
+  /** The reads backstop's scan cost and added queries. */
+  audit?: AuditScanCost;
 }
 
 /** The floor of a safe rotation per target: the protocol in src/rotation/rotate-secret.ts. */
@@ -244,5 +248,5 @@ ${throughputSection(r)}
 ${latenessSection(r)}
 
 ${sweepSection(r)}
-${chaos === undefined ? '' : `\n## Chaos suite\n\nFigures of the last full run, \`npm run test:chaos\` (the bounded version of each test runs in \`npm test\`):\n\n${chaos}\n`}`;
+${r.audit === undefined ? '' : `\n${auditSection(r.audit)}\n`}${chaos === undefined ? '' : `\n## Chaos suite\n\nFigures of the last full run, \`npm run test:chaos\` (the bounded version of each test runs in \`npm test\`):\n\n${chaos}\n`}`;
 }

@@ -28,6 +28,9 @@ function describeConfig(config: Config): Record<string, unknown> {
     accessMax: config.access.accessMax.iso,
     apiUrl: config.access.apiUrl ?? null,
     apiToken: config.access.apiToken === undefined ? null : '***',
+    auditWorkspaceId: config.audit.workspaceId ?? null,
+    logsEndpoint: config.audit.logsEndpoint,
+    auditPoll: config.audit.poll.iso,
   };
 }
 

@@ -6,9 +6,12 @@ import { startDaemon } from '../../daemon';
 import { createLogger } from '../../logging';
 import { daemonTelemetryHooks, startTelemetry, telemetryOptions } from '../../telemetry';
 import { createTargetRegistry } from '../../targets';
+import { readFileSync } from 'node:fs';
 import { accessPart } from '../../access-api/access-part';
+import { auditWatchPart } from '../../audit-watch';
+import { auditScanTelemetry } from '../../telemetry';
 import { accessTelemetry } from '../../telemetry/access';
-import { createSecretStores } from '../../vault';
+import { createSecretStores, createVaultCredential } from '../../vault';
 import type { CliIo } from '../cli-io';
 
 /** Resolves on the first SIGTERM or SIGINT: the container runtime's and the terminal's stop. */
@@ -36,7 +39,22 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
     .action(async () => {
       const config = loadConfig(io.env);
       const logger = createLogger({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
-      const stores = createSecretStores(config);
+      const credential = createVaultCredential(config);
+      const stores = createSecretStores(config, credential);
+      const { workspaceId } = config.audit;
+      const log = (record: Record<string, string>): void => logger.info({ audit: record }, 'audit');
+      // The reads backstop: on when a workspace is configured; it queries with the vaults' identity.
+      const parts =
+        workspaceId === undefined
+          ? []
+          : [
+              auditWatchPart({
+                config: { ...config.audit, workspaceId },
+                credential,
+                ...(config.vaultCaFile !== undefined && { caPem: readFileSync(config.vaultCaFile, 'utf8') }),
+                ...auditScanTelemetry(log),
+              }),
+            ];
       // Started by cli/main before the rest loaded when possible; this call then returns that instance.
       const telemetry = startTelemetry(telemetryOptions(config));
       const daemon = await startDaemon({
@@ -45,6 +63,7 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
         targets: createTargetRegistry(config),
         logger,
         clock: systemClock,
+        parts,
         ...daemonTelemetryHooks(logger),
         startAccess: accessPart(config.access, {
           observer: accessTelemetry((record) => logger.info({ audit: record }, 'audit')),
