@@ -317,6 +317,13 @@ describe('Bicep: zero standing access', () => {
         principal: 'identity.outputs.principalId',
         role: expect.stringContaining('keyVaultSecretsOfficerRoleId') as string,
       },
+      // The reads backstop: Log Analytics Reader on the audit workspace only, to the same identity.
+      {
+        file: 'bicep/modules/log-analytics-reader.bicep',
+        principalType: 'ServicePrincipal',
+        principal: 'identity.outputs.principalId',
+        role: expect.stringContaining('logAnalyticsReaderRoleId') as string,
+      },
     ]);
     const declared = file('bicep/main.bicep').parameters.map((p) => p.name);
     expect(
