@@ -173,7 +173,11 @@ async function apply(
   return { value: newValue, tags: {} };
 }
 
-async function verify({ timeouts, policy }: Setup, ctx: TargetContext, value: string): Promise<VerifyOutcome> {
+async function verify(
+  { timeouts, policy }: Setup,
+  ctx: TargetContext,
+  value: string,
+): Promise<VerifyOutcome> {
   const role = roleOf(ctx);
   const admin = await adminOf(ctx, policy);
   const endpoint = describeEndpoint(admin.endpoint);
