@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RotatorError } from '../errors';
-// The file, not the folder's face: the config loads before telemetry, and the face would load ioredis
-// before its instrumentation is registered.
-import { maskRedisUrl } from '../redis/redis-url';
 import { loadTargetPolicy, type TargetPolicy } from '../policy';
 import { parseIsoDuration, type ParsedDuration } from './duration';
-import { isLoopback } from './url-credentials';
+import { isLoopback, maskUrlCredentials } from './url-credentials';
 
 /** The whole configuration, compiled once at start; nothing else reads the environment. */
 export interface Config {
@@ -183,7 +180,8 @@ function read(env: Environment, name: VariableName): string | undefined {
 
 /** Connection strings may carry passwords: never echo one back. */
 function shown(name: VariableName, value: string): string {
-  if (name === 'REDIS_URL') return maskRedisUrl(value);
+  // By structure (everything up to the last '@'): a key such as `123/abc` parses as a host and port.
+  if (name === 'REDIS_URL') return maskUrlCredentials(value);
   if (
     name === 'ROTATOR_VAULT_TOKEN' ||
     name === 'ROTATOR_API_TOKEN' ||
