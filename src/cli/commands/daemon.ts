@@ -56,7 +56,10 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
                 ...auditScanTelemetry(log),
               }),
             ];
-      const connectionStores = createSecretStores({ ...config, vaultUrls: connectionVaults(config) }, credential);
+      const connectionStores = createSecretStores(
+        { ...config, vaultUrls: connectionVaults(config) },
+        credential,
+      );
       // Started by cli/main before the rest loaded when possible; this call then returns that instance.
       const telemetry = startTelemetry(telemetryOptions(config));
       const daemon = await startDaemon({
