@@ -317,7 +317,8 @@ describe('Bicep: zero standing access', () => {
         file: 'bicep/modules/key-vault-role-assignment.bicep',
         principalType: 'ServicePrincipal',
         principal: 'identity.outputs.principalId',
-        role: expect.stringContaining('keyVaultSecretsOfficerRoleId') as string,
+        // The custom rotation role (bicep/modules/rotator-data-actions.json), not Secrets Officer.
+        role: 'rotatorRole.id',
       },
       // The reads backstop: Log Analytics Reader on the audit workspace only, to the same identity.
       {
