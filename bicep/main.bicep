@@ -46,6 +46,9 @@ param maxReplicas int = 3
 @description('Azure Managed Redis SKU.')
 param redisSkuName string = 'Balanced_B1'
 
+@description('Entra object ids of operators given Entra access to Redis, so that only the daemon holds its access key.')
+param redisOperatorObjectIds array = []
+
 @description('How the daemon reaches Azure Managed Redis. Enabled (the default): over the public endpoint, TLS 1.2+ and the access key only. Disabled: through a private endpoint; needs infrastructureSubnetId, privateEndpointSubnetId and virtualNetworkId (see main.private.bicepparam).')
 @allowed([
   'Enabled'
@@ -174,7 +177,7 @@ module keyVault 'modules/key-vault.bicep' = {
 }
 
 module secretsOfficer 'modules/key-vault-role-assignment.bicep' = {
-  name: 'rotator-key-vault-secrets-officer'
+  name: 'rotator-key-vault-secret-rotation-role'
   params: {
     keyVaultName: keyVault.outputs.name
     principalId: identity.outputs.principalId
@@ -207,6 +210,7 @@ module redis 'modules/managed-redis.bicep' = {
     location: location
     skuName: redisSkuName
     publicNetworkAccess: redisNetwork == 'private' ? 'Disabled' : 'Enabled'
+    operatorObjectIds: redisOperatorObjectIds
     tags: tags
   }
 }

@@ -83,6 +83,52 @@ resource failedRotation 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   }
 }
 
+// A target that accepted a random wrong credential: its verdicts prove nothing, so every rotation of
+// the secret stops before any change until the target checks passwords again.
+resource targetCannotVerify 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-target-cannot-verify'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Rotator: a target accepts any credential (TARGET_CANNOT_VERIFY)'
+    description: 'A target accepted a random wrong credential, so no verification against it could fail; the rotation stopped before any change. Make the target check passwords (e.g. no trust lines in pg_hba.conf), then rotator retry.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsightsResourceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    criteria: {
+      allOf: [
+        {
+          query: '${rotationSpans} | extend code = tostring(customDimensions[\'rotator.error_code\']) | where code == \'TARGET_CANNOT_VERIFY\' | summarize refusals = count() by secret'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'refusals'
+          dimensions: [
+            {
+              name: 'secret'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}
+
 // A secret whose last outcome is retrying, and that has not settled (rotated, satisfied, recovered,
 // failed, quarantined) since its first retry more than retryingAlertMinutes ago.
 resource stuckRetrying 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {

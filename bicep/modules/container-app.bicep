@@ -146,7 +146,8 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
       secrets: [
         {
           name: 'redis-url'
-          value: 'rediss://:${redisDatabase.listKeys().primaryKey}@${redisAddress}'
+          // uriComponent(): a key holding '/', '+', '=' or '@' would otherwise move the URL's host.
+          value: 'rediss://:${uriComponent(redisDatabase.listKeys().primaryKey)}@${redisAddress}'
         }
         {
           name: 'redis-password'

@@ -19,6 +19,9 @@ param publicNetworkAccess string = 'Enabled'
 @description('Tags applied to the resources.')
 param tags object = {}
 
+@description('Entra object ids of operators who may use Redis with their own identity (redis-cli with a token) instead of the access key.')
+param operatorObjectIds array = []
+
 resource cluster 'Microsoft.Cache/redisEnterprise@2025-07-01' = {
   name: name
   location: location
@@ -42,8 +45,11 @@ resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
     port: 10000
     clusteringPolicy: 'NoCluster'
     evictionPolicy: 'NoEviction'
-    // The daemon authenticates with the access key (ioredis password); it is read with listKeys()
-    // inside container-app.bicep and never leaves the deployment as an output.
+    // Still Enabled: the daemon's ioredis/BullMQ connection and KEDA's Redis scaler authenticate
+    // with the access key (URL-encoded with uriComponent() in container-app.bicep, read with
+    // listKeys() there and never an output). Operators get Entra access (accessPolicyAssignments
+    // below) instead of the key, so the key lives in the daemon's secrets alone. Disabling keys
+    // needs a token-refreshing Redis connection in the daemon and a KEDA scaler that speaks Entra.
     accessKeysAuthentication: 'Enabled'
     persistence: {
       aofEnabled: true
@@ -51,6 +57,20 @@ resource database 'Microsoft.Cache/redisEnterprise/databases@2025-07-01' = {
     }
   }
 }
+
+// Operators authenticate with Entra (default access policy), never with the daemon's key.
+resource operatorAccess 'Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments@2025-07-01' = [
+  for objectId in operatorObjectIds: {
+    parent: database
+    name: take(replace(objectId, '-', ''), 60)
+    properties: {
+      accessPolicyName: 'default'
+      user: {
+        objectId: objectId
+      }
+    }
+  }
+]
 
 @description('Resource id of the cluster.')
 output resourceId string = cluster.id

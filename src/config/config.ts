@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RotatorError } from '../errors';
-// The file, not the folder's face: the config loads before telemetry, and the face would load ioredis
-// before its instrumentation is registered.
-import { maskRedisUrl } from '../redis/redis-url';
+import { loadTargetPolicy, type TargetPolicy } from '../policy';
 import { parseIsoDuration, type ParsedDuration } from './duration';
+import { isLoopback, maskUrlCredentials } from './url-credentials';
 
 /** The whole configuration, compiled once at start; nothing else reads the environment. */
 export interface Config {
@@ -49,6 +48,9 @@ export interface Config {
   access: AccessConfig;
   /** The reads backstop (src/audit-watch): on when a workspace is set. */
   audit: AuditWatchConfig;
+  /** What the daemon may act on outside Key Vault; undefined refuses every external target. */
+  targetPolicy: TargetPolicy | undefined;
+  targetPolicyFile: string | undefined;
 }
 
 export interface AccessConfig {
@@ -90,7 +92,10 @@ const VARIABLES = {
   },
   ROTATOR_VAULT_CA_FILE: { allowed: 'the path of a readable PEM file (the emulator prints it as caFile)' },
   ROTATOR_VAULT_TOKEN: { allowed: 'a non-empty bearer token, only for the emulator' },
-  REDIS_URL: { default: 'redis://127.0.0.1:6379', allowed: 'a redis:// or rediss:// URL' },
+  REDIS_URL: {
+    default: 'redis://127.0.0.1:6379',
+    allowed: 'a rediss:// URL (redis:// only for a loopback host), its password URL-encoded',
+  },
   ROTATOR_QUEUE_PREFIX: { default: 'bull', allowed: 'letters, digits, - and _ (BullMQ key prefix)' },
   ROTATOR_ROTATION_INTERVAL: { default: 'P13D', allowed: 'a positive ISO-8601 duration such as P13D' },
   ROTATOR_USAGE_GRACE: { default: 'PT30M', allowed: 'a positive ISO-8601 duration of at most PT8H' },
@@ -154,6 +159,13 @@ const VARIABLES = {
     allowed: 'an https:// URL: the Log Analytics query endpoint (the emulator prints it as logsUrl)',
   },
   ROTATOR_AUDIT_POLL: { default: 'PT1M', allowed: 'an ISO-8601 duration from PT1S to PT1H, such as PT1M' },
+  ROTATOR_REDIS_PLAINTEXT_HOSTS: {
+    allowed:
+      'comma-separated host names where redis:// (no TLS) is accepted besides loopback, e.g. a compose network service',
+  },
+  ROTATOR_TARGET_POLICY: {
+    allowed: 'the path of a readable target policy file (JSON or YAML, see "Target policy" in the README)',
+  },
 } as const satisfies Record<string, { default?: string; allowed: string }>;
 
 type VariableName = keyof typeof VARIABLES;
@@ -168,7 +180,8 @@ function read(env: Environment, name: VariableName): string | undefined {
 
 /** Connection strings may carry passwords: never echo one back. */
 function shown(name: VariableName, value: string): string {
-  if (name === 'REDIS_URL') return maskRedisUrl(value);
+  // By structure (everything up to the last '@'): a key such as `123/abc` parses as a host and port.
+  if (name === 'REDIS_URL') return maskUrlCredentials(value);
   if (
     name === 'ROTATOR_VAULT_TOKEN' ||
     name === 'ROTATOR_API_TOKEN' ||
@@ -195,7 +208,6 @@ function duration(env: Environment, name: VariableName, max?: ParsedDuration): P
 }
 
 const httpsUrl = z.url({ protocol: /^https$/ });
-const redisUrl = z.url({ protocol: /^rediss?$/ });
 const httpUrl = z.url({ protocol: /^https?$/ });
 
 function vaultUrls(env: Environment): string[] {
@@ -209,6 +221,37 @@ function vaultUrls(env: Environment): string[] {
   return [...new Set(urls.map((u) => u.toLowerCase()))].map(
     (lower) => urls.find((u) => u.toLowerCase() === lower) as string,
   );
+}
+
+/**
+ * `rediss://` everywhere but loopback: the Redis key and every job cross the network otherwise. A
+ * password must be URL-encoded (a raw `/`, `@` or `#` would move the host); the error never shows it.
+ */
+function checkRedisUrl(raw: string, plaintextHosts: readonly string[]): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw invalid(
+      'REDIS_URL',
+      raw,
+      'not a URL; URL-encode the password (encodeURIComponent, uriComponent() in Bicep)',
+    );
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
+    throw invalid('REDIS_URL', raw, 'not redis:// or rediss://');
+  if (url.hostname === '') throw invalid('REDIS_URL', raw, 'no host');
+  if (
+    url.protocol === 'redis:' &&
+    !isLoopback(url.hostname) &&
+    !plaintextHosts.includes(url.hostname.toLowerCase())
+  ) {
+    throw invalid(
+      'REDIS_URL',
+      raw,
+      `redis:// sends the key and the jobs in cleartext to ${url.hostname}; use rediss://`,
+    );
+  }
 }
 
 function integer(env: Environment, name: VariableName, min: number, max: number): number {
@@ -323,7 +366,11 @@ export function loadConfig(env: Environment): Config {
   if (caFile !== undefined && !existsSync(caFile))
     throw invalid('ROTATOR_VAULT_CA_FILE', caFile, 'no such file');
   const redis = read(env, 'REDIS_URL') as string;
-  if (!redisUrl.safeParse(redis).success) throw invalid('REDIS_URL', redis);
+  const plaintextHosts = (read(env, 'ROTATOR_REDIS_PLAINTEXT_HOSTS') ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  checkRedisUrl(redis, plaintextHosts);
   const prefix = read(env, 'ROTATOR_QUEUE_PREFIX') as string;
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(prefix)) throw invalid('ROTATOR_QUEUE_PREFIX', prefix);
   const portText = read(env, 'ROTATOR_HEALTH_PORT') as string;
@@ -333,6 +380,7 @@ export function loadConfig(env: Environment): Config {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
   const level = levels.find((l) => l === logLevel);
   if (level === undefined) throw invalid('ROTATOR_LOG_LEVEL', logLevel);
+  const policyFile = optional(env, 'ROTATOR_TARGET_POLICY');
 
   return {
     vaultUrls: vaultUrls(env),
@@ -360,5 +408,7 @@ export function loadConfig(env: Environment): Config {
     shutdownTimeout: duration(env, 'ROTATOR_SHUTDOWN_TIMEOUT'),
     access: accessConfig(env, optional(env, 'AZURE_TENANT_ID')),
     audit: auditWatch(env),
+    targetPolicyFile: policyFile,
+    targetPolicy: policyFile === undefined ? undefined : loadTargetPolicy(policyFile),
   };
 }

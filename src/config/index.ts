@@ -7,3 +7,4 @@ export {
   type Environment,
 } from './config';
 export { parseIsoDuration } from './duration';
+export { isLoopback, maskUrlCredentials } from './url-credentials';

@@ -36,6 +36,8 @@ export type StartPart = (context: DaemonContext) => Promise<DaemonPart>;
 export interface DaemonDeps {
   config: Config;
   stores: readonly SecretStore[];
+  /** Vaults that hold only admin connections (named by the target policy), read but never swept. */
+  connectionStores?: readonly SecretStore[];
   targets: TargetLookup;
   logger: Logger;
   clock: Clock;

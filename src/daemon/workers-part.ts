@@ -32,7 +32,10 @@ function rotationWorker(
   const { config, logger, clock, stores } = deps;
   const processor = createRotationProcessor({
     stores,
-    rotate: createRotationRunner(redis, connection.prefix, deps),
+    rotate: createRotationRunner(redis, connection.prefix, {
+      ...deps,
+      readableStores: [...stores, ...(deps.connectionStores ?? [])],
+    }),
     outcomes: queues.outcomes,
     clock,
     logger,

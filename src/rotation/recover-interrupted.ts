@@ -3,13 +3,16 @@ import { PENDING_TAGS, preparedPendingFor, TAG } from '../tags';
 import type { SecretWithValue } from '../vault';
 import { assertFenced, claim, type Fence } from './fencing';
 import { type PendingState } from './pending-record';
-import { committedTags, targetContext, verifyWithin } from './rotation-steps';
+import { closePending } from './close-pending';
+import { assertCanRefuse, committedTags, targetContext, verifyWithin } from './rotation-steps';
 import type { RotationTarget, TargetContext } from './rotation-target';
 import type { RotationDeps, RotationResult } from './rotation-types';
 
 export interface Recovered {
   current: SecretWithValue;
   kind: NonNullable<RotationResult['recovery']>;
+  /** The pending record's latest version once closed (its tombstone). */
+  closedVersion?: string;
 }
 
 /** How many older versions recovery tries before it gives up and quarantines the secret. */
@@ -29,7 +32,9 @@ interface Recovery {
   ctx: TargetContext;
   /** Throws unless this run still owns the record: before every write (fencing.ts). */
   guard(): Promise<void>;
-  close(state: PendingState): Promise<void>;
+  close(state: Exclude<PendingState, 'prepared'>): Promise<void>;
+  /** The tombstone version the close wrote, once closed. */
+  closedVersion(): string | undefined;
   commit(value: string, extra: Record<string, string>): Promise<SecretWithValue>;
 }
 
@@ -43,18 +48,23 @@ function recovery(
   const { store } = deps;
   const guard = (): Promise<void> => assertFenced(fence, pending.version);
   const rotationId = pending.tags[TAG.rotationId] ?? 'unknown';
+  let closedAs: string | undefined;
   return {
     deps,
     target,
     current,
     pending,
-    ctx: targetContext(store, current, rotationId),
+    ctx: targetContext(store, current, rotationId, deps),
     guard,
     close: async (state) => {
-      await store.updateProperties(fence.pendingName, pending.version, {
-        tags: { [PENDING_TAGS.for]: current.name, [PENDING_TAGS.state]: state, [TAG.rotationId]: rotationId },
+      // A tombstone version, the value's version disabled: only the secret itself keeps the live value.
+      closedAs = await closePending(store, fence.pendingName, pending.version, {
+        for: current.name,
+        state,
+        rotationId,
       });
     },
+    closedVersion: () => closedAs,
     commit: async (value, extra) => {
       await guard();
       const props = await store.set(current.name, value, {
@@ -150,7 +160,7 @@ export async function settlePending(
   if (pending === undefined) return { current, recovered: undefined, seenVersion: undefined };
   if (pending.enabled && preparedPendingFor(pending.tags) !== undefined) {
     const recovered = await recoverInterrupted(deps, target, current, pending, fence);
-    return { current: recovered.current, recovered, seenVersion: pending.version };
+    return { current: recovered.current, recovered, seenVersion: recovered.closedVersion ?? pending.version };
   }
   const fresh =
     pending.tags[TAG.rotationId] !== current.tags[TAG.rotationId]
@@ -176,9 +186,12 @@ async function recoverInterrupted(
   // Claimed before the target is asked anything: a slow worker still on this rotation is fenced off
   // before its next write, so what the target answers below stays true until this run acts on it.
   await claim(fence, pending);
-  if (current.tags[TAG.rotationId] === r.ctx.rotationId) return finishCommit(r);
+  if (current.tags[TAG.rotationId] === r.ctx.rotationId)
+    return { ...(await finishCommit(r)), closedVersion: r.closedVersion() };
+  // Every verdict below decides what Key Vault keeps: none may come from a target that cannot say no.
+  await assertCanRefuse(target, r.ctx);
   const found = await findLiveValue(r);
-  if (found !== undefined) return found;
+  if (found !== undefined) return { ...found, closedVersion: r.closedVersion() };
   throw new RotatorError(
     'ROTATION_UNRECOVERABLE',
     `${current.name}: ${target.kind} accepts neither the pending, the current nor the ${PREVIOUS_VERSIONS_TRIED} previous values`,

@@ -6,7 +6,16 @@ import { NO_VALUE_YET, pendingSecretName } from './pending-record';
 import { assertCanPrepare, assertFenced, newFence, type Fence } from './fencing';
 import { settlePending } from './recover-interrupted';
 import type { LockLease } from './rotation-lock';
-import { committedTags, misconfigured, resolveTarget, targetContext, verifyWithin } from './rotation-steps';
+import { closePending } from './close-pending';
+import { disableOlderVersions } from './disable-old-versions';
+import {
+  assertCanRefuse,
+  committedTags,
+  misconfigured,
+  resolveTarget,
+  targetContext,
+  verifyWithin,
+} from './rotation-steps';
 import type { AppliedCredential, RotationTarget, TargetContext } from './rotation-target';
 import type { RotationDeps, RotationRequest, RotationResult } from './rotation-types';
 import { isTriggerSatisfied } from './trigger';
@@ -107,13 +116,15 @@ async function commitAndRetire(
   await stamp.guard();
   await target.retire(ctx, current.tags, applied);
   await step(deps, 'retired', rotationId);
+  if (target.kind === 'keyvault') {
+    // At most one older credential stays readable (disable-old-versions.ts).
+    await disableOlderVersions(store, current.name, [committed.version, current.version]);
+  }
   if (stamp.pendingVersion !== undefined) {
-    await store.updateProperties(pendingSecretName(current.name), stamp.pendingVersion, {
-      tags: {
-        [PENDING_TAGS.for]: current.name,
-        [PENDING_TAGS.state]: 'committed',
-        [TAG.rotationId]: rotationId,
-      },
+    await closePending(store, pendingSecretName(current.name), stamp.pendingVersion, {
+      for: current.name,
+      state: 'committed',
+      rotationId,
     });
     await step(deps, 'closed', rotationId);
   }
@@ -142,8 +153,9 @@ async function rotateLocked(
     };
   }
   const rotationId = deps.newRotationId();
-  const ctx = targetContext(deps.store, current, rotationId);
+  const ctx = targetContext(deps.store, current, rotationId, deps);
   await target.precheck?.(ctx);
+  await assertCanRefuse(target, ctx);
   const value =
     target.policy === undefined ? undefined : generateValue(target.policy, lengthOf(current, target));
   const pendingVersion = await prepare(deps, current, target, value, {

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { RotatorError } from '../errors';
 import { PER_VERSION_TAGS, TAG } from '../tags';
 import type { SecretStore, SecretWithValue } from '../vault';
 import type { RotationTarget, TargetContext, VerifyOutcome } from './rotation-target';
+import { normalizeVaultUrl, parseSecretReference, describeReference } from '../vault/secret-reference';
 import type { RotationDeps } from './rotation-types';
 
 export function misconfigured(name: string, message: string, hint: string): RotatorError {
@@ -32,19 +34,43 @@ export function resolveTarget(deps: RotationDeps, secret: SecretWithValue): Rota
   return target;
 }
 
+/** The store that holds a referenced secret: this vault's, or another the deps name; refused otherwise. */
+function storeFor(
+  store: SecretStore,
+  secret: SecretWithValue,
+  reference: string,
+  deps: Pick<RotationDeps, 'connectionStore'> | undefined,
+): { store: SecretStore; name: string } {
+  const ref = parseSecretReference(reference, store.vaultUrl);
+  if (ref.vaultUrl === normalizeVaultUrl(store.vaultUrl)) return { store, name: ref.name };
+  const other = deps?.connectionStore?.(ref.vaultUrl);
+  if (other === undefined) {
+    throw misconfigured(
+      secret.name,
+      `${describeReference(ref)} is in a vault the daemon has no access to`,
+      'name that vault in the target policy (a postgres server connection), or keep the secret in the same vault',
+    );
+  }
+  return { store: other, name: ref.name };
+}
+
 export function targetContext(
   store: SecretStore,
   secret: SecretWithValue,
   rotationId: string,
+  deps?: Pick<RotationDeps, 'connectionStore'>,
 ): TargetContext {
   // One read per sibling per rotation: precheck, apply, verify and retire all need the admin
   // connection, and each extra GET counts against the vault's request budget (see BENCHMARKS.md).
   const siblings = new Map<string, Promise<string | undefined>>();
-  const readSibling = (name: string): Promise<string | undefined> => {
-    const key = name.toLowerCase();
+  const readSibling = (reference: string): Promise<string | undefined> => {
+    const key = reference.toLowerCase();
     let read = siblings.get(key);
     if (read === undefined) {
-      read = store.get(name).then((found) => found?.value);
+      read = Promise.resolve()
+        .then(() => storeFor(store, secret, reference, deps))
+        .then(({ store: holder, name }) => holder.get(name))
+        .then((found) => found?.value);
       // A failed read is not remembered: the next step tries again.
       read.catch(() => siblings.delete(key));
       siblings.set(key, read);
@@ -67,6 +93,32 @@ export async function verifyWithin(
     if (attempt < deps.verifyAttempts) await deps.sleep(deps.verifyDelayMs);
   }
   return last;
+}
+
+/** A credential no target can hold: random, and marked so that nobody mistakes it for a real one. */
+function wrongCredential(): string {
+  return `rotator-probe-${randomBytes(24).toString('base64url')}-Aa1!`;
+}
+
+/**
+ * A verdict proves something only if the target could have said "no". Before any change (and before
+ * recovery trusts a verdict), a random wrong credential must be refused; a target that accepts it
+ * (a PostgreSQL server whose pg_hba trusts the connection, say) stops the rotation for good.
+ */
+export async function assertCanRefuse(target: RotationTarget, ctx: TargetContext): Promise<void> {
+  if (!target.external) return;
+  const wrong = wrongCredential();
+  const outcome =
+    target.verifyOnce === undefined ? await target.verify(ctx, wrong) : await target.verifyOnce(ctx, wrong);
+  if (!outcome.accepted) return;
+  throw new RotatorError(
+    'TARGET_CANNOT_VERIFY',
+    `${ctx.secretName}: ${target.kind} accepted a random wrong credential, so no verification could fail`,
+    {
+      hint: 'make the target check passwords (e.g. scram-sha-256 instead of trust in pg_hba.conf for the rotator host), then `rotator retry`; nothing was changed',
+      permanent: true,
+    },
+  );
 }
 
 /** The tags of a committed version: the operator's tags, minus what described the previous version. */

@@ -12,8 +12,11 @@ export interface TargetContext {
   /** All tags of the secret's current version (rotation-account, rotation-connection, …). */
   tags: Readonly<Record<string, string>>;
   rotationId: string;
-  /** Reads another secret of the same vault (e.g. the admin connection string named by rotation-connection). */
-  readSibling(name: string): Promise<string | undefined>;
+  /**
+   * Reads another secret (e.g. the admin connection string named by rotation-connection): a name in
+   * the same vault, `VAULTNAME/NAME` or `https://VAULT/secrets/NAME` in a vault only the daemon reads.
+   */
+  readSibling(reference: string): Promise<string | undefined>;
 }
 
 /** What `apply` leaves behind: the value now live (targets like Entra apps generate it themselves) and tags to commit. */
@@ -45,6 +48,11 @@ export interface RotationTarget {
   precheck?(ctx: TargetContext): Promise<void>;
   apply(ctx: TargetContext, newValue: string | undefined): Promise<AppliedCredential>;
   verify(ctx: TargetContext, value: string): Promise<VerifyOutcome>;
+  /**
+   * One verification attempt, without waiting out replication lag. The engine uses it to prove the
+   * target can say "no" (a random wrong credential must be refused); `verify` when absent.
+   */
+  verifyOnce?(ctx: TargetContext, value: string): Promise<VerifyOutcome>;
   /** Retires the previous credential where the target holds several; `previousTags` are the old version's tags. */
   retire(
     ctx: TargetContext,

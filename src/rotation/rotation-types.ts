@@ -52,4 +52,9 @@ export interface RotationDeps {
   sleep(ms: number): Promise<void>;
   verifyDelayMs: number;
   onStep?(step: RotationStep, rotationId: string | undefined): void | Promise<void>;
+  /**
+   * Stores of other vaults that may hold admin connections (the target policy names them); a
+   * `rotation-connection` pointing at a vault without a store here is refused.
+   */
+  connectionStore?(vaultUrl: string): SecretStore | undefined;
 }

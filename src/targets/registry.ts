@@ -5,7 +5,14 @@ import type { RotationTarget, TargetLookup } from '../rotation';
 import { createEntraAppTarget } from './entra-app';
 import { createEntraUserTarget } from './entra-user';
 import { GraphClient } from './graph';
+import {
+  credentialTokenProvider,
+  GraphDirectoryMembership,
+  type DirectoryMembership,
+} from './graph/directory-membership';
+import { GRAPH_VERSION, graphEndpoint } from './graph/graph-transport';
 import { createKeyVaultTarget } from './keyvault';
+import { guardEntraTarget } from './policy-guard';
 import { createPostgresTarget } from './postgres';
 
 /** The values of `rotation-target` this build supports: one folder each under src/targets. */
@@ -28,7 +35,7 @@ interface TargetRegistryOptions {
  * tenant or a Graph identity.
  */
 export function createTargetRegistry(
-  config: Pick<Config, 'graphUrl' | 'authorityHost' | 'tenantId'>,
+  config: Pick<Config, 'graphUrl' | 'authorityHost' | 'tenantId' | 'targetPolicy'>,
   options: TargetRegistryOptions = {},
 ): TargetLookup {
   const built = new Map<TargetKind, RotationTarget>();
@@ -42,6 +49,17 @@ export function createTargetRegistry(
     });
     return graph;
   };
+  let directory: DirectoryMembership | undefined;
+  const directoryMembership = (): DirectoryMembership => {
+    directory ??= new GraphDirectoryMembership({
+      // Standalone (plain fetch) next to the Graph client: three read-only look-ups for the policy.
+      baseUrl: `${graphEndpoint(config.graphUrl).root}/${GRAPH_VERSION}`,
+      tokenProvider: credentialTokenProvider(options.graphCredential ?? new DefaultAzureCredential()),
+      fetch: options.fetch,
+    });
+    return directory;
+  };
+  const policy = config.targetPolicy;
   const tenant = (): string => {
     if (config.tenantId === undefined) {
       throw new RotatorError('TARGET_MISCONFIGURED', 'Entra targets need the tenant id', {
@@ -53,16 +71,32 @@ export function createTargetRegistry(
   };
   const build: Record<TargetKind, () => RotationTarget> = {
     keyvault: () => createKeyVaultTarget(),
-    postgres: () => createPostgresTarget({}),
+    postgres: () => createPostgresTarget({ policy }),
+    // Guarded before they are built: without a policy entry no tenant or Graph identity is needed.
     'entra-app': () =>
-      createEntraAppTarget({ graph: graphClient(), tenantId: tenant(), authorityHost: config.authorityHost }),
+      guardEntraTarget(
+        policy?.['entra-app'] === undefined
+          ? refusedTarget('entra-app')
+          : createEntraAppTarget({
+              graph: graphClient(),
+              tenantId: tenant(),
+              authorityHost: config.authorityHost,
+            }),
+        policy,
+      ),
     'entra-user': () =>
-      createEntraUserTarget({
-        graph: graphClient(),
-        tenantId: tenant(),
-        authorityHost: config.authorityHost,
-        fetch: options.fetch,
-      }),
+      guardEntraTarget(
+        policy?.['entra-user'] === undefined
+          ? refusedTarget('entra-user')
+          : createEntraUserTarget({
+              graph: graphClient(),
+              tenantId: tenant(),
+              authorityHost: config.authorityHost,
+              fetch: options.fetch,
+            }),
+        policy,
+        directoryMembership,
+      ),
   };
   const lookup = (kind: string): RotationTarget | undefined => {
     if (!isTargetKind(kind)) return undefined;
@@ -74,4 +108,24 @@ export function createTargetRegistry(
     return target;
   };
   return Object.assign(lookup, { kinds: TARGET_KINDS });
+}
+
+/** A stand-in for an Entra target the policy does not allow at all: the guard refuses before any call. */
+function refusedTarget(kind: 'entra-app' | 'entra-user'): RotationTarget {
+  const never = (): Promise<never> =>
+    Promise.reject(
+      new RotatorError('SECRET_MISCONFIGURED', `${kind} is not allowed`, {
+        hint: 'unreachable',
+        permanent: true,
+      }),
+    );
+  return {
+    kind,
+    policy: undefined,
+    external: true,
+    requiredTags: ['rotation-account'],
+    apply: never,
+    verify: never,
+    retire: never,
+  };
 }

@@ -38,7 +38,7 @@ export function translateVaultError(error: unknown, vaultUrl: string, operation:
   }
   if (rest.statusCode === 401 || rest.statusCode === 403) {
     return new RotatorError('VAULT_FORBIDDEN', `Key Vault refused ${where} (HTTP ${rest.statusCode})`, {
-      hint: "grant the daemon's identity 'Key Vault Secrets Officer' on the vault, or enable the secret version",
+      hint: "grant the daemon's identity the rotator's custom role (bicep/modules/rotator-data-actions.json) on the vault, or enable the secret version",
       cause: error,
     });
   }

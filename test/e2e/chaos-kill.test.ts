@@ -7,6 +7,7 @@ import { bounded, committedRotations, queueManual, random, reportFigures } from 
 import { freePort, startDaemonProcess } from '../support/cli-process';
 import { emulatorStore, startTestEmulator, type TestEmulator, vaultEnv } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { clusterPolicy, writePolicyFile } from '../support/target-policy';
 import { pause, waitFor } from '../support/wait';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/15';
@@ -59,6 +60,7 @@ describe('chaos: kill -9 of the daemon at random moments while it rotates', () =
       ROTATOR_RETRY_BACKOFF: 'PT0.2S',
       ROTATOR_RATE_LIMIT: '1000/PT1S',
       ROTATOR_LOG_LEVEL: 'warn',
+      ROTATOR_TARGET_POLICY: writePolicyFile(clusterPolicy(pg, emulator.url, [...roles.values()])),
     };
     const next = random(SEED);
     const triggers: DateTime[] = [];

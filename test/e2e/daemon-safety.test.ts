@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
 import { startTestEmulator, type TestEmulator, emulatorStore, vaultEnv } from '../support/emulator';
+import { clusterPolicy, writePolicyFile } from '../support/target-policy';
 import { waitFor } from '../support/wait';
 
 const REDIS_DB = 6;
@@ -49,6 +50,10 @@ describe('the daemon protects what it cannot see (processes, emulated Key Vault)
       ROTATOR_SWEEP_INTERVAL: 'PT1S',
       ROTATOR_RETRY_BACKOFF: 'PT0.1S',
       ROTATOR_MAX_ATTEMPTS: '3',
+      // Lets the daemon act on the unreachable server of the quarantine test below.
+      ROTATOR_TARGET_POLICY: writePolicyFile(
+        clusterPolicy({ host: '127.0.0.1', port: 1 }, emulator.url, ['svc_flaky'], ['pg-unreachable-admin']),
+      ),
     };
   });
 

@@ -33,14 +33,18 @@ describe('npm run bench, at smoke size', () => {
     expect(report).toContain(results.machine.node);
   });
 
-  it('measures a keyvault rotation at its floor of one GET and one PUT', () => {
+  it('measures a keyvault rotation at its floor of one GET, one PUT and one version list', () => {
     const keyvault = results.requests.find((r) => r.target === 'keyvault');
-    expect(keyvault?.byOperation).toEqual({ getSecret: keyvault?.rotations, setSecret: keyvault?.rotations });
+    expect(keyvault?.byOperation).toEqual({
+      getSecret: keyvault?.rotations,
+      setSecret: keyvault?.rotations,
+      getSecretVersions: keyvault?.rotations,
+    });
   });
 
   it('measures postgres and Entra rotations at the protocol floor', () => {
     const perRotation = Object.fromEntries(results.requests.map((r) => [r.target, r.perRotation]));
-    expect(perRotation).toEqual({ keyvault: 2, postgres: 10, 'entra-app': 9, 'entra-user': 9 });
+    expect(perRotation).toEqual({ keyvault: 3, postgres: 11, 'entra-app': 10, 'entra-user': 10 });
     for (const target of ['keyvault', 'postgres', 'entra-app', 'entra-user'])
       expect(report).toMatch(new RegExp(`\\| ${target} \\| \\d+ \\| .+ \\| [\\d.]+ \\| \\d+ \\| 1\\.00 \\|`));
   });

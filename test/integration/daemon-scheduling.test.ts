@@ -213,7 +213,8 @@ describe('the daemon schedules and forces rotations (real Redis, emulated Key Va
     const values: string[] = [];
     for await (const secret of store.list()) {
       for await (const version of store.listVersions(secret.name)) {
-        if (version.tags['rotation-id'] === undefined) continue;
+        // Older keyvault versions are disabled after each rotation: their values cannot be read back.
+        if (version.tags['rotation-id'] === undefined || !version.enabled) continue;
         const full = await store.get(secret.name, version.version);
         if (full !== undefined) values.push(full.value);
       }

@@ -11,6 +11,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { pendingSecretName, type RotationStep } from '../../src/rotation';
 import type { SecretStore } from '../../src/vault';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { clusterPolicy } from '../support/target-policy';
 
 const run = promisify(execFile);
 // The child loads dist/: `npm test` builds first (pretest); run `npm run build` before running this alone.
@@ -37,6 +38,8 @@ describe('postgres rotations killed with SIGKILL at step boundaries (compiled bu
   let store: SecretStore;
   const prefix = `test-pg-crash-${randomUUID()}`;
   let secrets = 0;
+  /** Every role the test creates: the target policy names them all. */
+  const roles: string[] = [];
 
   async function rotateInChild(
     secretName: string,
@@ -50,7 +53,7 @@ describe('postgres rotations killed with SIGKILL at step boundaries (compiled bu
       triggeredAt,
       prefix,
       killAt,
-      postgres: true,
+      postgres: clusterPolicy(pg, emulator.url, roles),
       leaseMs: LEASE_MS,
     });
     try {
@@ -87,6 +90,7 @@ describe('postgres rotations killed with SIGKILL at step boundaries (compiled bu
     const role = `crash_role_${secrets}`;
     const initial = `Init-${randomUUID()}`;
     await pg.createRole(role, initial);
+    roles.push(role);
     await store.set(name, initial, {
       tags: { 'rotation-target': 'postgres', 'rotation-account': role, 'rotation-connection': 'pg-admin' },
     });
@@ -108,8 +112,12 @@ describe('postgres rotations killed with SIGKILL at step boundaries (compiled bu
     const pending = await store.get(pendingSecretName(secret.name));
     expect(pending?.tags['rotation-state']).not.toBe('prepared');
     if (pending !== undefined && pending.tags['rotation-state'] === 'committed') {
-      // A committed record holds the value Key Vault now serves; anything else would be a lost credential.
-      expect(pending.value).toBe(vault.value);
+      // A closed record is a tombstone: no readable version of it holds the value Key Vault serves.
+      expect(pending.value).not.toBe(vault.value);
+      for await (const props of store.listVersions(pendingSecretName(secret.name))) {
+        if (!props.enabled) continue;
+        expect((await store.get(pendingSecretName(secret.name), props.version))?.value).not.toBe(vault.value);
+      }
     }
   }
 

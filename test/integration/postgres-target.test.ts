@@ -7,6 +7,7 @@ import { isRotatorError, type RotatorError } from '../../src/errors';
 import { RedisRotationLock } from '../../src/locking';
 import { pendingSecretName, rotateSecret, type RotationDeps, type TargetContext } from '../../src/rotation';
 import { createPostgresTarget, parseConnectionString } from '../../src/targets/postgres';
+import type { TargetPolicy } from '../../src/policy';
 import type { SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
@@ -29,7 +30,20 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
   let store: SecretStore;
   let redis: Redis;
   const prefix = `test-pg-target-${randomUUID()}`;
-  const target = createPostgresTarget({ connectTimeoutMs: 2_000 });
+  /** The operator's policy: this cluster (and the dead ports tests add), roles in group rotator_managed. */
+  const policy: TargetPolicy = { version: 1, postgres: { servers: [] } };
+  const connections = ['pg-admin', 'pg-missing', 'pg-garbage', 'pg-dead', 'pg-wrong-admin', 'pg-dead-verify'];
+  function allowServer(port: number): void {
+    policy.postgres?.servers.push({
+      host: '127.0.0.1',
+      port,
+      sslmodes: ['verify-full'],
+      roles: [],
+      memberOf: ['rotator_managed'],
+      connections: connections.map((secret) => ({ vault: store.vaultUrl.toLowerCase(), secret })),
+    });
+  }
+  const target = createPostgresTarget({ connectTimeoutMs: 2_000, policy });
   /** Every password this file ever hands out or reads back, checked against errors, Redis and logs. */
   const seen = new Set<string>();
   /** Passwords the rotator set (never the test through CREATE ROLE): the server must never see them. */
@@ -86,7 +100,10 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
     const role = options.role ?? name.replace(/-/g, '_');
     const initial = `Init-${randomUUID()}`;
     seen.add(initial);
-    if (options.createRole !== false) await pg.createRole(role, initial);
+    if (options.createRole !== false) {
+      await pg.createRole(role, initial);
+      await pg.sql(`GRANT rotator_managed TO ${role}`);
+    }
     await store.set(name, initial, {
       tags: {
         'rotation-target': 'postgres',
@@ -126,6 +143,8 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
     store = emulatorStore(emulator, 't');
     redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
     seen.add(pg.adminPassword);
+    await pg.sql('CREATE ROLE rotator_managed NOLOGIN');
+    allowServer(pg.port);
     await store.set(ADMIN_SECRET, pg.adminUrl);
   });
   afterAll(async () => {
@@ -181,6 +200,7 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
 
   it('applies idempotently: the same value applied twice still logs in', async () => {
     await pg.createRole('idem_user', `Init-${randomUUID()}`);
+    await pg.sql('GRANT rotator_managed TO idem_user');
     const value = `Same-${randomUUID()}`;
     seen.add(value);
     applied.add(value);
@@ -260,6 +280,7 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
 
   it('fails as TARGET_UNREACHABLE, retryable and changing nothing, when the admin server does not answer', async () => {
     const port = await deadPort();
+    allowServer(port);
     await store.set(
       'pg-dead',
       `postgres://postgres:${encodeURIComponent(pg.adminPassword)}@127.0.0.1:${port}/postgres`,
@@ -274,7 +295,10 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
   });
 
   it('fails as TARGET_REJECTED with a hint naming the connection secret when the admin password is wrong', async () => {
-    await store.set('pg-wrong-admin', `postgres://postgres:Wrong-Admin-Pw1@127.0.0.1:${pg.port}/postgres`);
+    await store.set(
+      'pg-wrong-admin',
+      `postgres://postgres:Wrong-Admin-Pw1@127.0.0.1:${pg.port}/postgres?sslrootcert=${encodeURIComponent(pg.caFile)}`,
+    );
     seen.add('Wrong-Admin-Pw1');
     const { role, initial } = await managed('wrong-admin', {
       tags: { 'rotation-connection': 'pg-wrong-admin' },
@@ -301,6 +325,7 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
 
   it('verify throws TARGET_UNREACHABLE, not a refusal, when the server does not answer', async () => {
     const port = await deadPort();
+    allowServer(port);
     await store.set('pg-dead-verify', `host=127.0.0.1 port=${port} user=postgres dbname=postgres`);
     const error: unknown = await target
       .verify(context('anyone', 'pg-dead-verify'), 'Some-Passw0rd-x')
@@ -317,7 +342,8 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
       database: 'app',
       user: 'adm@x',
       password: 'p/w',
-      ssl: { rejectUnauthorized: true },
+      sslmode: 'verify-full',
+      sslrootcert: undefined,
     });
     expect(parseConnectionString("host=h user=u password='a b\\'c' sslmode=require")).toEqual({
       host: 'h',
@@ -325,7 +351,8 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
       database: 'u',
       user: 'u',
       password: "a b'c",
-      ssl: { rejectUnauthorized: false },
+      sslmode: 'require',
+      sslrootcert: undefined,
     });
     expect(() => parseConnectionString('user=u password=Hidden-Pw1 dbname=db')).toThrow(
       /^[^H]*no host[^H]*$/,

@@ -183,8 +183,10 @@ describe('rotateSecret against the emulator and a real Redis lock', () => {
       verifyAttempts: 1,
     });
     const error: unknown = await rotateSecret(request('pg-leak'), crashing).catch((e: unknown) => e);
-    const generated = (await store.get(pendingSecretName('pg-leak')))?.value ?? '';
+    // The pending record holds only a tombstone once closed; the generated value is the committed one.
+    const generated = (await store.get('pg-leak'))?.value ?? '';
     expect(generated).toHaveLength(32);
+    expect(generated).not.toBe(value);
     const texts = [String(error), isRotatorError(error) ? error.hint : ''];
     for (const key of await redis.keys('*')) {
       const type = await redis.type(key);

@@ -13,6 +13,10 @@ export class FakePasswordTarget implements RotationTarget {
   readonly passwords = new Map<string, string>();
   readonly calls: string[] = [];
   failNextApply = false;
+  /** Like a PostgreSQL server whose pg_hba trusts the rotator: every password is "accepted". */
+  acceptsAnything = false;
+  /** Set by a test that needs to see what precheck sees. */
+  precheck?: (ctx: TargetContext) => Promise<void>;
 
   apply(ctx: TargetContext, newValue: string | undefined): Promise<AppliedCredential> {
     this.calls.push(`apply ${ctx.tags['rotation-account'] ?? ''}`);
@@ -29,7 +33,7 @@ export class FakePasswordTarget implements RotationTarget {
     this.calls.push(`verify ${ctx.tags['rotation-account'] ?? ''}`);
     const live = this.passwords.get(ctx.tags['rotation-account'] ?? '');
     return Promise.resolve(
-      live === value
+      this.acceptsAnything || live === value
         ? { accepted: true }
         : { accepted: false, reason: 'password authentication failed', endpoint: 'fake' },
     );

@@ -13,15 +13,28 @@ import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { createCertificates } from '../../src/emulator/certificates';
 import { freePort } from './ports';
 
 const run = promisify(execFile);
 
+export interface PostgresClusterOptions {
+  /** How pg_hba checks passwords on 127.0.0.1: scram-sha-256 (default), or `password` (cleartext). */
+  auth?: 'scram-sha-256' | 'password';
+}
+
 export interface PostgresCluster {
   host: string;
   port: number;
-  /** postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres: a superuser of this cluster alone. */
+  /**
+   * postgres://postgres:PASSWORD@127.0.0.1:PORT/postgres?sslrootcert=CA: a superuser of this cluster
+   * alone, over TLS checked as verify-full (the rotator's default) against the CA the test made.
+   */
   adminUrl: string;
+  /** The PEM file of the CA that signed the server certificate (for 127.0.0.1 and localhost). */
+  caFile: string;
+  /** Runs one statement as the superuser. */
+  sql(statement: string): Promise<void>;
   adminPassword: string;
   createRole(name: string, password: string): Promise<void>;
   /** Whether PostgreSQL lets the role in with this password; throws on anything but a password refusal. */
@@ -77,7 +90,7 @@ function giveToServerUser(path: string): void {
  * A throwaway PostgreSQL cluster with scram-sha-256 everywhere, so that passwords are really checked
  * (the machine's shared server trusts every local login). Data, socket and log live in one temp dir.
  */
-export async function startPostgresCluster(): Promise<PostgresCluster> {
+export async function startPostgresCluster(options: PostgresClusterOptions = {}): Promise<PostgresCluster> {
   const bin = await binDir();
   // As root, TMPDIR may sit under a home the postgres user cannot enter; /tmp it can.
   const root = mkdtempSync(join(userInfo().uid === 0 ? '/tmp' : tmpdir(), 'rotator-pg-'));
@@ -92,6 +105,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
 
   const pgCtl = join(bin, 'pg_ctl');
   let port = 0;
+  let caFile = '';
   try {
     await asServerUser(join(bin, 'initdb'), [
       '-D',
@@ -106,6 +120,18 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       'UTF8',
       '--locale=C',
     ]);
+    // TLS with a certificate from a CA of this run, so the rotator's verify-full default is exercised.
+    const certs = await createCertificates(join(root, 'certs'));
+    writeFileSync(join(data, 'server.crt'), certs.certPem, { mode: 0o600 });
+    writeFileSync(join(data, 'server.key'), certs.keyPem, { mode: 0o600 });
+    giveToServerUser(join(data, 'server.crt'));
+    giveToServerUser(join(data, 'server.key'));
+    caFile = certs.caFile;
+    if (options.auth === 'password') {
+      const hba = join(data, 'pg_hba.conf');
+      writeFileSync(hba, 'local all all scram-sha-256\nhost all all 127.0.0.1/32 password\n');
+      giveToServerUser(hba);
+    }
     // A port free a moment ago can be taken before the server binds it: try a few.
     for (let attempt = 1; ; attempt += 1) {
       port = await freePort();
@@ -117,6 +143,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
         '-c full_page_writes=off',
         '-c log_statement=all',
         '-c log_connections=on',
+        '-c ssl=on',
       ].join(' ');
       try {
         await asServerUser(pgCtl, ['-D', data, '-l', logFile, '-o', settings, '-w', '-t', '30', 'start']);
@@ -131,7 +158,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   }
 
   const host = '127.0.0.1';
-  const adminUrl = `postgres://postgres:${encodeURIComponent(adminPassword)}@${host}:${port}/postgres`;
+  const adminUrl = `postgres://postgres:${encodeURIComponent(adminPassword)}@${host}:${port}/postgres?sslrootcert=${encodeURIComponent(caFile)}`;
   const connect = async (user: string, password: string): Promise<Client> => {
     const client = new Client({
       host,
@@ -151,6 +178,15 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     port,
     adminUrl,
     adminPassword,
+    caFile,
+    async sql(statement) {
+      const admin = await connect('postgres', adminPassword);
+      try {
+        await admin.query(statement);
+      } finally {
+        await admin.end();
+      }
+    },
     async createRole(name, password) {
       const admin = await connect('postgres', adminPassword);
       try {

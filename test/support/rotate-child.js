@@ -20,7 +20,9 @@ async function main() {
     vaultToken: 'child',
   });
   const targets = { keyvault: createKeyVaultTarget() };
-  if (args.postgres) targets.postgres = dist('targets/postgres').createPostgresTarget({});
+  // `postgres` is the target policy that lets the child touch the test's cluster.
+  if (args.postgres)
+    targets.postgres = dist('targets/postgres').createPostgresTarget({ policy: args.postgres });
   try {
     const result = await rotateSecret(
       {

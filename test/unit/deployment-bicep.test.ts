@@ -82,20 +82,19 @@ describe('Bicep templates', () => {
     expect(Object.keys(example.parameters)).toEqual(expect.arrayContaining(required));
   });
 
-  it('assigns Key Vault Secrets Officer on the vault and no other role, and no broader role id appears anywhere', () => {
+  it('assigns one custom role on the vault and, apart from Log Analytics Reader on the workspace, no other role; no Secrets Officer or broader role id appears anywhere', () => {
     const assignments = resourcesOfType('Microsoft.Authorization/roleAssignments').filter(
       (a) => a.file.path !== 'bicep/modules/log-analytics-reader.bicep',
     );
     expect(assignments).toHaveLength(1);
     const [{ file: f, body }] = assignments as [{ file: BicepFile; body: BicepObject }];
-    const roleDefinitionId = bicepText(properties(body)['roleDefinitionId']);
-    expect(roleDefinitionId).toContain('keyVaultSecretsOfficerRoleId');
-    expect(f.text).toContain(`var keyVaultSecretsOfficerRoleId = '${KEY_VAULT_SECRETS_OFFICER}'`);
+    expect(bicepText(properties(body)['roleDefinitionId'])).toBe('rotatorRole.id');
     expect(bicepText(body['scope'])).toBe('vault');
     const vault = f.declarations.find((d) => d.name === 'vault');
     expect(vault?.type).toMatch(/^Microsoft\.KeyVault\/vaults@/);
+    const broader = { ...BROADER_ROLES, 'Key Vault Secrets Officer': KEY_VAULT_SECRETS_OFFICER };
     for (const other of files)
-      for (const [role, id] of Object.entries(BROADER_ROLES))
+      for (const [role, id] of Object.entries(broader))
         expect({ path: other.path, role, present: other.text.toLowerCase().includes(id) }).toMatchObject({
           present: false,
         });
@@ -241,17 +240,20 @@ describe('the SRE workbook and the alert rules', () => {
     expect(latency).toMatch(/action == 'rotation'/);
   });
 
-  it('pages on quarantine and permanent failure, not on a retry, unless a secret stays retrying; overdue, sweep, heartbeat; a read outside the rotator', () => {
+  it('pages on quarantine and permanent failure, not on a retry, unless a secret stays retrying; a target that cannot verify; overdue, sweep, heartbeat; a read outside the rotator', () => {
     const rules = resourcesOfType('Microsoft.Insights/scheduledQueryRules').map((r) => {
       const props = properties(r.body);
       const allOf = (props['criteria'] as BicepObject)['allOf'] as BicepObject[];
       // The query's source text, with Bicep's \' escapes undone.
       return { severity: props['severity'], query: bicepText(allOf[0]?.['query']).replace(/\\'/g, "'") };
     });
-    expect(rules).toHaveLength(6);
+    expect(rules).toHaveLength(7);
     expect(
       rules.some((r) => r.query.includes("outcome == 'unbrokered'") && r.query.includes('RotatorAudit')),
     ).toBe(true);
+    const cannotVerify = rules.find((r) => r.query.includes("'TARGET_CANNOT_VERIFY'"));
+    expect(cannotVerify?.query).toContain(`customDimensions['${ATTR.errorCode}']`);
+    expect(cannotVerify?.severity).toBe(1);
     const alertsText = file('bicep/modules/alerts.bicep').text.replace(/\\'/g, "'");
     expect(alertsText).toContain(
       `var rotationSpans = 'union requests, dependencies | where name == '${SPAN.rotation}'`,
@@ -315,7 +317,8 @@ describe('Bicep: zero standing access', () => {
         file: 'bicep/modules/key-vault-role-assignment.bicep',
         principalType: 'ServicePrincipal',
         principal: 'identity.outputs.principalId',
-        role: expect.stringContaining('keyVaultSecretsOfficerRoleId') as string,
+        // The custom rotation role (bicep/modules/rotator-data-actions.json), not Secrets Officer.
+        role: 'rotatorRole.id',
       },
       // The reads backstop: Log Analytics Reader on the audit workspace only, to the same identity.
       {

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { REPO_ROOT } from '../support/deployment-files';
 import { CONFIG_VARIABLES, loadConfig } from '../../src/config';
 import { QUEUE } from '../../src/scheduling';
 import {
@@ -153,7 +155,13 @@ describe('deployment environment variables are the config module’s', () => {
     );
     // The CA path is only known at run time: the entrypoint finds it and sets ROTATOR_VAULT_CA_FILE.
     expect((daemon.entrypoint ?? []).join(' ')).toMatch(/ROTATOR_VAULT_CA_FILE=.*exec rotator daemon/);
-    expect(() => loadConfig(daemon.environment ?? {})).not.toThrow();
+    // The policy is mounted from deploy/target-policy.yaml: it must exist and be valid.
+    const policyPath = daemon.environment?.['ROTATOR_TARGET_POLICY'];
+    expect(policyPath).toBe('/etc/rotator/target-policy.yaml');
+    const hostPolicy = join(REPO_ROOT, 'deploy', 'target-policy.yaml');
+    const env = { ...daemon.environment, ROTATOR_TARGET_POLICY: hostPolicy };
+    expect(() => loadConfig(env)).not.toThrow();
+    expect(loadConfig(env).targetPolicy?.postgres?.servers).toHaveLength(1);
   });
 
   it('the Dockerfile sets only known variables', () => {

@@ -3,12 +3,15 @@ import { loadConfig } from '../../src/config';
 import { isRotatorError } from '../../src/errors';
 import { graphEndpoint } from '../../src/targets/graph';
 import { createTargetRegistry } from '../../src/targets/registry';
+import type { TargetPolicy } from '../../src/policy';
 import type { TargetContext } from '../../src/rotation';
 import { staticTokenCredential } from '../../src/vault/client-options';
 import { FakeEntra } from '../support/fake-entra';
 import { propertiesOf } from '../support/graph/graph-schema';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
+/** A user named by object id: the target policy names users that way. */
+const USER = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 
 function context(account: string): TargetContext {
   return {
@@ -38,30 +41,39 @@ describe('Microsoft Graph URLs and the fake built from Graph v1.0 OpenAPI', () =
       urls.push(new Request(input, init).url);
       return send(input, init);
     };
-    const targets = createTargetRegistry(config, {
-      graphCredential: staticTokenCredential('graph-token'),
-      fetch: recording,
-    });
     const app = fake.addApp();
+    // The target policy allows exactly this application and this user (the guard asks Graph nothing).
+    const policy: TargetPolicy = {
+      version: 1,
+      'entra-app': { applications: [app.id.toLowerCase()] },
+      'entra-user': { users: [USER], groups: [], administrativeUnits: [] },
+    };
+    const targets = createTargetRegistry(
+      { ...config, targetPolicy: policy },
+      {
+        graphCredential: staticTokenCredential('graph-token'),
+        fetch: recording,
+      },
+    );
     const old = fake.addPasswordDirectly(app.id, 'rotator:old');
-    fake.users.set('alice@contoso.test', 'Old-1!');
+    fake.users.set(USER, 'Old-1!');
     const appTarget = targets('entra-app');
     const userTarget = targets('entra-user');
     if (appTarget === undefined || userTarget === undefined) throw new Error('no Entra targets');
 
     const applied = await appTarget.apply(context(app.id), undefined);
     await appTarget.retire(context(app.id), { 'rotation-key-id': old.keyId }, applied);
-    await userTarget.apply(context('alice@contoso.test'), 'New-Password-2#xyz');
+    await userTarget.apply(context(USER), 'New-Password-2#xyz');
 
     const id = encodeURIComponent(app.id);
     expect(urls).toEqual([
       `https://graph.microsoft.com/v1.0/applications/${id}/addPassword`,
       `https://graph.microsoft.com/v1.0/applications/${id}?$select=id,appId,passwordCredentials`,
       `https://graph.microsoft.com/v1.0/applications/${id}/removePassword`,
-      `https://graph.microsoft.com/v1.0/users/alice%40contoso.test`,
+      `https://graph.microsoft.com/v1.0/users/${USER}`,
     ]);
     expect(fake.calls.filter((c) => c.refused !== undefined)).toEqual([]);
-    expect(fake.users.get('alice@contoso.test')).toBe('New-Password-2#xyz');
+    expect(fake.users.get(USER)).toBe('New-Password-2#xyz');
     expect(app.passwordCredentials.map((p) => p.keyId)).toEqual([applied.tags['rotation-key-id']]);
   });
 

@@ -14,7 +14,7 @@ describe('translateVaultError', () => {
   it('maps 403 to VAULT_FORBIDDEN with the role to grant', () => {
     const e = translateVaultError(restError(403), 'https://v', 'get a');
     expect(e.code).toBe('VAULT_FORBIDDEN');
-    expect(e.hint).toContain('Key Vault Secrets Officer');
+    expect(e.hint).toContain('rotator-data-actions.json');
   });
 
   it('maps other 4xx to VAULT_REJECTED and network failures to VAULT_UNREACHABLE', () => {

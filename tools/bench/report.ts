@@ -22,20 +22,24 @@ export interface BenchResults {
 }
 
 /** The floor of a safe rotation per target: the protocol in src/rotation/rotate-secret.ts. */
-export const FLOOR: Record<string, number> = { keyvault: 2, 'entra-app': 9, 'entra-user': 9, postgres: 10 };
+export const FLOOR: Record<string, number> = { keyvault: 3, 'entra-app': 10, 'entra-user': 10, postgres: 11 };
 
-const FLOOR_REASONS = `- **keyvault, 2**: GET the current version (its tags say whether the trigger is already satisfied,
-  and tags belong to a version, so the new one must carry them) + PUT the new version. The new version
-  is itself the commit and nothing outside Key Vault changes, so no pending record is needed.
-- **entra-app, entra-user, 9** (targets outside Key Vault): GET current + GET the pending record (an
+const FLOOR_REASONS = `- **keyvault, 3**: GET the current version (its tags say whether the trigger is already satisfied,
+  and tags belong to a version, so the new one must carry them) + PUT the new version + GET its
+  version list (versions older than the previous one are disabled, so at most one older credential
+  stays readable; in the steady state one PATCH more disables the one that just became too old, which
+  a secret rotated once here does not have yet). The new version is itself the commit and nothing
+  outside Key Vault changes, so no pending record is needed.
+- **entra-app, entra-user, 10** (targets outside Key Vault): GET current + GET the pending record (an
   interrupted rotation must be finished or rolled back before a new value is made; its value may be
   the one the target holds) + PUT pending (write-ahead: the value is in Key Vault before the target
-  changes, so a crash cannot lose the only copy) + PUT the new version (the commit) + PATCH the
-  pending record to \`committed\` (it records that the old credential was retired; left open, the
-  sweep and the next rotation would take every rotation for an interrupted one and redo it) + 4 GETs
-  of the pending record, one before each of prepare, apply, commit and retire (fencing: a worker that
-  lost its lease stops before it writes; README "The protocol, proven").
-- **postgres, 10**: those 9 + GET the admin connection string named by \`rotation-connection\`, read
+  changes, so a crash cannot lose the only copy) + PUT the new version (the commit) + PUT a tombstone
+  version of the pending record marked \`committed\` (it records that the old credential was retired;
+  left open, the sweep and the next rotation would take every rotation for an interrupted one and
+  redo it) + PATCH the version that held the value to disabled, so only the secret itself holds it +
+  4 GETs of the pending record, one before each of prepare, apply, commit and retire (fencing: a
+  worker that lost its lease stops before it writes; README "The protocol, proven").
+- **postgres, 11**: those 10 + GET the admin connection string named by \`rotation-connection\`, read
   once per rotation and shared by precheck, apply, verify and retire.`;
 
 const table = (head: string[], rows: Array<Array<string | number>>): string =>
@@ -111,9 +115,10 @@ ${table(
 
 Raw: ${t.concurrency} loops calling \`SecretClient.setSecret\` back to back, ${t.rotations} calls. Rotations: keyvault
 targets queued at once, run by the daemon's worker with \`ROTATOR_WORKER_CONCURRENCY=${t.concurrency}\` and no
-rate limit. A keyvault rotation costs a GET and a PUT, so a rotator adding no work of its own would
-reach about 0.5 (a little more, as a GET costs the emulator less than a PUT); the difference is the
-rotator's own work on the same 2 cores (BullMQ job moves, the Redis lock, the outcome record).
+rate limit. A keyvault rotation costs a GET, a PUT and a version list (only the PUT is a write), so a
+rotator adding no work of its own would reach about 0.5 to 0.33 (a GET costs the emulator less than a
+PUT); the difference is the rotator's own work on the same 2 cores (BullMQ job moves, the Redis lock,
+the outcome record).
 
 ### Under a vault's request budget
 
@@ -153,7 +158,7 @@ each a retry with backoff (its steady figure can look high because those bursts 
 every edge costs 429s; with no limiter at all, workers sit out each Retry-After and use less).
 \`smoothed\` states 90% over a tenth of the window (at most 99% in any window). \`fitted\` picks the period and M with the highest steady rate k·M such that
 (k+1)·M·requests-per-rotation ≤ budget${fitted === undefined ? '' : `: **\`${fitted.rateLimit}\`** here, which used ${fitted.budgetUsedPercent}% of the budget with ${fitted.throttled} 429s`}.
-For Key Vault's real 300 writes per 10 s and up to 3 writes per rotation (postgres: 2 PUTs + 1 PATCH)
+For Key Vault's real 300 PUTs per 10 s and up to 3 PUTs per rotation (postgres: pending, commit, tombstone)
 the same rule gives \`${rateLimitFor('fitted', 300, 10_000, 3)}\`; the default \`8/PT1S\` keeps about 10% below it.`;
 }
 

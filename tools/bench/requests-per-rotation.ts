@@ -1,4 +1,7 @@
 import { Client } from 'pg';
+import type { TargetPolicy } from '../../src/policy';
+import type { RotationTarget } from '../../src/rotation';
+import { createPostgresTarget } from '../../src/targets/postgres';
 import { FakeDirectory } from './fake-entra';
 import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
 import { requestCount, round } from './stats';
@@ -13,6 +16,42 @@ export interface RequestsPerRotation {
 }
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+/** The local server has no TLS; the bench's policy allows `disable` for it alone. */
+const ADMIN_CONNECTION = `${ADMIN_URL}?sslmode=disable`;
+
+/**
+ * The postgres target the bench measures, allowed by a policy naming the local server, its admin
+ * connection and the bench's roles. The local server trusts every login, so it cannot refuse the
+ * engine's wrong-credential probe (it would stop every rotation with TARGET_CANNOT_VERIFY); the bench
+ * counts Key Vault requests, which the probe does not make, so here a refusal stands in for it.
+ */
+function benchPostgresTarget(vaultUrl: string, roles: readonly string[]): RotationTarget {
+  const policy: TargetPolicy = {
+    version: 1,
+    postgres: {
+      servers: [
+        {
+          host: '127.0.0.1',
+          port: 5432,
+          sslmodes: ['disable'],
+          roles: [...roles],
+          memberOf: [],
+          connections: [{ vault: vaultUrl.toLowerCase(), secret: 'bench-pg-admin' }],
+        },
+      ],
+    },
+  };
+  const target = createPostgresTarget({ policy });
+  return {
+    ...target,
+    verifyOnce: () =>
+      Promise.resolve({
+        accepted: false,
+        reason: 'stand-in for the trusting local server',
+        endpoint: 'bench',
+      }),
+  };
+}
 
 async function measure(rig: Rig, target: string, names: string[]): Promise<RequestsPerRotation> {
   await rig.admin.resetCounters();
@@ -79,7 +118,10 @@ export async function requestsPerRotation(opts: {
   const rig = await startRig({
     redisDb: opts.redisDb,
     env: { ROTATOR_WORKER_CONCURRENCY: '4' },
-    targets: (registry) => directory.targets(registry),
+    targets: (registry) =>
+      directory.targets((kind) =>
+        kind === 'postgres' ? benchPostgresTarget(rig.store.vaultUrl, pg?.roles ?? []) : registry(kind),
+      ),
   });
   const external = Math.max(5, Math.floor(opts.rotations / 4));
   const pg = await postgresRoles(external);
@@ -87,7 +129,7 @@ export async function requestsPerRotation(opts: {
     const kv = await seedKeyVaultSecrets(rig.store, 'kv', opts.rotations);
     const pgNames: string[] = [];
     if (pg !== undefined) {
-      await rig.store.set('bench-pg-admin', ADMIN_URL);
+      await rig.store.set('bench-pg-admin', ADMIN_CONNECTION);
       for (const role of pg.roles) {
         const name = `pg-${role.replaceAll('_', '-')}`;
         await rig.store.set(name, 'BenchInitial1', {

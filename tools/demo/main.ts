@@ -16,7 +16,7 @@ import { runAccessWalkthrough } from './access-walkthrough';
 import { DEMO_AUDIENCE, DEMO_PEOPLE, DEMO_TENANT, GUARDED_SECRET } from './demo-identities';
 import { readableLog } from './readable-log';
 import { startTestIssuer } from './test-issuer';
-import { seedPostgresAccount } from './seed-postgres';
+import { seedPostgresAccount, writeDemoPolicy } from './seed-postgres';
 
 /** Compressed time, so a newcomer sees every behaviour within a couple of minutes. */
 const DEMO_TIME = {
@@ -90,6 +90,8 @@ async function main(): Promise<void> {
     ROTATOR_API_PORT: '8081',
     ROTATOR_API_AUDIENCE: DEMO_AUDIENCE,
     ROTATOR_API_ISSUER: issuer.issuer,
+    // The demo ships its own target policy: the local PostgreSQL role it seeds, nothing else.
+    ROTATOR_TARGET_POLICY: writeDemoPolicy(dir, emulator.url),
   };
   const config = loadConfig(env);
   const [store] = createSecretStores(config) as [SecretStore];

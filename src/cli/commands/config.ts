@@ -10,6 +10,7 @@ function describeConfig(config: Config): Record<string, unknown> {
     vaultCaFile: config.vaultCaFile ?? null,
     vaultToken: config.vaultToken === undefined ? null : '***',
     redisUrl: maskRedisUrl(config.redisUrl),
+    targetPolicy: config.targetPolicyFile ?? null,
     queuePrefix: config.queuePrefix,
     rotationInterval: config.rotationInterval.iso,
     usageGrace: config.usageGrace.iso,

@@ -12,6 +12,7 @@ import { auditWatchPart } from '../../audit-watch';
 import { auditScanTelemetry } from '../../telemetry';
 import { accessTelemetry } from '../../telemetry/access';
 import { createSecretStores, createVaultCredential } from '../../vault';
+import { connectionVaults } from '../../policy';
 import type { CliIo } from '../cli-io';
 
 /** Resolves on the first SIGTERM or SIGINT: the container runtime's and the terminal's stop. */
@@ -55,11 +56,16 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
                 ...auditScanTelemetry(log),
               }),
             ];
+      const connectionStores = createSecretStores(
+        { ...config, vaultUrls: connectionVaults(config) },
+        credential,
+      );
       // Started by cli/main before the rest loaded when possible; this call then returns that instance.
       const telemetry = startTelemetry(telemetryOptions(config));
       const daemon = await startDaemon({
         config,
         stores,
+        connectionStores,
         targets: createTargetRegistry(config),
         logger,
         clock: systemClock,

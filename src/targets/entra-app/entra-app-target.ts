@@ -34,6 +34,23 @@ export function createEntraAppTarget(options: EntraAppTargetOptions): RotationTa
   const windowMs = options.verifyWindowMs ?? 60_000;
   const intervalMs = options.verifyIntervalMs ?? 1_000;
 
+  async function signIn(appId: string, value: string): Promise<VerifyOutcome> {
+    const credential = new ClientSecretCredential(options.tenantId, appId, value, {
+      ...options.credentialOptions,
+      authorityHost,
+      disableInstanceDiscovery: true,
+    });
+    try {
+      await credential.getToken(GRAPH_SCOPE);
+      return { accepted: true };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const code = /AADSTS\d+/.exec(message)?.[0];
+      const reason = code === undefined ? 'token request failed' : `token request rejected (${code})`;
+      return { accepted: false, reason, endpoint };
+    }
+  }
+
   return {
     kind: 'entra-app',
     policy: ENTRA_APP_POLICY,
@@ -48,24 +65,17 @@ export function createEntraAppTarget(options: EntraAppTargetOptions): RotationTa
     async verify(ctx: TargetContext, value: string): Promise<VerifyOutcome> {
       const { appId } = await options.graph.listPasswords(account(ctx));
       const deadline = Date.now() + windowMs;
-      let reason = 'not attempted';
       for (;;) {
-        const credential = new ClientSecretCredential(options.tenantId, appId, value, {
-          ...options.credentialOptions,
-          authorityHost,
-          disableInstanceDiscovery: true,
-        });
-        try {
-          await credential.getToken(GRAPH_SCOPE);
-          return { accepted: true };
-        } catch (error) {
-          const message = error instanceof Error ? error.message : String(error);
-          const code = /AADSTS\d+/.exec(message)?.[0];
-          reason = code === undefined ? 'token request failed' : `token request rejected (${code})`;
-        }
-        if (Date.now() + intervalMs > deadline) return { accepted: false, reason, endpoint };
+        const outcome = await signIn(appId, value);
+        if (outcome.accepted || Date.now() + intervalMs > deadline) return outcome;
         await sleep(intervalMs);
       }
+    },
+
+    /** One sign-in: how the engine proves that a wrong secret is refused (no replication wait). */
+    async verifyOnce(ctx: TargetContext, value: string): Promise<VerifyOutcome> {
+      const { appId } = await options.graph.listPasswords(account(ctx));
+      return signIn(appId, value);
     },
 
     async retire(ctx, previousTags, committed): Promise<void> {

@@ -1,3 +1,5 @@
+import { SSL_MODES, type SslMode } from '../../policy';
+
 /**
  * Where the admin connection points. The password is kept apart from everything printable so that
  * no message built from an endpoint can ever carry it.
@@ -8,8 +10,10 @@ export interface PgEndpoint {
   database: string;
   user: string;
   password: string | undefined;
-  /** pg's `ssl` option: off, TLS without certificate checks (libpq's `require`), or verified TLS. */
-  ssl: false | { rejectUnauthorized: boolean };
+  /** libpq's sslmode as the string names it; `verify-full` when it names none. */
+  sslmode: SslMode;
+  /** libpq's sslrootcert: a PEM file of the CAs to trust instead of the system's. */
+  sslrootcert: string | undefined;
 }
 
 /** Thrown for a string we cannot read; its message names the problem, never the string itself. */
@@ -127,23 +131,15 @@ function toEndpoint(fields: Map<string, string>): PgEndpoint {
     database: fields.get('dbname') || fields.get('database') || user,
     user,
     password: fields.get('password'),
-    ssl: sslOption(fields.get('sslmode')),
+    sslmode: sslMode(fields.get('sslmode')),
+    sslrootcert: fields.get('sslrootcert') || undefined,
   };
 }
 
-function sslOption(mode: string | undefined): PgEndpoint['ssl'] {
-  switch (mode ?? 'disable') {
-    case 'disable':
-    case 'allow':
-    case 'prefer':
-      // pg has no opportunistic TLS; like libpq without a server certificate, these mean plain TCP.
-      return false;
-    case 'require':
-      return { rejectUnauthorized: false };
-    case 'verify-ca':
-    case 'verify-full':
-      return { rejectUnauthorized: true };
-    default:
-      throw new ConnectionStringError(`sslmode '${mode ?? ''}' is not one libpq knows`);
-  }
+/** Unlike libpq (whose default is `prefer`), no sslmode means `verify-full`: TLS is the default. */
+function sslMode(mode: string | undefined): SslMode {
+  if (mode === undefined || mode === '') return 'verify-full';
+  const known = SSL_MODES.find((m) => m === mode);
+  if (known === undefined) throw new ConnectionStringError(`sslmode '${mode}' is not one libpq knows`);
+  return known;
 }

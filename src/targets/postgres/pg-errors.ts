@@ -21,6 +21,21 @@ interface PgFailure {
   /** The server's message: PostgreSQL never quotes a statement or a password in it. */
   serverMessage: string | undefined;
   timedOut: boolean;
+  /** A refusal on security grounds: a cleartext password request, no TLS, or a certificate that fails. */
+  insecure: string | undefined;
+}
+
+/** Node's codes for a certificate that fails verification (a wrong CA, a wrong name, an expired one). */
+const TLS_CODES =
+  /^(ERR_TLS_CERT_ALTNAME_INVALID|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER_CERT(_LOCALLY)?|CERT_[A-Z_]+)$/;
+
+function insecurity(code: string | undefined, message: string): string | undefined {
+  if (code === 'ROTATOR_CLEARTEXT_REFUSED')
+    return 'the server asked for a cleartext password, which the rotator never sends';
+  if (code !== undefined && TLS_CODES.test(code))
+    return `the server certificate failed verification (${code})`;
+  if (/does not support SSL/i.test(message)) return 'the server does not offer TLS';
+  return undefined;
 }
 
 /**
@@ -38,7 +53,20 @@ export function pgFailure(error: unknown, secrets: readonly string[] = []): PgFa
     serverMessage: isSqlState ? redact(message, secrets) : undefined,
     // pg reports its own connect and query timeouts as plain Errors without a code.
     timedOut: /timeout|timed out/i.test(message) && !isSqlState,
+    insecure: isSqlState ? undefined : insecurity(code, message),
   };
+}
+
+/**
+ * A connection refused on security grounds is permanent: retrying against a server that asks for a
+ * cleartext password or shows the wrong certificate (or a man in the middle doing so) cannot help.
+ */
+export function securityError(failure: PgFailure, where: string): RotatorError | undefined {
+  if (failure.insecure === undefined) return undefined;
+  return new RotatorError('TARGET_MISCONFIGURED', `PostgreSQL at ${where}: ${failure.insecure}`, {
+    hint: 'give the server TLS with a certificate for its host name (the CA in sslrootcert) and scram-sha-256 in pg_hba.conf; a weaker sslmode needs the target policy to allow it',
+    permanent: true,
+  });
 }
 
 export function isTransient(failure: PgFailure): boolean {
@@ -49,6 +77,7 @@ export function isTransient(failure: PgFailure): boolean {
 /** A one-line, credential-free summary: `28P01 password authentication failed for user "x"` or `ECONNREFUSED`. */
 export function summarize(failure: PgFailure): string {
   if (failure.sqlState !== undefined) return `${failure.sqlState} ${failure.serverMessage ?? ''}`.trim();
+  if (failure.insecure !== undefined) return failure.insecure;
   if (failure.timedOut) return 'timed out';
   return failure.errno ?? 'connection failed';
 }
@@ -56,6 +85,8 @@ export function summarize(failure: PgFailure): string {
 /** Maps a failure of the admin session (connect, lookup or ALTER ROLE) to the rotator's codes. */
 export function adminError(failure: PgFailure, where: string, connectionSecret: string): RotatorError {
   const detail = `${where}: ${summarize(failure)}`;
+  const insecure = securityError(failure, where);
+  if (insecure !== undefined) return insecure;
   switch (failure.sqlState) {
     case SQLSTATE.invalidPassword:
     case SQLSTATE.invalidAuthorization:

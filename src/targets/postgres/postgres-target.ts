@@ -8,7 +8,15 @@ import {
   parseConnectionString,
   type PgEndpoint,
 } from './connection-string';
-import { adminError, isTransient, pgFailure, SQLSTATE, summarize } from './pg-errors';
+import type { PostgresServerPolicy, TargetPolicy } from '../../policy';
+import {
+  describeReference,
+  parseSecretReference,
+  SecretReferenceError,
+  type SecretReference,
+} from '../../vault/secret-reference';
+import { checkRole, serverFor, serversForConnection } from './access-policy';
+import { adminError, isTransient, pgFailure, securityError, SQLSTATE, summarize } from './pg-errors';
 import { withSession, type SessionTimeouts } from './pg-session';
 import { POSTGRES_POLICY } from './policy';
 import { scramSha256Verifier } from './scram-verifier';
@@ -18,12 +26,22 @@ interface PostgresTargetOptions {
   connectTimeoutMs?: number;
   /** Bounds each statement, server- and client-side; 15 s by default. */
   statementTimeoutMs?: number;
+  /** The operator's target policy; without one every postgres secret is refused. */
+  policy?: TargetPolicy;
+}
+
+/** What each step needs besides the context: its timeouts and the operator's policy. */
+interface Setup {
+  timeouts: SessionTimeouts;
+  policy: TargetPolicy | undefined;
 }
 
 interface Admin {
   endpoint: PgEndpoint;
-  /** The sibling secret holding the connection string: named in hints, never its value. */
+  /** The secret holding the connection string: named in hints, never its value. */
   secretName: string;
+  /** The policy's entry for the server the connection points at. */
+  server: PostgresServerPolicy;
 }
 
 function misconfigured(message: string, hint: string): RotatorError {
@@ -34,35 +52,56 @@ function roleOf(ctx: TargetContext): string {
   return requiredTag(ctx, TAG.account, `set ${TAG.account} to the role`);
 }
 
-async function adminOf(ctx: TargetContext): Promise<Admin> {
-  const secretName = requiredTag(
+function referenceOf(ctx: TargetContext): SecretReference {
+  const tag = requiredTag(
     ctx,
     TAG.connection,
     `set ${TAG.connection} to the name of the secret holding the admin connection string`,
   );
-  const text = await ctx.readSibling(secretName);
-  if (text === undefined) {
+  try {
+    return parseSecretReference(tag, ctx.vaultUrl);
+  } catch (error) {
+    if (!(error instanceof SecretReferenceError)) throw error;
     throw misconfigured(
-      `secret ${ctx.secretName}: connection secret ${secretName} does not exist in ${ctx.vaultUrl}`,
-      `create ${secretName} holding postgres://ADMIN:PASSWORD@HOST:5432/DB, or fix the rotation-connection tag`,
+      `secret ${ctx.secretName}: ${TAG.connection} ${error.message}`,
+      'use NAME, VAULTNAME/NAME or https://VAULT.vault.azure.net/secrets/NAME',
     );
   }
+}
+
+/** The admin connection, read only after the policy allowed the secret that holds it. */
+async function adminOf(ctx: TargetContext, policy: TargetPolicy | undefined): Promise<Admin> {
+  const ref = referenceOf(ctx);
+  const servers = serversForConnection(policy, ctx.secretName, ref);
+  const secretName = describeReference(ref);
+  const text = await ctx.readSibling(ctx.tags[TAG.connection] ?? ref.name);
+  if (text === undefined) {
+    throw misconfigured(
+      `secret ${ctx.secretName}: connection secret ${secretName} does not exist`,
+      `create ${secretName} holding postgres://ADMIN:PASSWORD@HOST:5432/DB, or fix the ${TAG.connection} tag`,
+    );
+  }
+  let endpoint: PgEndpoint;
   try {
-    return { endpoint: parseConnectionString(text), secretName };
+    endpoint = parseConnectionString(text);
   } catch (error) {
     if (!(error instanceof ConnectionStringError)) throw error;
     // The parser's messages name the problem and never quote the string, which may hold a password.
     throw misconfigured(
       `secret ${ctx.secretName}: connection secret ${secretName} is unusable (${error.message})`,
-      `store postgres://ADMIN:PASSWORD@HOST:5432/DB?sslmode=require (or libpq key=value form) in ${secretName}`,
+      `store postgres://ADMIN:PASSWORD@HOST:5432/DB?sslrootcert=/path/ca.pem (or libpq key=value form) in ${secretName}`,
     );
   }
+  return { endpoint, secretName, server: serverFor(servers, endpoint, ctx.secretName, ref) };
 }
 
 /** The role and its admin connection, refusing the one setup that would lock the rotator out. */
-async function accountOf(ctx: TargetContext): Promise<{ role: string; admin: Admin; where: string }> {
+async function accountOf(
+  ctx: TargetContext,
+  policy: TargetPolicy | undefined,
+): Promise<{ role: string; admin: Admin; where: string }> {
   const role = roleOf(ctx);
-  const admin = await adminOf(ctx);
+  const admin = await adminOf(ctx, policy);
   if (role === admin.endpoint.user) {
     throw misconfigured(
       `secret ${ctx.secretName} would rotate the admin role ${role} of its own connection string`,
@@ -80,23 +119,23 @@ function missingRole(ctx: TargetContext, role: string, where: string): RotatorEr
 }
 
 /** Everything apply checks, without ALTER ROLE: a misconfiguration then changes nothing. */
-async function precheck(timeouts: SessionTimeouts, ctx: TargetContext): Promise<void> {
-  const { role, admin, where } = await accountOf(ctx);
+async function precheck({ timeouts, policy }: Setup, ctx: TargetContext): Promise<void> {
+  const { role, admin, where } = await accountOf(ctx, policy);
   const login = { user: admin.endpoint.user, password: admin.endpoint.password };
   let roleExists = true;
   try {
     await withSession(admin.endpoint, login, timeouts, async (client) => {
-      const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-      roleExists = (found.rowCount ?? 0) > 0;
+      roleExists = (await checkRole(client, role, admin.server, ctx.secretName, where)) === 'ok';
     });
   } catch (error) {
+    if (error instanceof RotatorError) throw error;
     throw adminError(pgFailure(error, [admin.endpoint.password ?? '']), where, admin.secretName);
   }
   if (!roleExists) throw missingRole(ctx, role, where);
 }
 
 async function apply(
-  timeouts: SessionTimeouts,
+  { timeouts, policy }: Setup,
   ctx: TargetContext,
   newValue: string | undefined,
 ): Promise<AppliedCredential> {
@@ -106,7 +145,7 @@ async function apply(
       'this is a bug in the engine: postgres has a policy',
     );
   }
-  const { role, admin, where } = await accountOf(ctx);
+  const { role, admin, where } = await accountOf(ctx, policy);
   // A verifier, not the password: see scram-verifier.ts. Re-applying the same value is harmless.
   const verifier = scramSha256Verifier(newValue);
   const secrets = [newValue, verifier, admin.endpoint.password ?? ''];
@@ -114,9 +153,9 @@ async function apply(
   let roleExists = true;
   try {
     await withSession(admin.endpoint, login, timeouts, async (client) => {
-      // Looked up first, so that a missing role fails without the server logging a password statement.
-      const found = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-      if (found.rowCount === 0) {
+      // Checked again in the session that changes it: a missing role then fails without the server
+      // logging a password statement, and a role made SUPERUSER since precheck is still refused.
+      if ((await checkRole(client, role, admin.server, ctx.secretName, where)) === 'missing') {
         roleExists = false;
         return;
       }
@@ -125,6 +164,7 @@ async function apply(
       );
     });
   } catch (error) {
+    if (error instanceof RotatorError) throw error;
     const failure = pgFailure(error, secrets);
     if (failure.sqlState === SQLSTATE.undefinedObject) roleExists = false;
     else throw adminError(failure, where, admin.secretName);
@@ -133,15 +173,21 @@ async function apply(
   return { value: newValue, tags: {} };
 }
 
-async function verify(timeouts: SessionTimeouts, ctx: TargetContext, value: string): Promise<VerifyOutcome> {
+async function verify(
+  { timeouts, policy }: Setup,
+  ctx: TargetContext,
+  value: string,
+): Promise<VerifyOutcome> {
   const role = roleOf(ctx);
-  const admin = await adminOf(ctx);
+  const admin = await adminOf(ctx, policy);
   const endpoint = describeEndpoint(admin.endpoint);
   try {
     await withSession(admin.endpoint, { user: role, password: value }, timeouts, () => Promise.resolve());
     return { accepted: true };
   } catch (error) {
     const failure = pgFailure(error, [value, admin.endpoint.password ?? '']);
+    const insecure = securityError(failure, endpoint);
+    if (insecure !== undefined) throw insecure;
     if (failure.sqlState === SQLSTATE.invalidPassword) {
       return { accepted: false, reason: `password authentication failed (${failure.sqlState})`, endpoint };
     }
@@ -178,18 +224,21 @@ async function verify(timeouts: SessionTimeouts, ctx: TargetContext, value: stri
  * ALTER ROLE and there is nothing to retire; the engine's pending record is what makes that safe.
  */
 export function createPostgresTarget(options: PostgresTargetOptions = {}): RotationTarget {
-  const timeouts: SessionTimeouts = {
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    statementTimeoutMs: options.statementTimeoutMs ?? 15_000,
+  const setup: Setup = {
+    timeouts: {
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      statementTimeoutMs: options.statementTimeoutMs ?? 15_000,
+    },
+    policy: options.policy,
   };
   return {
     kind: 'postgres',
     policy: POSTGRES_POLICY,
     external: true,
     requiredTags: [TAG.account, TAG.connection],
-    precheck: (ctx) => precheck(timeouts, ctx),
-    apply: (ctx, newValue) => apply(timeouts, ctx, newValue),
-    verify: (ctx, value) => verify(timeouts, ctx, value),
+    precheck: (ctx) => precheck(setup, ctx),
+    apply: (ctx, newValue) => apply(setup, ctx, newValue),
+    verify: (ctx, value) => verify(setup, ctx, value),
     retire: () => Promise.resolve(),
   };
 }

@@ -1,0 +1,20 @@
+import type { SecretStore } from '../vault';
+
+/**
+ * For secrets whose credential is the Key Vault version itself (`keyvault` targets): after a commit,
+ * only the new version and the one before it stay readable, so consumers that have not re-read yet
+ * keep working for one rotation interval while older credentials stop being readable. Key Vault keeps
+ * versions forever (and a backup fails past 500), so disabling is the only way to retire them.
+ */
+export async function disableOlderVersions(
+  store: SecretStore,
+  name: string,
+  keep: readonly string[],
+): Promise<number> {
+  const stale: string[] = [];
+  for await (const props of store.listVersions(name)) {
+    if (props.enabled && !keep.includes(props.version)) stale.push(props.version);
+  }
+  for (const version of stale) await store.updateProperties(name, version, { enabled: false });
+  return stale.length;
+}
