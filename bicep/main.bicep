@@ -81,6 +81,18 @@ param actionGroupResourceIds array = []
 @description('How often the daemon reads the vaults\' AuditEvent rows for reads outside the rotator (ROTATOR_AUDIT_POLL).')
 param auditPoll string = 'PT1M'
 
+@description('Resource ids of further vaults (same resource group or not) that get an Event Grid system topic too.')
+param eventVaultResourceIds array = []
+
+@description('Service Bus queue resource id that receives SecretNewVersionCreated of every vault; empty: none.')
+param secretEventsServiceBusQueueResourceId string = ''
+
+@description('HTTPS webhook (Entra-protected) that receives SecretNewVersionCreated of every vault; empty: none.')
+param secretEventsWebhookUrl string = ''
+
+@description('Entra application id or URI Event Grid authenticates to the webhook with; empty: none.')
+param secretEventsWebhookAudience string = ''
+
 @description('Tags applied to every resource.')
 param tags object = {}
 
@@ -272,6 +284,21 @@ module daemon 'modules/container-app.bicep' = {
     tags: tags
   }
 }
+
+// Consumers reload on SecretNewVersionCreated instead of polling (README, "Overlap and retirement").
+module vaultEvents 'modules/key-vault-events.bicep' = [
+  for vaultId in concat([keyVault.outputs.resourceId], eventVaultResourceIds): {
+    name: 'rotator-events-${uniqueString(vaultId)}'
+    params: {
+      vaultResourceId: vaultId
+      location: location
+      serviceBusQueueResourceId: secretEventsServiceBusQueueResourceId
+      webhookUrl: secretEventsWebhookUrl
+      webhookEntraAudience: secretEventsWebhookAudience
+      tags: tags
+    }
+  }
+]
 
 module workbook 'modules/workbook.bicep' = {
   name: 'rotator-workbook'

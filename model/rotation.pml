@@ -49,8 +49,11 @@
 
 #define BIT(v) (1 << (v))
 
-/* The code's onStep names (ROTATION_STEPS in src/rotation/rotation-types.ts), in the code's order. */
-mtype = { locked, prepared, applied, verified, committed, retired, closed }; /* @onStep */
+/* The code's onStep names (ROTATION_STEPS in src/rotation/rotation-types.ts), in the code's order
+   ('-' in the code is '_' here). overlap_retired and proved change no modelled state: the model
+   rotates with zero overlap (the previous credential retired at `retired`), and the proof is a read
+   plus a tag write on the committed version. */
+mtype = { locked, overlap_retired, prepared, applied, verified, committed, retired, proved, closed }; /* @onStep */
 /* What recovery found (Recovered['kind'] in src/rotation/recover-interrupted.ts). */
 mtype = { finished_commit, committed_pending, rolled_back, restored_previous }; /* @recovery */
 
@@ -260,7 +263,8 @@ satisfied:
   atomic {
     if
     :: cat >= trig -> goto release
-    :: else -> crid = 0; cat = 0; trig = 0                 /* dead from here: fewer states */
+    :: else -> crid = 0; cat = 0; trig = 0;                /* dead from here: fewer states */
+         STEP(overlap_retired)                             /* no older credential overlaps here */
     fi
   }
 
@@ -282,7 +286,7 @@ satisfied:
   CRASH;
   GUARDED(COMMIT_FENCE(mine), COMMIT(mine, mine); STEP(committed));
   CRASH;
-  GUARDED(FENCE(mine), RETIRE(mine); STEP(retired));
+  GUARDED(FENCE(mine), RETIRE(mine); STEP(retired); STEP(proved));
   CRASH;
   atomic { CLOSE(mine, COMMITTED); STEP(closed) };
 

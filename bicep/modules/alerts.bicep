@@ -343,3 +343,49 @@ resource unbrokeredRead 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
     actions: actions
   }
 }
+
+// A retired credential not shown refused (rotator.retirement unproven): it may still work. The next
+// sweep retries the retirement; the alert clears once a later check proves it.
+resource unprovenRetirement 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: '${namePrefix}-retirement-unproven'
+  location: location
+  tags: tags
+  kind: 'LogAlert'
+  properties: {
+    displayName: 'Rotator: a retired credential was not proven refused'
+    description: 'A rotation or retirement ended with rotator.retirement unproven: the old credential may still work. See rotator status (RETIREMENT, ERROR) and the workbook; the next sweep retries it.'
+    severity: 1
+    enabled: true
+    scopes: [
+      appInsightsResourceId
+    ]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      allOf: [
+        {
+          query: 'union requests, dependencies | where name in (\'rotation\', \'rotation.retirement\') | extend retirement = tostring(customDimensions[\'rotator.retirement\']), secret = tostring(customDimensions[\'rotator.secret\']) | where retirement == \'unproven\' | summarize unproven = count() by secret'
+          timeAggregation: 'Total'
+          metricMeasureColumn: 'unproven'
+          dimensions: [
+            {
+              name: 'secret'
+              operator: 'Include'
+              values: [
+                '*'
+              ]
+            }
+          ]
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: {
+            numberOfEvaluationPeriods: 1
+            minFailingPeriodsToAlert: 1
+          }
+        }
+      ]
+    }
+    autoMitigate: true
+    actions: actions
+  }
+}

@@ -26,8 +26,10 @@ export interface Config {
   /** Where the Azure Monitor exporter keeps what ingestion has not yet accepted (an outage). */
   telemetryStorageDir: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
-  /** Microsoft Graph's base URL (entra-app and entra-user targets). */
+  /** Microsoft Graph's root (entra-app and entra-user targets); the client adds /v1.0. */
   graphUrl: string;
+  /** A fixed bearer token for Graph (a test Graph); unset means DefaultAzureCredential. */
+  graphToken: string | undefined;
   /** The Entra token endpoint's host (verification of Entra credentials). */
   authorityHost: string;
   /** The tenant of the managed Entra applications and users. */
@@ -113,6 +115,7 @@ const VARIABLES = {
   },
   ROTATOR_LOG_LEVEL: { default: 'info', allowed: 'fatal, error, warn, info, debug, trace or silent' },
   ROTATOR_GRAPH_URL: { default: 'https://graph.microsoft.com', allowed: 'an https:// URL' },
+  ROTATOR_GRAPH_TOKEN: { allowed: 'a non-empty bearer token, only for a test Graph' },
   ROTATOR_AUTHORITY_HOST: { default: 'https://login.microsoftonline.com', allowed: 'an https:// URL' },
   AZURE_TENANT_ID: { allowed: 'the directory (tenant) id of the managed Entra applications and users' },
   ROTATOR_WORKER_CONCURRENCY: { default: '4', allowed: 'an integer from 1 to 256' },
@@ -185,6 +188,7 @@ function shown(name: VariableName, value: string): string {
   if (
     name === 'ROTATOR_VAULT_TOKEN' ||
     name === 'ROTATOR_API_TOKEN' ||
+    name === 'ROTATOR_GRAPH_TOKEN' ||
     name === 'APPLICATIONINSIGHTS_CONNECTION_STRING'
   )
     return '***';
@@ -398,6 +402,7 @@ export function loadConfig(env: Environment): Config {
     telemetryStorageDir: storageDir(env),
     logLevel: level,
     graphUrl: (optional(env, 'ROTATOR_GRAPH_URL', httpsUrl) as string).replace(/\/+$/, ''),
+    graphToken: optional(env, 'ROTATOR_GRAPH_TOKEN'),
     authorityHost: (optional(env, 'ROTATOR_AUTHORITY_HOST', httpsUrl) as string).replace(/\/+$/, ''),
     tenantId: optional(env, 'AZURE_TENANT_ID'),
     workerConcurrency: integer(env, 'ROTATOR_WORKER_CONCURRENCY', 1, 256),

@@ -4,7 +4,7 @@ import type { UsageRecorder } from '../access/access-service';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
-import type { RotationDeps, RotationLock, RotationResult, TargetLookup } from '../rotation';
+import type { RetirementResult, RotationDeps, RotationLock, RotationResult, TargetLookup } from '../rotation';
 import type {
   FleetSnapshot,
   RotateFn,
@@ -47,6 +47,11 @@ export interface DaemonDeps {
     request: Parameters<RotateFn>[0],
     job: Parameters<RotateFn>[2],
   ): Promise<RotationResult>;
+  /** Wraps one retirement follow-up (tracing, metrics, audit). */
+  instrumentRetirement?(
+    run: (onStep?: RotationDeps['onStep']) => Promise<RetirementResult>,
+    request: { secret: string; vault: string; jobId: string },
+  ): Promise<RetirementResult>;
   /** Wraps one sweep (tracing). */
   instrumentSweep?(run: () => Promise<SweepSummary>): Promise<SweepSummary>;
   observe?: SweepDeps['observe'];

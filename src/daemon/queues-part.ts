@@ -6,6 +6,7 @@ import {
   FleetSnapshotStore,
   OutcomeStore,
   QUEUE,
+  RetirementScheduler,
   RotationScheduler,
   type RotationJobData,
 } from '../scheduling';
@@ -18,6 +19,8 @@ export interface QueuesPart extends DaemonPart {
   outcomes: OutcomeStore;
   /** The last sweep's fleet figures in Redis, which every replica exports. */
   fleet: FleetSnapshotStore;
+  /** The retirement follow-ups: delayed jobs on the rotations queue. */
+  retirements: RetirementScheduler;
 }
 
 /** The queues the daemon adds to, and what keeps their per-secret index and outcomes. */
@@ -36,6 +39,7 @@ export function openQueues(
     scheduler: new RotationScheduler(rotations, redis, prefix, clock, { attempts: config.maxAttempts }),
     outcomes: new OutcomeStore(redis, prefix),
     fleet: new FleetSnapshotStore(redis, prefix),
+    retirements: new RetirementScheduler(rotations, clock, config.maxAttempts),
     stop: async () => {
       await Promise.all([rotations.close(), sweeps.close()]);
     },

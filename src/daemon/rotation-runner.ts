@@ -2,25 +2,42 @@ import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock';
 import { RedisRotationLock } from '../locking';
-import { rotateSecret, type RotationDeps, type RotationResult, type TargetLookup } from '../rotation';
-import type { RotateFn } from '../scheduling';
+import {
+  retirePending,
+  rotateSecret,
+  type RetirementResult,
+  type RotationDeps,
+  type RotationResult,
+  type TargetLookup,
+} from '../rotation';
+import type { RetireFn, RetirementScheduler, RotateFn } from '../scheduling';
 import { findStore, type SecretStore } from '../vault';
 import type { DaemonDeps } from './daemon-deps';
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The engine as the rotation worker calls it: with the Redis lock, the targets and the caller's instrumentation. */
+interface RunnerDeps {
+  targets: TargetLookup;
+  clock: Clock;
+  /** The default rotation interval, which bounds an overlap (at most half of it). */
+  defaultIntervalMs: number;
+  /** Where a rotation's pending retirement becomes a delayed follow-up job. */
+  retirements: RetirementScheduler;
+  instrumentRotation?: DaemonDeps['instrumentRotation'];
+  instrumentRetirement?: DaemonDeps['instrumentRetirement'];
+  /** Every vault the daemon may read an admin connection from: the managed ones and the policy's. */
+  readableStores?: readonly SecretStore[];
+}
+
+/**
+ * The engine as the rotation worker calls it: with the Redis lock, the targets and the caller's
+ * instrumentation; `rotate` for rotation jobs, `retire` for the retirement follow-ups.
+ */
 export function createRotationRunner(
   redis: Redis,
   prefix: string,
-  deps: {
-    targets: TargetLookup;
-    clock: Clock;
-    instrumentRotation?: DaemonDeps['instrumentRotation'];
-    /** Every vault the daemon may read an admin connection from: the managed ones and the policy's. */
-    readableStores?: readonly SecretStore[];
-  },
-): RotateFn {
+  deps: RunnerDeps,
+): { rotate: RotateFn; retire: RetireFn } {
   const readable = deps.readableStores ?? [];
   const engineDeps: Omit<RotationDeps, 'store'> = {
     target: deps.targets,
@@ -31,10 +48,31 @@ export function createRotationRunner(
     verifyAttempts: 5,
     verifyDelayMs: 1_000,
     sleep,
+    defaultIntervalMs: deps.defaultIntervalMs,
   };
-  return (request, store, job) => {
+  const rotate: RotateFn = async (request, store, job) => {
     const run = (onStep?: RotationDeps['onStep']): Promise<RotationResult> =>
       rotateSecret(request, { ...engineDeps, store, onStep });
-    return deps.instrumentRotation === undefined ? run() : deps.instrumentRotation(run, request, job);
+    const result = await (deps.instrumentRotation === undefined
+      ? run()
+      : deps.instrumentRotation(run, request, job));
+    // Lost if the process dies right here: Key Vault's pending tag lets the next sweep add it again.
+    if (result.retirement?.state === 'pending' && result.retirement.version !== undefined) {
+      await deps.retirements.schedule({
+        vault: store.vaultUrl,
+        secret: request.secretName,
+        version: result.retirement.version,
+        at: result.retirement.at,
+      });
+    }
+    return result;
   };
+  const retire: RetireFn = (request, store, jobId) => {
+    const run = (onStep?: RotationDeps['onStep']): Promise<RetirementResult> =>
+      retirePending(request, { ...engineDeps, store, onStep });
+    return deps.instrumentRetirement === undefined
+      ? run()
+      : deps.instrumentRetirement(run, { secret: request.secretName, vault: store.vaultUrl, jobId });
+  };
+  return { rotate, retire };
 }

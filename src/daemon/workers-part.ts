@@ -1,9 +1,11 @@
-import { Worker } from 'bullmq';
+import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Duration } from 'luxon';
 import { RedisRotationLock } from '../locking';
 import {
+  createRetirementProcessor,
   createRotationProcessor,
+  RETIRE_JOB,
   createUsageProcessor,
   QUEUE,
   retryDelayMs,
@@ -30,17 +32,24 @@ function rotationWorker(
   connection: { connection: Redis; prefix: string },
 ) {
   const { config, logger, clock, stores } = deps;
-  const processor = createRotationProcessor({
+  const { rotate, retire } = createRotationRunner(redis, connection.prefix, {
+    ...deps,
+    defaultIntervalMs: config.rotationInterval.ms,
+    retirements: queues.retirements,
+    readableStores: [...stores, ...(deps.connectionStores ?? [])],
+  });
+  const workerDeps = {
     stores,
-    rotate: createRotationRunner(redis, connection.prefix, {
-      ...deps,
-      readableStores: [...stores, ...(deps.connectionStores ?? [])],
-    }),
     outcomes: queues.outcomes,
     clock,
     logger,
     lockedRetryMs: deps.lockedRetryMs ?? 2_000,
-  });
+  };
+  const rotation = createRotationProcessor({ ...workerDeps, rotate });
+  const retirement = createRetirementProcessor({ ...workerDeps, retire });
+  // The retirement follow-ups ride the rotations queue: same limiter, backoff and `rotator jobs`.
+  const processor = (job: Job<RotationJobData>, token?: string) =>
+    job.name === RETIRE_JOB ? retirement(job, token) : rotation(job, token);
   return new Worker<RotationJobData>(QUEUE.rotations, processor, {
     ...connection,
     concurrency: config.workerConcurrency,
@@ -94,6 +103,7 @@ function sweepWorker(
   const sweepDeps = {
     stores,
     scheduler: queues.scheduler,
+    retirements: queues.retirements,
     outcomes: queues.outcomes,
     clock,
     defaults,

@@ -4,6 +4,8 @@ export type { RotationDeps, RotationRequest, RotationResult, RotationStep } from
 export type { RotationLock, LockLease } from './rotation-lock';
 export type {
   AppliedCredential,
+  ProofOutcome,
+  RetiredCredential,
   RotationTarget,
   TargetContext,
   TargetLookup,
@@ -12,3 +14,12 @@ export type {
 export { pendingSecretName } from './pending-record';
 export { DIGITS, LOWER, UPPER, type GenerationPolicy } from './generate-value';
 export { isTriggerSatisfied } from './trigger';
+export { retirePending, type RetirementRequest, type RetirementResult } from './retire-pending';
+export {
+  parseRetirement,
+  formatRetirement,
+  RETIREMENT_TAG,
+  type RetirementRecord,
+} from './retirement-record';
+export { OVERLAP_TAG, overlapFor } from './overlap';
+export type { RetirementSummary } from './rotation-types';

@@ -4,8 +4,15 @@ import type { SecretWithValue } from '../vault';
 import { assertFenced, claim, type Fence } from './fencing';
 import { type PendingState } from './pending-record';
 import { closePending } from './close-pending';
-import { assertCanRefuse, committedTags, targetContext, verifyWithin } from './rotation-steps';
-import type { RotationTarget, TargetContext } from './rotation-target';
+import { parseRetirement, RETIREMENT_TAG } from './retirement-record';
+import {
+  assertCanRefuse,
+  committedTags,
+  credentialTags,
+  targetContext,
+  verifyWithin,
+} from './rotation-steps';
+import type { RotationTarget, TargetContext, VerifyOutcome } from './rotation-target';
 import type { RotationDeps, RotationResult } from './rotation-types';
 
 export interface Recovered {
@@ -19,8 +26,7 @@ export interface Recovered {
 const PREVIOUS_VERSIONS_TRIED = 5;
 
 function keyIdTags(secret: SecretWithValue): Record<string, string> {
-  const keyId = secret.tags[TAG.keyId];
-  return keyId === undefined ? {} : { [TAG.keyId]: keyId };
+  return credentialTags(secret.tags);
 }
 
 /** What recovery works with: the interrupted rotation's record and how to close it or commit a value. */
@@ -82,19 +88,29 @@ function recovery(
 
 /** Crashed after the commit: only the old credential's retirement and the record's closing remain. */
 async function finishCommit(r: Recovery): Promise<Recovered> {
-  const baseVersion = r.pending.tags[PENDING_TAGS.baseVersion];
-  const previous =
-    baseVersion === undefined
-      ? undefined
-      : await r.deps.store.get(r.current.name, baseVersion).catch(() => undefined);
-  await r.guard();
-  await r.target.retire(r.ctx, previous?.tags ?? {}, { value: r.current.value, tags: keyIdTags(r.current) });
+  // A scheduled rotation's previous credential overlaps: its retirement is the follow-up's job.
+  if (parseRetirement(r.current.tags[RETIREMENT_TAG])?.state !== 'pending') {
+    const baseVersion = r.pending.tags[PENDING_TAGS.baseVersion];
+    const previous =
+      baseVersion === undefined
+        ? undefined
+        : await r.deps.store.get(r.current.name, baseVersion).catch(() => undefined);
+    await r.guard();
+    await r.target.retire(r.ctx, previous?.tags ?? {}, {
+      value: r.current.value,
+      tags: keyIdTags(r.current),
+    });
+  }
   await r.close('committed');
   return { current: r.current, kind: 'finished-commit' };
 }
 
+function verdictOf(r: Recovery, value: string): Promise<VerifyOutcome> {
+  return verifyWithin(r.deps, r.target, r.ctx, value);
+}
+
 async function accepts(r: Recovery, value: string): Promise<boolean> {
-  return (await verifyWithin(r.deps, r.target, r.ctx, value)).accepted;
+  return (await verdictOf(r, value)).accepted;
 }
 
 /** The older enabled versions, newest first, that recovery may try. */
@@ -110,10 +126,14 @@ async function olderVersions(r: Recovery): Promise<string[]> {
 
 /** Asks the target which value it accepts — pending, then current, then older versions. */
 async function findLiveValue(r: Recovery): Promise<Recovered | undefined> {
-  if (r.pending.tags[PENDING_TAGS.hasValue] === 'true' && (await accepts(r, r.pending.value))) {
-    const committed = await r.commit(r.pending.value, {});
+  const pendingVerdict =
+    r.pending.tags[PENDING_TAGS.hasValue] === 'true' ? await verdictOf(r, r.pending.value) : undefined;
+  if (pendingVerdict?.accepted === true) {
+    // What the target recorded on acceptance (e.g. which alternating login took it) is committed too.
+    const tags = pendingVerdict.tags ?? {};
+    const committed = await r.commit(r.pending.value, tags);
     await r.guard();
-    await r.target.retire(r.ctx, r.current.tags, { value: r.pending.value, tags: {} });
+    await r.target.retire(r.ctx, r.current.tags, { value: r.pending.value, tags });
     await r.close('committed');
     return { current: committed, kind: 'committed-pending' };
   }
@@ -126,8 +146,9 @@ async function findLiveValue(r: Recovery): Promise<Recovered | undefined> {
   }
   for (const version of await olderVersions(r)) {
     const candidate = await r.deps.store.get(r.current.name, version).catch(() => undefined);
-    if (candidate !== undefined && (await accepts(r, candidate.value))) {
-      const restored = await r.commit(candidate.value, keyIdTags(candidate));
+    const verdict = candidate === undefined ? undefined : await verdictOf(r, candidate.value);
+    if (candidate !== undefined && verdict?.accepted === true) {
+      const restored = await r.commit(candidate.value, { ...keyIdTags(candidate), ...verdict.tags });
       await r.close('rolled-back');
       return { current: restored, kind: 'restored-previous' };
     }

@@ -17,7 +17,8 @@ import {
   verifyWithin,
 } from './rotation-steps';
 import type { AppliedCredential, RotationTarget, TargetContext } from './rotation-target';
-import type { RotationDeps, RotationRequest, RotationResult } from './rotation-types';
+import { overlapTags, retireOverlapping, retireReplaced, scheduleFor } from './retire-step';
+import type { RetirementSummary, RotationDeps, RotationRequest, RotationResult } from './rotation-types';
 import { isTriggerSatisfied } from './trigger';
 
 async function step(
@@ -92,7 +93,7 @@ async function applyAndVerify(
   return applied;
 }
 
-/** Commits the new version, retires the old credential, then closes the pending record. */
+/** Commits the new version, retires the old credential (or leaves it to overlap), then closes the pending record. */
 async function commitAndRetire(
   deps: RotationDeps,
   current: SecretWithValue,
@@ -100,24 +101,34 @@ async function commitAndRetire(
   ctx: TargetContext,
   applied: AppliedCredential,
   stamp: { reason: string; pendingVersion: string | undefined; guard: () => Promise<void> },
-): Promise<string> {
+): Promise<{ version: string; retirement: RetirementSummary }> {
   const { store } = deps;
   const rotationId = ctx.rotationId;
+  const now = deps.clock.now();
+  const overlapMs = ctx.schedule?.overlapMs ?? 0;
+  const overlapEnd = overlapMs > 0 ? (now.plus(overlapMs).toUTC().toISO() ?? '') : undefined;
   await stamp.guard();
+  // The pending retirement is written with the commit itself: no extra write.
   const committed = await store.set(current.name, applied.value, {
     contentType: current.contentType,
-    tags: committedTags(current.tags, applied.tags, {
-      rotatedAt: deps.clock.now().toISO() ?? '',
+    tags: committedTags(current.tags, overlapTags(applied, current, overlapEnd), {
+      rotatedAt: now.toISO() ?? '',
       reason: stamp.reason,
       rotationId,
     }),
   });
   await step(deps, 'committed', rotationId);
-  await stamp.guard();
-  await target.retire(ctx, current.tags, applied);
-  await step(deps, 'retired', rotationId);
+  const retirement = await retireReplaced(
+    deps,
+    target,
+    ctx,
+    { current, applied, committedVersion: committed.version },
+    overlapEnd,
+    stamp.guard,
+  );
   if (target.kind === 'keyvault') {
-    // At most one older credential stays readable (disable-old-versions.ts).
+    // At most one older credential stays readable: the replaced one, through its overlap (its
+    // follow-up disables it); older ones are disabled now (disable-old-versions.ts).
     await disableOlderVersions(store, current.name, [committed.version, current.version]);
   }
   if (stamp.pendingVersion !== undefined) {
@@ -128,7 +139,7 @@ async function commitAndRetire(
     });
     await step(deps, 'closed', rotationId);
   }
-  return committed.version;
+  return { version: committed.version, retirement };
 }
 
 /** Recovers an interrupted rotation, then rotates unless a rotation after the trigger already happened. */
@@ -153,9 +164,16 @@ async function rotateLocked(
     };
   }
   const rotationId = deps.newRotationId();
-  const ctx = targetContext(deps.store, current, rotationId, deps);
+  // A bad rotation-overlap tag stops the rotation here, before anything changes.
+  const schedule = scheduleFor(deps, request, current, target);
+  const ctx = { ...targetContext(deps.store, current, rotationId, deps), schedule };
   await target.precheck?.(ctx);
   await assertCanRefuse(target, ctx);
+  // Fenced as prepare is: no other run has written or opened a pending version since it was read.
+  const quiet = async (): Promise<void> => {
+    if (target.external) await assertCanPrepare(fence, settled.seenVersion);
+  };
+  const earlier = await retireOverlapping(deps, target, ctx, current, quiet);
   const value =
     target.policy === undefined ? undefined : generateValue(target.policy, lengthOf(current, target));
   const pendingVersion = await prepare(deps, current, target, value, {
@@ -169,19 +187,26 @@ async function rotateLocked(
     if (pendingVersion !== undefined) await assertFenced(fence, pendingVersion);
   };
   const applied = await applyAndVerify(deps, current, target, ctx, value, guard);
-  const version = await commitAndRetire(deps, current, target, ctx, applied, {
+  const { version, retirement } = await commitAndRetire(deps, current, target, ctx, applied, {
     reason: request.reason,
     pendingVersion,
     guard,
   });
-  return { ...result, outcome: recovered === undefined ? 'rotated' : 'recovered', rotationId, version };
+  return {
+    ...result,
+    outcome: recovered === undefined ? 'rotated' : 'recovered',
+    rotationId,
+    version,
+    retirement,
+    ...(earlier === undefined ? {} : { overlapRetirement: earlier }),
+  };
 }
 
 /**
  * One rotation of one secret, resumable at every step. The order is what keeps a credential from
  * being lost: the new value is written to the pending record in Key Vault before the target changes,
  * committed as the secret's new version only after the target accepts it, and the old credential is
- * retired only after that commit.
+ * retired only after that commit (or, with an overlap, by the follow-up once the overlap ends).
  */
 export async function rotateSecret(request: RotationRequest, deps: RotationDeps): Promise<RotationResult> {
   const lease = await deps.lock.acquire(`${deps.store.vaultUrl}|${request.secretName.toLowerCase()}`);

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { RotatorError } from '../errors';
-import { PER_VERSION_TAGS, TAG } from '../tags';
+import { CREDENTIAL_TAGS, PER_VERSION_TAGS, TAG } from '../tags';
 import type { SecretStore, SecretWithValue } from '../vault';
 import type { RotationTarget, TargetContext, VerifyOutcome } from './rotation-target';
 import { normalizeVaultUrl, parseSecretReference, describeReference } from '../vault/secret-reference';
 import type { RotationDeps } from './rotation-types';
+
+export function credentialTags(tags: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).filter(([k]) => CREDENTIAL_TAGS.includes(k)));
+}
 
 export function misconfigured(name: string, message: string, hint: string): RotatorError {
   return new RotatorError('SECRET_MISCONFIGURED', `${name}: ${message}`, { hint, permanent: true });

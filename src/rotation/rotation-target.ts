@@ -17,6 +17,8 @@ export interface TargetContext {
    * the same vault, `VAULTNAME/NAME` or `https://VAULT/secrets/NAME` in a vault only the daemon reads.
    */
   readSibling(reference: string): Promise<string | undefined>;
+  /** This rotation's schedule: targets that date credentials (Entra app secrets) end them from it. */
+  schedule?: { intervalMs: number; overlapMs: number };
 }
 
 /** What `apply` leaves behind: the value now live (targets like Entra apps generate it themselves) and tags to commit. */
@@ -26,7 +28,19 @@ export interface AppliedCredential {
   tags: Record<string, string>;
 }
 
-export type VerifyOutcome = { accepted: true } | { accepted: false; reason: string; endpoint: string };
+/** `tags`: what the accepted credential needs recorded, e.g. which alternating login took it. */
+export type VerifyOutcome =
+  { accepted: true; tags?: Record<string, string> } | { accepted: false; reason: string; endpoint: string };
+
+/** A credential that has just been retired: its Key Vault version's tags, and its value while readable. */
+export interface RetiredCredential {
+  tags: Readonly<Record<string, string>>;
+  /** Undefined when an interrupted retirement already disabled its Key Vault version. */
+  value: string | undefined;
+}
+
+/** Whether a check showed the retired credential refused, and what was checked (never a value). */
+export type ProofOutcome = { proven: true; check: string } | { proven: false; reason: string; check: string };
 
 /**
  * One target system. The engine calls: apply → verify → (commit in Key Vault) → retire.
@@ -59,6 +73,16 @@ export interface RotationTarget {
     previousTags: Readonly<Record<string, string>>,
     committed: AppliedCredential,
   ): Promise<void>;
+  /**
+   * How long, by default, the previous credential may stay valid after a scheduled or manual
+   * rotation; absent when the target holds one credential only (no overlap is possible).
+   */
+  readonly overlapDefaultMs?: number | ((tags: Readonly<Record<string, string>>) => number | undefined);
+  /**
+   * After retire: checks once that the retired credential is refused (the engine retries within a
+   * bounded window for replication). Absent: Key Vault alone holds it, and the disabled version is the proof.
+   */
+  prove?(ctx: TargetContext, retired: RetiredCredential): Promise<ProofOutcome>;
 }
 
 /** Finds the target of a kind; undefined for a kind this build does not support. */

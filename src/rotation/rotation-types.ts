@@ -4,7 +4,7 @@ import type { SecretStore } from '../vault';
 import type { RotationLock } from './rotation-lock';
 import type { TargetLookup } from './rotation-target';
 
-type RotationReason = 'scheduled' | 'usage' | 'manual' | 'recovery';
+export type RotationReason = 'scheduled' | 'usage' | 'manual' | 'recovery';
 
 export interface RotationRequest {
   secretName: string;
@@ -24,19 +24,40 @@ export interface RotationResult {
   recovery: 'committed-pending' | 'finished-commit' | 'rolled-back' | 'restored-previous' | undefined;
   /** The kind of target rotated, for telemetry. */
   target: string;
+  /**
+   * What became of the credential this rotation replaced: `pending` while it overlaps (until `at`),
+   * `proven`/`unproven` once retired and checked. Absent when nothing was replaced (satisfied).
+   */
+  retirement?: RetirementSummary;
+  /** The retirement of an older credential that was still overlapping when this rotation began. */
+  overlapRetirement?: RetirementSummary;
+}
+
+export interface RetirementSummary {
+  state: 'pending' | 'proven' | 'unproven';
+  /** ISO-8601: the overlap's end (pending) or the time of the proof. */
+  at: string;
+  /** The Key Vault version of the credential retired (or to be retired). */
+  version?: string;
+  check?: string;
+  reason?: string;
 }
 
 /**
  * The step boundaries, in the order a rotation passes them; reported so that crash tests can kill the
  * process exactly there. model/rotation.pml names its steps the same (a unit test holds them equal).
+ * `overlap-retired`: a credential still overlapping behind the current one was retired before this
+ * rotation prepares; `proved`: the retired credential's proof is recorded in Key Vault.
  */
 export const ROTATION_STEPS = [
   'locked',
+  'overlap-retired',
   'prepared',
   'applied',
   'verified',
   'committed',
   'retired',
+  'proved',
   'closed',
 ] as const;
 export type RotationStep = (typeof ROTATION_STEPS)[number];
@@ -57,4 +78,9 @@ export interface RotationDeps {
    * `rotation-connection` pointing at a vault without a store here is refused.
    */
   connectionStore?(vaultUrl: string): SecretStore | undefined;
+  /** The configured rotation interval (a secret's rotation-interval tag overrides it); bounds overlaps. */
+  defaultIntervalMs?: number;
+  /** Bounded proof of retirement: attempts and the pause between them (default: the verify ones). */
+  proofAttempts?: number;
+  proofDelayMs?: number;
 }

@@ -16,3 +16,10 @@ export {
   type UsageListenerDeps,
   type UsageOutcome,
 } from './usage-listener';
+export {
+  createRetirementProcessor,
+  RETIRE_JOB,
+  RetirementScheduler,
+  type PendingRetirement,
+  type RetireFn,
+} from './retirement-jobs';

@@ -1,7 +1,15 @@
 import type { Redis } from 'ioredis';
 
-type OutcomeKind =
-  'rotated' | 'satisfied' | 'recovered' | 'retrying' | 'failed' | 'quarantined' | 'misconfigured';
+export type OutcomeKind =
+  | 'rotated'
+  | 'satisfied'
+  | 'recovered'
+  | 'retrying'
+  | 'failed'
+  | 'quarantined'
+  | 'misconfigured'
+  /** The retirement follow-up failed; retried, and re-added by the sweep while Key Vault says pending. */
+  | 'retire-failed';
 
 /** The last thing that happened to a secret, for `rotator status`. Never a value. */
 export interface SecretOutcome {

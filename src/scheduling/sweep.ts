@@ -8,10 +8,14 @@ import { secretKey, vaultSuffix } from './job-ids';
 import type { FleetSnapshot } from './fleet-snapshot';
 import type { OutcomeStore } from './outcome-store';
 import type { PlannedJob, RotationScheduler } from './rotation-scheduler';
+import type { PendingRetirement, RetirementScheduler } from './retirement-jobs';
+import { parseRetirement, RETIREMENT_TAG } from '../rotation/retirement-record';
 
 export interface SweepDeps {
   stores: readonly SecretStore[];
   scheduler: RotationScheduler;
+  /** Re-adds retirement follow-ups Key Vault records as pending or unproven (lost with Redis, or failed). */
+  retirements?: RetirementScheduler;
   outcomes: OutcomeStore;
   clock: Clock;
   defaults: { interval: Duration; grace: Duration };
@@ -46,6 +50,10 @@ export interface SweepSummary {
   recovering: number;
   misconfigured: number;
   removed: number;
+  /** Previous credentials still valid in an overlap. */
+  overlapping: number;
+  /** Retirements that could not be proven: each is an alert, and is tried again now. */
+  unproven: number;
 }
 
 /** Scheduled jobs applied per round trip while a vault is listed. */
@@ -55,6 +63,7 @@ interface VaultPlan {
   scheduled: Array<{ key: string; job: PlannedJob }>;
   other: PlannedJob[];
   seen: Set<string>;
+  retirements: PendingRetirement[];
 }
 
 /**
@@ -74,11 +83,13 @@ export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
     recovering: 0,
     misconfigured: 0,
     removed: 0,
+    overlapping: 0,
+    unproven: 0,
   };
   const ages: SecretAge[] = [];
   const index = await deps.scheduler.scheduledIndex();
   for (const store of deps.stores) {
-    const plan: VaultPlan = { scheduled: [], other: [], seen: new Set() };
+    const plan: VaultPlan = { scheduled: [], other: [], seen: new Set(), retirements: [] };
     // One chunk is written to Redis while the listing goes on: the two round trips overlap.
     let applying: Promise<void> = Promise.resolve();
     try {
@@ -107,6 +118,7 @@ export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
     }
     await deps.scheduler.replaceScheduled(plan.scheduled, index);
     await deps.scheduler.add(plan.other);
+    for (const retirement of plan.retirements) await deps.retirements?.ensure(retirement);
     const suffix = vaultSuffix(store.vaultUrl);
     const gone = Object.keys(index).filter((key) => key.endsWith(suffix) && !plan.seen.has(key));
     await deps.scheduler.unschedule(gone, index);
@@ -160,6 +172,7 @@ async function planSecret(
   const key = secretKey(vault, props.name);
   plan.seen.add(key);
   summary.managed += 1;
+  planRetirement(vault, props, now, plan, summary);
   if (found.kind === 'misconfigured') {
     summary.misconfigured += 1;
     await deps.outcomes.record(key, {
@@ -194,6 +207,22 @@ async function planSecret(
     dueAt: decision.scheduledAt.toISO() ?? undefined,
   });
   planForced(deps, vault, props.name, decision, plan, summary);
+}
+
+/** A retirement Key Vault records as pending or unproven: its follow-up job is added again if missing. */
+function planRetirement(
+  vault: string,
+  props: SecretProperties,
+  now: DateTime,
+  plan: VaultPlan,
+  summary: SweepSummary,
+): void {
+  const retirement = parseRetirement(props.tags[RETIREMENT_TAG]);
+  if (retirement === undefined || retirement.state === 'proven') return;
+  if (retirement.state === 'pending') summary.overlapping += 1;
+  else summary.unproven += 1;
+  const at = retirement.state === 'pending' ? retirement.at : (now.toISO() ?? retirement.at);
+  plan.retirements.push({ vault, secret: props.name, version: retirement.version, at });
 }
 
 /** An interrupted rotation: a recovery job finishes or rolls it back now, not at the next due time. */

@@ -17,6 +17,10 @@ export const TAG = {
   keyId: 'rotation-key-id',
   /** Written by the usage listener: the earliest checkout not yet satisfied by a rotation. */
   checkedOutAt: 'checked-out-at',
+  /** The previous credential's retirement: pending (overlap) or proven/unproven (src/rotation/retirement-record.ts). */
+  retirement: 'rotation-retirement',
+  /** The alternating Postgres login role this version's password belongs to (rotation-logins). */
+  login: 'rotation-login',
 } as const;
 
 /** Tags of the pending record (the write-ahead record of a rotation in flight). */
@@ -37,7 +41,12 @@ export const PER_VERSION_TAGS: readonly string[] = [
   TAG.rotatedAt,
   TAG.reason,
   TAG.rotationId,
+  TAG.retirement,
+  TAG.login,
 ];
+
+/** What identifies a version's credential in its target (an Entra key id, an alternating login). */
+export const CREDENTIAL_TAGS: readonly string[] = [TAG.keyId, TAG.login];
 
 type Tags = Readonly<Record<string, string>>;
 

@@ -1,6 +1,6 @@
 import { POLICY_HINT, refusedByPolicy, type TargetPolicy } from '../policy';
 import type { DirectoryMembership } from './graph/directory-membership';
-import type { RotationTarget, TargetContext } from '../rotation';
+import type { RetiredCredential, RotationTarget, TargetContext } from '../rotation';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -109,5 +109,14 @@ export function guardEntraTarget(
       await authorize(ctx);
       return target.retire(ctx, previousTags, committed);
     },
+    ...(target.overlapDefaultMs === undefined ? {} : { overlapDefaultMs: target.overlapDefaultMs }),
+    ...(target.prove === undefined
+      ? {}
+      : {
+          prove: async (ctx: TargetContext, retired: RetiredCredential) => {
+            await authorize(ctx);
+            return target.prove!(ctx, retired);
+          },
+        }),
   };
 }

@@ -5,7 +5,7 @@ import { AUDIT_EVENT, SCOPE } from './names';
 
 /** One auditable action. There is deliberately no field for a value. */
 export interface AuditRecord {
-  action: 'checkout' | 'rotation' | 'request' | 'decision' | 'read';
+  action: 'checkout' | 'rotation' | 'request' | 'decision' | 'read' | 'retirement';
   secret: string;
   vault: string;
   actor: string;
@@ -28,6 +28,11 @@ export interface AuditRecord {
   /** How many reads one record stands for (a flood is one record per reader and scan). */
   reads?: number;
   forcedAt?: string;
+  /** How the replaced credential was retired: pending (in overlap), proven or unproven. */
+  retirement?: string;
+  retirementCheck?: string;
+  retirementReason?: string;
+  overlapUntil?: string;
 }
 
 /** The customEvents name the workbook and alerts query. */

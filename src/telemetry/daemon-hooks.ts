@@ -3,10 +3,12 @@ import type { DaemonDeps } from '../daemon';
 import { createRotatorMetrics, type RotatorMetrics } from './metrics';
 import { ATTR } from './names';
 import { currentTraceparent, recordDecision, tracedRotation, tracedSweep, tracedUsageEvent } from './tracing';
+import { tracedRetirement } from './retirement-tracing';
 
 type DaemonTelemetryHooks = Pick<
   DaemonDeps,
   | 'instrumentRotation'
+  | 'instrumentRetirement'
   | 'instrumentSweep'
   | 'instrumentUsage'
   | 'currentTraceparent'
@@ -36,6 +38,7 @@ export function daemonTelemetryHooks(
         },
         { metrics, log },
       ),
+    instrumentRetirement: (run, request) => tracedRetirement(run, request, { metrics, log }),
     instrumentSweep: (run) => tracedSweep(run),
     instrumentUsage: (raw, run) => tracedUsageEvent(raw, run, { log }),
     currentTraceparent,

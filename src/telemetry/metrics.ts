@@ -9,6 +9,8 @@ export interface RotatorMetrics {
   rotationFinished(attributes: { reason: string; outcome: string; target?: string }, seconds: number): void;
   /** The fleet gauges read the shared snapshot (the last sweep's, in Redis) at every export. */
   readFleetFrom(read: FleetReader): void;
+  /** One retirement checked: `proven` or `unproven` (an alert). */
+  retirementChecked?(attributes: { outcome: 'proven' | 'unproven'; target?: string }): void;
 }
 
 export interface RotatorMetricsOptions {
@@ -36,6 +38,9 @@ export function createRotatorMetrics(
   const duration = meter.createHistogram(METRIC.rotationDuration, {
     description: 'Time from lock to the end of a rotation',
     unit: 's',
+  });
+  const retirements = meter.createCounter(METRIC.retirements, {
+    description: 'Retired credentials checked refused (proven) or not (unproven), by target',
   });
   const gauges = {
     age: meter.createObservableGauge(METRIC.secretAge, {
@@ -79,6 +84,12 @@ export function createRotatorMetrics(
     },
     readFleetFrom: (next) => {
       read = next;
+    },
+    retirementChecked: (attributes) => {
+      retirements.add(1, {
+        [ATTR.outcome]: attributes.outcome,
+        ...(attributes.target !== undefined && { [ATTR.target]: attributes.target }),
+      });
     },
   };
 }

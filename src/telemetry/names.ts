@@ -7,6 +7,8 @@ export const SPAN = {
   accessDecision: 'access.decision',
   accessCheckout: 'access.checkout',
   auditScan: 'audit.scan',
+  /** The follow-up that retires a credential after its overlap. */
+  retirement: 'rotation.retirement',
 } as const;
 
 export const ATTR = {
@@ -31,6 +33,11 @@ export const ATTR = {
   requestId: 'rotator.request_id',
   approver: 'rotator.approver',
   approverId: 'rotator.approver_id',
+  /** `pending` (overlapping until rotator.overlap_until), `proven` or `unproven`. */
+  retirement: 'rotator.retirement',
+  retirementReason: 'rotator.retirement_reason',
+  retirementCheck: 'rotator.retirement_check',
+  overlapUntil: 'rotator.overlap_until',
 } as const;
 
 /** Every `rotator.outcome` of a rotation, one meaning each (contract). */
@@ -49,6 +56,8 @@ export const METRIC = {
   rotationDuration: 'rotator.rotation.duration',
   secretAge: 'rotator.secret.age',
   secretsOverdue: 'rotator.secrets.overdue',
+  /** Retirements checked, by outcome (`proven`, `unproven`) and target. */
+  retirements: 'rotator.retirements',
   /** Fleet gauges read from the last sweep's snapshot in Redis, whichever replica swept. */
   secretsQuarantined: 'rotator.secrets.quarantined',
   oldestSecretAge: 'rotator.secret.oldest_age',

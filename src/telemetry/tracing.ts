@@ -8,34 +8,27 @@ import {
   type Span,
   type SpanContext,
 } from '@opentelemetry/api';
-import { isRotatorError } from '../errors';
 import type { RotationDeps, RotationResult, RotationStep } from '../rotation';
+import { isRotatorError } from '../errors';
 import { failureOutcome, type AttemptInfo } from '../scheduling/failure-outcome';
 import type { UsageOutcome } from '../scheduling';
 import { emitAudit, type AuditRecord } from './audit';
-import type { RotatorMetrics } from './metrics';
-import { ATTR, EVENT, SCOPE, SPAN } from './names';
-
-const tracer = (): ReturnType<typeof trace.getTracer> => trace.getTracer(SCOPE);
+import { reportRetirement } from './retirement-tracing';
+import { ATTR, EVENT, SPAN } from './names';
+import { errorCode, errorText, OPERATION_NAME, tracer, type TracingDeps } from './span-basics';
 
 /** The phase each step boundary ends, as a child span name. */
 const PHASE: Record<RotationStep, string> = {
   locked: 'rotation.lock',
+  'overlap-retired': 'rotation.retire-overlapping',
   prepared: 'rotation.prepare',
   applied: 'rotation.apply',
   verified: 'rotation.verify',
   committed: 'rotation.commit',
   retired: 'rotation.retire',
+  proved: 'rotation.prove',
   closed: 'rotation.close',
 };
-
-function errorCode(error: unknown): string {
-  return isRotatorError(error) ? error.code : 'UNEXPECTED';
-}
-
-function errorText(error: unknown): string {
-  return isRotatorError(error) ? error.toOneLine() : error instanceof Error ? error.message : String(error);
-}
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 
@@ -65,9 +58,6 @@ export function linkFromTraceparent(traceparent: string | undefined): Link | und
     : { context: spanContext, attributes: { 'rotator.link': 'checkout' } };
 }
 
-/** Azure Monitor names a consumer span's request after this attribute (it sets it itself only for server spans). */
-const OPERATION_NAME = 'ai.operation.name';
-
 /** Adds a schedule decision to the active span (the sweep's), as a span event. */
 export function recordDecision(decision: string, attributes: Attributes): void {
   trace.getActiveSpan()?.addEvent(`schedule.${decision}`, { ...attributes, [ATTR.decision]: decision });
@@ -83,12 +73,6 @@ interface RotationInfo {
   traceparent?: string;
   /** The job's attempt; without it a failure counts as the last attempt (nothing will retry it). */
   attempt?: Omit<AttemptInfo, 'reason'>;
-}
-
-interface TracingDeps {
-  metrics: RotatorMetrics;
-  /** Also writes each audit record to the structured log. */
-  log?(record: Record<string, string>): void;
 }
 
 function rotationAttributes(info: RotationInfo): Attributes {
@@ -136,6 +120,7 @@ function finishRotation(
   if (result?.recovery !== undefined) span.setAttribute('rotator.recovery', result.recovery);
   const seconds = (Date.now() - started) / 1000;
   deps.metrics.rotationFinished({ reason: info.reason, outcome, target: result?.target }, seconds);
+  const retirement = reportRetirement(span, deps.metrics, result?.retirement, result?.target);
   const record: AuditRecord = {
     action: 'rotation',
     secret: info.secret,
@@ -147,6 +132,7 @@ function finishRotation(
     checkoutId: info.checkoutId,
     jobId: info.jobId,
     ...(info.attempt !== undefined && { attempt: String(info.attempt.attempt) }),
+    ...retirement,
     ...(error !== undefined && { errorCode: errorCode(error) }),
   };
   deps.log?.(emitAudit(record));

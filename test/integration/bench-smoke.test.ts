@@ -44,7 +44,7 @@ describe('npm run bench, at smoke size', () => {
 
   it('measures postgres and Entra rotations at the protocol floor', () => {
     const perRotation = Object.fromEntries(results.requests.map((r) => [r.target, r.perRotation]));
-    expect(perRotation).toEqual({ keyvault: 3, postgres: 11, 'entra-app': 10, 'entra-user': 10 });
+    expect(perRotation).toEqual({ keyvault: 3, postgres: 15, 'entra-app': 9, 'entra-user': 14 });
     for (const target of ['keyvault', 'postgres', 'entra-app', 'entra-user'])
       expect(report).toMatch(new RegExp(`\\| ${target} \\| \\d+ \\| .+ \\| [\\d.]+ \\| \\d+ \\| 1\\.00 \\|`));
   });

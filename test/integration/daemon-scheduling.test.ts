@@ -213,13 +213,13 @@ describe('the daemon schedules and forces rotations (real Redis, emulated Key Va
     const values: string[] = [];
     for await (const secret of store.list()) {
       for await (const version of store.listVersions(secret.name)) {
-        // Older keyvault versions are disabled after each rotation: their values cannot be read back.
+        // Retired and older keyvault versions are disabled and unreadable: values are checked while they live.
         if (version.tags['rotation-id'] === undefined || !version.enabled) continue;
         const full = await store.get(secret.name, version.version);
         if (full !== undefined) values.push(full.value);
       }
     }
-    expect(values.length).toBeGreaterThan(5);
+    expect(values.length).toBeGreaterThan(3);
     const dump = await dumpRedis(redis);
     expect(dump.length).toBeGreaterThan(0);
     expect(values.filter((v) => dump.includes(v))).toEqual([]);

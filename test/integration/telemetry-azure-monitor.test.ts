@@ -256,7 +256,8 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
   });
 
   it('never lets a secret value into telemetry, logs, Redis or the child’s output', () => {
-    expect(result.values.length).toBeGreaterThanOrEqual(6);
+    // The used version of svc-checked-out is retired (disabled, unreadable); the live ones are checked.
+    expect(result.values.length).toBeGreaterThanOrEqual(5);
     const payload = JSON.stringify(result.envelopes);
     for (const value of result.values) {
       expect(payload.includes(value)).toBe(false);

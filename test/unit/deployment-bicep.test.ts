@@ -240,20 +240,45 @@ describe('the SRE workbook and the alert rules', () => {
     expect(latency).toMatch(/action == 'rotation'/);
   });
 
-  it('pages on quarantine and permanent failure, not on a retry, unless a secret stays retrying; a target that cannot verify; overdue, sweep, heartbeat; a read outside the rotator', () => {
+  it('shows the credentials in overlap and the unproven retirements', () => {
+    expect(titled(/in overlap/)).toContain("customDimensions['overlap_until']");
+    expect(titled(/unproven/)).toContain("customDimensions['retirement_reason']");
+  });
+
+  it('wires an Event Grid system topic per vault with SecretNewVersionCreated to a queue or a webhook', () => {
+    const topics = resourcesOfType('Microsoft.EventGrid/systemTopics');
+    expect(topics).toHaveLength(1);
+    expect(bicepText(properties(topics[0]?.body ?? {})['topicType'])).toContain('Microsoft.KeyVault.vaults');
+    const subscriptions = resourcesOfType('Microsoft.EventGrid/systemTopics/eventSubscriptions');
+    expect(subscriptions).toHaveLength(2);
+    const text = file('bicep/modules/key-vault-events.bicep').text;
+    expect(text).toContain("'Microsoft.KeyVault.SecretNewVersionCreated'");
+    expect(text).toContain("endpointType: 'ServiceBusQueue'");
+    expect(text).toContain("endpointType: 'WebHook'");
+    expect(file('bicep/main.bicep').text).toContain(
+      "module vaultEvents 'modules/key-vault-events.bicep' = [",
+    );
+  });
+
+  it('pages on quarantine and permanent failure, not on a retry, unless a secret stays retrying; a target that cannot verify; overdue, sweep, heartbeat; a read outside the rotator; an unproven retirement', () => {
     const rules = resourcesOfType('Microsoft.Insights/scheduledQueryRules').map((r) => {
       const props = properties(r.body);
       const allOf = (props['criteria'] as BicepObject)['allOf'] as BicepObject[];
       // The query's source text, with Bicep's \' escapes undone.
       return { severity: props['severity'], query: bicepText(allOf[0]?.['query']).replace(/\\'/g, "'") };
     });
-    expect(rules).toHaveLength(7);
+    expect(rules).toHaveLength(8);
     expect(
       rules.some((r) => r.query.includes("outcome == 'unbrokered'") && r.query.includes('RotatorAudit')),
     ).toBe(true);
     const cannotVerify = rules.find((r) => r.query.includes("'TARGET_CANNOT_VERIFY'"));
     expect(cannotVerify?.query).toContain(`customDimensions['${ATTR.errorCode}']`);
     expect(cannotVerify?.severity).toBe(1);
+    expect(
+      rules.some(
+        (r) => r.query.includes(`customDimensions['${ATTR.retirement}']`) && r.query.includes("'unproven'"),
+      ),
+    ).toBe(true);
     const alertsText = file('bicep/modules/alerts.bicep').text.replace(/\\'/g, "'");
     expect(alertsText).toContain(
       `var rotationSpans = 'union requests, dependencies | where name == '${SPAN.rotation}'`,

@@ -82,7 +82,7 @@ describe('every KQL query we ship, parsed by Microsoft’s Kusto parser against 
 
   it('finds the workbook’s, the alert rules’ and the README’s queries, the README in both table sets', () => {
     expect(queries.filter((q) => q.where.startsWith('workbook')).length).toBeGreaterThanOrEqual(8);
-    expect(queries.filter((q) => q.where.startsWith('alert'))).toHaveLength(7);
+    expect(queries.filter((q) => q.where.startsWith('alert'))).toHaveLength(8);
     const readme = queries.filter((q) => q.where.startsWith('README'));
     expect(readme.filter((q) => q.schema === 'workspace').length).toBe(
       readme.filter((q) => q.schema === 'app-insights').length,

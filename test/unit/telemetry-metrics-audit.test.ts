@@ -110,6 +110,10 @@ describe('metrics and audit records', () => {
       checkoutId: 'c1',
       errorCode: 'E',
       jobId: 'j1',
+      retirement: 'unproven',
+      retirementCheck: 'sign-in',
+      retirementReason: 'still signs in',
+      overlapUntil: '2026-12-02T00:00:00Z',
     });
     const workbook = readFileSync(
       join(__dirname, '..', '..', 'bicep', 'modules', 'rotator-workbook.json'),

@@ -300,11 +300,13 @@ describe('telemetry of rotations, checkouts and sweeps', () => {
 function phase(step: RotationStep): string {
   const names: Record<RotationStep, string> = {
     locked: 'lock',
+    'overlap-retired': 'retire-overlapping',
     prepared: 'prepare',
     applied: 'apply',
     verified: 'verify',
     committed: 'commit',
     retired: 'retire',
+    proved: 'prove',
     closed: 'close',
   };
   return names[step];

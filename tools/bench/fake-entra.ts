@@ -99,6 +99,16 @@ export class FakeDirectory implements GraphApi {
           known ? { accepted: true } : { accepted: false, reason: 'unknown secret', endpoint: AUTHORITY },
         );
       },
+      // The same in-process check for the retirement proof: no token endpoint is ever contacted.
+      prove: (ctx, retired) => {
+        const secrets = [...this.app(ctx.tags['rotation-account'] ?? '').secrets.values()];
+        const alive = retired.value !== undefined && secrets.includes(retired.value);
+        return Promise.resolve(
+          alive
+            ? { proven: false, reason: 'the retired secret is still on the application', check: 'directory' }
+            : { proven: true, check: 'directory: secret gone' },
+        );
+      },
     };
     return (kind: string) => (kind === 'entra-app' ? app : kind === 'entra-user' ? user : fallback(kind));
   }

@@ -22,25 +22,32 @@ export interface BenchResults {
 }
 
 /** The floor of a safe rotation per target: the protocol in src/rotation/rotate-secret.ts. */
-export const FLOOR: Record<string, number> = { keyvault: 3, 'entra-app': 10, 'entra-user': 10, postgres: 11 };
+export const FLOOR: Record<string, number> = { keyvault: 3, 'entra-app': 9, 'entra-user': 14, postgres: 15 };
 
 const FLOOR_REASONS = `- **keyvault, 3**: GET the current version (its tags say whether the trigger is already satisfied,
   and tags belong to a version, so the new one must carry them) + PUT the new version + GET its
-  version list (versions older than the previous one are disabled, so at most one older credential
-  stays readable; in the steady state one PATCH more disables the one that just became too old, which
-  a secret rotated once here does not have yet). The new version is itself the commit and nothing
-  outside Key Vault changes, so no pending record is needed.
-- **entra-app, entra-user, 10** (targets outside Key Vault): GET current + GET the pending record (an
+  version list (the replaced version stays readable through its overlap and its follow-up disables
+  it; versions older than it are disabled, so at most one older credential stays readable; in the
+  steady state one PATCH more disables the one that just became too old, which a secret rotated once
+  here does not have yet). The new version is itself the commit and nothing outside Key Vault
+  changes, so no pending record is needed.
+- **entra-app, 9** (targets outside Key Vault; a manual rotation overlaps, so the old secret is retired
+  later by the follow-up, outside this count): GET current + GET the pending record (an
   interrupted rotation must be finished or rolled back before a new value is made; its value may be
   the one the target holds) + PUT pending (write-ahead: the value is in Key Vault before the target
   changes, so a crash cannot lose the only copy) + PUT the new version (the commit) + PUT a tombstone
-  version of the pending record marked \`committed\` (it records that the old credential was retired;
-  left open, the sweep and the next rotation would take every rotation for an interrupted one and
-  redo it) + PATCH the version that held the value to disabled, so only the secret itself holds it +
-  4 GETs of the pending record, one before each of prepare, apply, commit and retire (fencing: a
-  worker that lost its lease stops before it writes; README "The protocol, proven").
-- **postgres, 11**: those 10 + GET the admin connection string named by \`rotation-connection\`, read
-  once per rotation and shared by precheck, apply, verify and retire.`;
+  version of the pending record marked \`committed\` (left open, the sweep and the next rotation
+  would take every rotation for an interrupted one and redo it) + PATCH the version that held the
+  value to disabled, so only the secret itself holds it + 3 GETs of the pending record, one before
+  each of prepare, apply and commit (fencing: a worker that lost its lease stops before it writes;
+  README "The protocol, proven").
+- **entra-user, 14**: entra-app's 9 + the retirement at once (a user holds one password, so there is
+  no overlap): a fencing GET before retire + PATCH the old version disabled + a fencing GET before the
+  proof + GET the new version's tags again just before + PATCH them with the proof
+  (\`rotation-retirement\`), so a checkout recorded meanwhile is kept.
+- **postgres, 15** (one role, no \`rotation-logins\`): entra-user's 14 + GET the admin connection
+  string named by \`rotation-connection\`, read once per rotation and shared by precheck, apply,
+  verify, retire and the proof.`;
 
 const table = (head: string[], rows: Array<Array<string | number>>): string =>
   [

@@ -11,6 +11,7 @@ import { accessPart } from '../../access-api/access-part';
 import { auditWatchPart } from '../../audit-watch';
 import { auditScanTelemetry } from '../../telemetry';
 import { accessTelemetry } from '../../telemetry/access';
+import { staticTokenCredential } from '../../vault/client-options';
 import { createSecretStores, createVaultCredential } from '../../vault';
 import { connectionVaults } from '../../policy';
 import type { CliIo } from '../cli-io';
@@ -66,7 +67,12 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
         config,
         stores,
         connectionStores,
-        targets: createTargetRegistry(config),
+        targets: createTargetRegistry(
+          config,
+          config.graphToken === undefined
+            ? {}
+            : { graphCredential: staticTokenCredential(config.graphToken) },
+        ),
         logger,
         clock: systemClock,
         parts,

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { Duration, type DateTime } from 'luxon';
 import { isRotatorError, RotatorError } from '../../errors';
 import { classifySecret, secretKey, type SecretClass, type SecretOutcome } from '../../scheduling';
+import { parseRetirement, RETIREMENT_TAG } from '../../rotation';
 import { TAG } from '../../tags';
 import type { SecretProperties } from '../../vault';
 import type { CliIo } from '../cli-io';
@@ -23,6 +24,11 @@ interface SecretStatus {
   failing: boolean;
   /** An interrupted rotation awaiting recovery, with when it started. */
   pendingSince: string | null;
+  /** When the previous credential stops working (its overlap ends); null when none overlaps. */
+  overlapEnd: string | null;
+  /** The last rotation's retirement proof: pending, proven or unproven (with its reason). */
+  retirement: string | null;
+  retirementReason: string | null;
 }
 
 async function outcomesOrNothing(
@@ -72,7 +78,7 @@ async function listVaults(
   return { listed, pending };
 }
 
-const FAILING: readonly string[] = ['failed', 'quarantined', 'misconfigured', 'retrying'];
+const FAILING: readonly string[] = ['failed', 'quarantined', 'misconfigured', 'retrying', 'retire-failed'];
 
 function statusRow(
   { vault, props, found }: Listed,
@@ -81,6 +87,7 @@ function statusRow(
 ): SecretStatus {
   const due = found.kind === 'managed' ? found.due : undefined;
   const tagError = found.kind === 'misconfigured' ? found.error.message : undefined;
+  const retirement = parseRetirement(props.tags[RETIREMENT_TAG]);
   return {
     secret: props.name,
     vault,
@@ -93,8 +100,12 @@ function statusRow(
     lastOutcomeAt: outcome?.at ?? null,
     lastError: tagError ?? outcome?.error ?? null,
     overdue: due?.overdue ?? false,
-    failing: FAILING.includes(outcome?.outcome ?? '') || tagError !== undefined,
+    failing:
+      FAILING.includes(outcome?.outcome ?? '') || tagError !== undefined || retirement?.state === 'unproven',
     pendingSince: pendingSince ?? null,
+    overlapEnd: retirement?.state === 'pending' ? retirement.at : null,
+    retirement: retirement?.state ?? null,
+    retirementReason: retirement?.reason ?? null,
   };
 }
 
@@ -104,6 +115,8 @@ function summarize(rows: SecretStatus[]) {
     overdue: rows.filter((r) => r.overdue).length,
     failing: rows.filter((r) => r.failing).length,
     forcedPending: rows.filter((r) => r.forcedRotationAt !== null).length,
+    overlapping: rows.filter((r) => r.overlapEnd !== null).length,
+    unproven: rows.filter((r) => r.retirement === 'unproven').length,
   };
 }
 
@@ -117,11 +130,19 @@ function renderStatusTable(rows: SecretStatus[], summary: ReturnType<typeof summ
       'NEXT DUE': short(r.nextDue),
       FORCED: short(r.forcedRotationAt),
       'LAST OUTCOME': r.lastOutcome ?? '-',
+      'OVERLAP END': short(r.overlapEnd),
+      RETIREMENT: r.retirement ?? '-',
       OVERDUE: r.overdue ? 'OVERDUE' : '',
-      ERROR: r.lastError ?? (r.pendingSince !== null ? `interrupted rotation since ${r.pendingSince}` : ''),
+      ERROR:
+        r.lastError ??
+        (r.pendingSince !== null
+          ? `interrupted rotation since ${r.pendingSince}`
+          : r.retirementReason !== null
+            ? `retirement unproven: ${r.retirementReason}`
+            : ''),
     })),
   );
-  return `${table}${summary.managed} managed, ${summary.overdue} overdue, ${summary.failing} failing, ${summary.forcedPending} forced rotations pending\n`;
+  return `${table}${summary.managed} managed, ${summary.overdue} overdue, ${summary.failing} failing, ${summary.forcedPending} forced rotations pending, ${summary.overlapping} in overlap, ${summary.unproven} retirements unproven\n`;
 }
 
 async function showStatus(

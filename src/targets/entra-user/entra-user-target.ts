@@ -1,7 +1,14 @@
 import { RotatorError } from '../../errors';
-import type { AppliedCredential, RotationTarget, TargetContext, VerifyOutcome } from '../../rotation';
+import type {
+  AppliedCredential,
+  ProofOutcome,
+  RotationTarget,
+  TargetContext,
+  VerifyOutcome,
+} from '../../rotation';
 import { TAG } from '../../tags';
 import { entraTokenEndpoint, GRAPH_SCOPE, type GraphApi } from '../graph';
+import { proveRefused } from '../prove-refused';
 import { requiredTag } from '../target-tags';
 import { ENTRA_USER_POLICY } from './policy';
 
@@ -98,7 +105,11 @@ export function createEntraUserTarget(options: EntraUserTargetOptions): Rotation
     verify: (ctx, value) => verifyPassword(options, endpoint, account(ctx), value),
 
     async retire(): Promise<void> {
-      // A user holds one password: nothing to retire.
+      // A user holds one password: nothing to retire, and no overlap is possible.
+    },
+
+    prove(ctx, retired): Promise<ProofOutcome> {
+      return proveRefused((value) => this.verify(ctx, value), retired.value, 'sign-in');
     },
   };
 }

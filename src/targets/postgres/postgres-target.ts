@@ -1,7 +1,23 @@
 import { RotatorError } from '../../errors';
-import type { AppliedCredential, RotationTarget, TargetContext, VerifyOutcome } from '../../rotation';
+import type {
+  AppliedCredential,
+  ProofOutcome,
+  RetiredCredential,
+  RotationTarget,
+  TargetContext,
+  VerifyOutcome,
+} from '../../rotation';
 import { TAG } from '../../tags';
+import { proveRefused } from '../prove-refused';
 import { requiredTag } from '../target-tags';
+import {
+  LOGIN_TAG,
+  LOGINS_TAG,
+  loginOfVersion,
+  loginsOf,
+  nextLogin,
+  POSTGRES_OVERLAP_DEFAULT_MS,
+} from './alternating-logins';
 import {
   ConnectionStringError,
   describeEndpoint,
@@ -99,8 +115,8 @@ async function adminOf(ctx: TargetContext, policy: TargetPolicy | undefined): Pr
 async function accountOf(
   ctx: TargetContext,
   policy: TargetPolicy | undefined,
+  role: string = roleOf(ctx),
 ): Promise<{ role: string; admin: Admin; where: string }> {
-  const role = roleOf(ctx);
   const admin = await adminOf(ctx, policy);
   if (role === admin.endpoint.user) {
     throw misconfigured(
@@ -114,24 +130,33 @@ async function accountOf(
 function missingRole(ctx: TargetContext, role: string, where: string): RotatorError {
   return misconfigured(
     `role ${role} does not exist at ${where}`,
-    `create the role, or fix the ${TAG.account} tag of secret ${ctx.secretName}`,
+    `create the role, or fix the ${TAG.account} (or ${LOGINS_TAG}) tag of secret ${ctx.secretName}`,
   );
 }
 
 /** Everything apply checks, without ALTER ROLE: a misconfiguration then changes nothing. */
 async function precheck({ timeouts, policy }: Setup, ctx: TargetContext): Promise<void> {
-  const { role, admin, where } = await accountOf(ctx, policy);
-  const login = { user: admin.endpoint.user, password: admin.endpoint.password };
-  let roleExists = true;
-  try {
-    await withSession(admin.endpoint, login, timeouts, async (client) => {
-      roleExists = (await checkRole(client, role, admin.server, ctx.secretName, where)) === 'ok';
-    });
-  } catch (error) {
-    if (error instanceof RotatorError) throw error;
-    throw adminError(pgFailure(error, [admin.endpoint.password ?? '']), where, admin.secretName);
+  const roles = loginsOf(ctx.tags, ctx.secretName) ?? [roleOf(ctx)];
+  for (const candidate of roles) {
+    const { role, admin, where } = await accountOf(ctx, policy, candidate);
+    const login = { user: admin.endpoint.user, password: admin.endpoint.password };
+    let roleExists = true;
+    try {
+      await withSession(admin.endpoint, login, timeouts, async (client) => {
+        roleExists = (await checkRole(client, role, admin.server, ctx.secretName, where)) === 'ok';
+      });
+    } catch (error) {
+      if (error instanceof RotatorError) throw error;
+      throw adminError(pgFailure(error, [admin.endpoint.password ?? '']), where, admin.secretName);
+    }
+    if (!roleExists) throw missingRole(ctx, role, where);
   }
-  if (!roleExists) throw missingRole(ctx, role, where);
+}
+
+/** The login a new password goes to: the other alternating login, or the one role. */
+function applyRole(ctx: TargetContext): string {
+  const logins = loginsOf(ctx.tags, ctx.secretName);
+  return logins === undefined ? roleOf(ctx) : nextLogin(logins, ctx.tags[LOGIN_TAG]);
 }
 
 async function apply(
@@ -145,7 +170,7 @@ async function apply(
       'this is a bug in the engine: postgres has a policy',
     );
   }
-  const { role, admin, where } = await accountOf(ctx, policy);
+  const { role, admin, where } = await accountOf(ctx, policy, applyRole(ctx));
   // A verifier, not the password: see scram-verifier.ts. Re-applying the same value is harmless.
   const verifier = scramSha256Verifier(newValue);
   const secrets = [newValue, verifier, admin.endpoint.password ?? ''];
@@ -170,15 +195,71 @@ async function apply(
     else throw adminError(failure, where, admin.secretName);
   }
   if (!roleExists) throw missingRole(ctx, role, where);
-  return { value: newValue, tags: {} };
+  return {
+    value: newValue,
+    tags: loginsOf(ctx.tags, ctx.secretName) === undefined ? {} : { [LOGIN_TAG]: role },
+  };
 }
 
-async function verify(
+/** Accepted when the value logs in as the role, or (alternating) as either login, saying which. */
+async function verify(setup: Setup, ctx: TargetContext, value: string): Promise<VerifyOutcome> {
+  const logins = loginsOf(ctx.tags, ctx.secretName);
+  if (logins === undefined) return tryLogin(setup, ctx, roleOf(ctx), value);
+  const first = applyRole(ctx);
+  let last: VerifyOutcome = { accepted: false, reason: 'not checked', endpoint: '' };
+  for (const role of [first, first === logins[0] ? logins[1] : logins[0]]) {
+    last = await tryLogin(setup, ctx, role, value);
+    if (last.accepted) return { accepted: true, tags: { [LOGIN_TAG]: role } };
+  }
+  return last;
+}
+
+/** Alternating logins: the previous login's password is set to NULL, so nothing signs in with it. */
+async function retire(
   { timeouts, policy }: Setup,
   ctx: TargetContext,
+  previousTags: Readonly<Record<string, string>>,
+  committed: AppliedCredential,
+): Promise<void> {
+  const logins = loginsOf(ctx.tags, ctx.secretName);
+  if (logins === undefined) return;
+  const tagged = previousTags[LOGIN_TAG];
+  const kept = committed.tags[LOGIN_TAG] ?? (tagged === undefined ? undefined : nextLogin(logins, tagged));
+  if (kept === undefined) return;
+  // A version written before alternation has no login: the one not kept is the stale one.
+  const previous = tagged ?? nextLogin(logins, kept);
+  if (kept === previous || !logins.includes(previous)) return;
+  const { role, admin, where } = await accountOf(ctx, policy, previous);
+  const login = { user: admin.endpoint.user, password: admin.endpoint.password };
+  try {
+    await withSession(admin.endpoint, login, timeouts, async (client) => {
+      await client.query(`ALTER ROLE ${client.escapeIdentifier(role)} WITH PASSWORD NULL`);
+    });
+  } catch (error) {
+    throw adminError(pgFailure(error, [admin.endpoint.password ?? '']), where, admin.secretName);
+  }
+}
+
+/** Proven only when every login the retired value might belong to refuses it. */
+async function prove(setup: Setup, ctx: TargetContext, retired: RetiredCredential): Promise<ProofOutcome> {
+  const known = loginOfVersion(ctx, retired.tags);
+  const roles = known !== undefined ? [known] : (loginsOf(ctx.tags, ctx.secretName) ?? [roleOf(ctx)]);
+  const outcomes: ProofOutcome[] = [];
+  for (const role of roles) {
+    outcomes.push(
+      await proveRefused((value) => tryLogin(setup, ctx, role, value), retired.value, `login as ${role}`),
+    );
+  }
+  const failed = outcomes.find((o) => !o.proven);
+  return failed ?? { proven: true, check: outcomes.map((o) => o.check).join('; ') };
+}
+
+async function tryLogin(
+  { timeouts, policy }: Setup,
+  ctx: TargetContext,
+  role: string,
   value: string,
 ): Promise<VerifyOutcome> {
-  const role = roleOf(ctx);
   const admin = await adminOf(ctx, policy);
   const endpoint = describeEndpoint(admin.endpoint);
   try {
@@ -220,8 +301,9 @@ async function verify(
 }
 
 /**
- * A PostgreSQL role's password. PostgreSQL holds one password per role, so the old one dies at
- * ALTER ROLE and there is nothing to retire; the engine's pending record is what makes that safe.
+ * A PostgreSQL role's password. PostgreSQL holds one password per role, so with one role the old
+ * one dies at ALTER ROLE (no overlap); with two alternating logins (`rotation-logins`) the previous
+ * login keeps working through the overlap and retire sets its password to NULL.
  */
 export function createPostgresTarget(options: PostgresTargetOptions = {}): RotationTarget {
   const setup: Setup = {
@@ -239,6 +321,9 @@ export function createPostgresTarget(options: PostgresTargetOptions = {}): Rotat
     precheck: (ctx) => precheck(setup, ctx),
     apply: (ctx, newValue) => apply(setup, ctx, newValue),
     verify: (ctx, value) => verify(setup, ctx, value),
-    retire: () => Promise.resolve(),
+    retire: (ctx, previousTags, committed) => retire(setup, ctx, previousTags, committed),
+    // One password per role: overlap only with two alternating logins (see alternating-logins.ts).
+    overlapDefaultMs: (tags) => (tags[LOGINS_TAG] === undefined ? undefined : POSTGRES_OVERLAP_DEFAULT_MS),
+    prove: (ctx, retired) => prove(setup, ctx, retired),
   };
 }
