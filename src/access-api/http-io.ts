@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { jsonSender } from '../http';
 
 /** The API's answer to anything it refuses: `{"error":{"code","message"}}`, never a value. */
 export class ApiError extends Error {
@@ -35,22 +36,11 @@ export async function readJson(req: IncomingMessage, limit: number): Promise<unk
   }
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'content-length': Buffer.byteLength(text),
-    ...headers,
-  });
-  res.end(text);
-}
+/** The API's answers: one JSON line, never cached (a body may hold a secret value). */
+export const sendJson = jsonSender(
+  (body) => `${JSON.stringify(body)}\n`,
+  () => ({ 'cache-control': 'no-store' }),
+);
 
 export function sendError(res: ServerResponse, error: ApiError): void {
   sendJson(res, error.status, { error: { code: error.code, message: error.message } }, error.headers);

@@ -25,6 +25,11 @@ export interface Route {
   handle(service: AccessService, ctx: RouteContext): Promise<RouteAnswer>;
 }
 
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+}
+
 function parse<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new ApiError(400, 'BODY_INVALID', describe(parsed.error));
@@ -39,6 +44,19 @@ function answer<T>(result: T | Refusal, status: number, shape: (value: T) => unk
 /** What a request looks like on the wire (the stored record with its state as of now). */
 function requestJson(request: AccessRequest | RequestView): unknown {
   return { ...request, state: 'effectiveState' in request ? request.effectiveState : request.state };
+}
+
+/** `POST /v1/requests/{id}/approve` and `/deny`: an approver's decision, with an optional reason. */
+function decisionRoute(decision: 'approve' | 'deny'): Route {
+  return {
+    method: 'POST',
+    path: `/v1/requests/{id}/${decision}`,
+    handle: async (service, ctx) => {
+      const body = parse(decisionBody, await ctx.body());
+      const result = await service.decide(ctx.identity, ctx.params.id ?? '', decision, body.reason);
+      return answer(result, 200, requestJson);
+    },
+  };
 }
 
 export const ROUTES: Route[] = [
@@ -69,31 +87,12 @@ export const ROUTES: Route[] = [
       }));
     },
   },
-  {
-    method: 'POST',
-    path: '/v1/requests/{id}/approve',
-    handle: async (service, ctx) => {
-      const body = parse(decisionBody, await ctx.body());
-      const result = await service.decide(ctx.identity, ctx.params.id ?? '', 'approve', body.reason);
-      return answer(result, 200, requestJson);
-    },
-  },
-  {
-    method: 'POST',
-    path: '/v1/requests/{id}/deny',
-    handle: async (service, ctx) => {
-      const body = parse(decisionBody, await ctx.body());
-      const result = await service.decide(ctx.identity, ctx.params.id ?? '', 'deny', body.reason);
-      return answer(result, 200, requestJson);
-    },
-  },
+  decisionRoute('approve'),
+  decisionRoute('deny'),
 ];
 
 /** Finds the route for a path; a known path with another method is 405, anything else 404. */
-export function matchRoute(
-  method: string,
-  path: string,
-): { route: Route; params: Record<string, string> } | 'method' | undefined {
+export function matchRoute(method: string, path: string): RouteMatch | 'method' | undefined {
   let methodMismatch = false;
   for (const route of ROUTES) {
     const names: string[] = [];

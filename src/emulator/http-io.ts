@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { jsonSender } from '../http';
 import { KvError, badParameter } from './errors';
 
 /** Key Vault refuses request bodies over about 1 MB; reading stops there so nobody can fill memory. */
@@ -63,24 +64,15 @@ export function parseJsonBody(req: IncomingMessage, raw: Buffer): unknown {
   }
 }
 
-export function sendJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string> = {},
-): void {
-  if (res.headersSent) return;
-  const payload = body === undefined ? '' : JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
+/** Key Vault's answers: a request id on each, as the service sends; no body is an empty one. */
+export const sendJson = jsonSender(
+  (body) => (body === undefined ? '' : JSON.stringify(body)),
+  () => ({
     'cache-control': 'no-cache',
     'x-ms-request-id': randomUUID(),
     'x-ms-keyvault-service-version': 'emulator',
-    'content-length': Buffer.byteLength(payload),
-    ...headers,
-  });
-  res.end(payload);
-}
+  }),
+);
 
 export function sendError(res: ServerResponse, error: KvError, extra: Record<string, string> = {}): void {
   sendJson(res, error.status, error.body(), { ...error.headers, ...extra });

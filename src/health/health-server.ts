@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listen } from '../http';
 
 type ReadinessCheck = () => Promise<void>;
 
@@ -67,16 +67,5 @@ export async function startHealthServer(options: HealthServerOptions): Promise<H
       reply(ready ? 200 : 503, { status, state: options.state?.(), checks });
     })();
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '0.0.0.0', () => resolve());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  return listen(server, options.port, options.host, 'all');
 }

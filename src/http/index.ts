@@ -1,0 +1,2 @@
+export { jsonSender, type SendJson } from './json-sender';
+export { listen, type ListeningServer } from './listen';
