@@ -200,22 +200,26 @@ class Parser {
     return { name: name ?? `${fn}_${arg?.k === 'col' ? arg.name : ''}`, fn: fn as AggregateFn, arg };
   }
 
-  expr(): Expr {
-    let left = this.and();
-    while (this.isWord('or')) {
+  /**
+   * One left-associative level: `operand (operator operand)*`, the operator one of `ops`. Word operators
+   * (`and`, `or`) arrive as identifier tokens, symbols as operator tokens.
+   */
+  private leftAssociative(ops: readonly string[], kind: 'op' | 'ident', operand: () => Expr): Expr {
+    let left = operand();
+    for (;;) {
+      const t = this.peek();
+      if ((t.kind !== 'op' && t.kind !== 'ident') || t.kind !== kind || !ops.includes(t.text)) return left;
       this.next();
-      left = { k: 'bin', op: 'or', left, right: this.and() };
+      left = { k: 'bin', op: t.text, left, right: operand() };
     }
-    return left;
+  }
+
+  expr(): Expr {
+    return this.leftAssociative(['or'], 'ident', () => this.and());
   }
 
   private and(): Expr {
-    let left = this.comparison();
-    while (this.isWord('and')) {
-      this.next();
-      left = { k: 'bin', op: 'and', left, right: this.comparison() };
-    }
-    return left;
+    return this.leftAssociative(['and'], 'ident', () => this.comparison());
   }
 
   private comparison(): Expr {
@@ -246,21 +250,11 @@ class Parser {
   }
 
   private additive(): Expr {
-    let left = this.multiplicative();
-    while (this.isOp('+') || this.isOp('-')) {
-      const op = (this.next() as { text: string }).text;
-      left = { k: 'bin', op, left, right: this.multiplicative() };
-    }
-    return left;
+    return this.leftAssociative(['+', '-'], 'op', () => this.multiplicative());
   }
 
   private multiplicative(): Expr {
-    let left = this.unary();
-    while (this.isOp('*') || this.isOp('/') || this.isOp('%')) {
-      const op = (this.next() as { text: string }).text;
-      left = { k: 'bin', op, left, right: this.unary() };
-    }
-    return left;
+    return this.leftAssociative(['*', '/', '%'], 'op', () => this.unary());
   }
 
   private unary(): Expr {

@@ -4,30 +4,23 @@ import type { RbacPolicy, RoleName } from './rbac-file';
 const SECRETS = 'Microsoft.KeyVault/vaults/secrets';
 
 /** The data action Key Vault checks for each secrets operation (its RBAC permission model). */
+const DATA_ACTIONS: Record<Route['op'], string> = {
+  getSecret: 'getSecret/action',
+  setSecret: 'setSecret/action',
+  updateSecret: 'update/action',
+  getSecrets: 'readMetadata/action',
+  getSecretVersions: 'readMetadata/action',
+  getDeletedSecrets: 'readMetadata/action',
+  getDeletedSecret: 'readMetadata/action',
+  deleteSecret: 'delete',
+  recoverDeletedSecret: 'recover/action',
+  purgeDeletedSecret: 'purge/action',
+  backupSecret: 'backup/action',
+  restoreSecret: 'restore/action',
+};
+
 export function dataActionOf(op: Route['op']): string {
-  switch (op) {
-    case 'getSecret':
-      return `${SECRETS}/getSecret/action`;
-    case 'setSecret':
-      return `${SECRETS}/setSecret/action`;
-    case 'updateSecret':
-      return `${SECRETS}/update/action`;
-    case 'getSecrets':
-    case 'getSecretVersions':
-    case 'getDeletedSecrets':
-    case 'getDeletedSecret':
-      return `${SECRETS}/readMetadata/action`;
-    case 'deleteSecret':
-      return `${SECRETS}/delete`;
-    case 'recoverDeletedSecret':
-      return `${SECRETS}/recover/action`;
-    case 'purgeDeletedSecret':
-      return `${SECRETS}/purge/action`;
-    case 'backupSecret':
-      return `${SECRETS}/backup/action`;
-    case 'restoreSecret':
-      return `${SECRETS}/restore/action`;
-  }
+  return `${SECRETS}/${DATA_ACTIONS[op]}`;
 }
 
 /** The built-in roles' dataActions: Secrets User `getSecret` + `readMetadata`, Secrets Officer `secrets/*`. */

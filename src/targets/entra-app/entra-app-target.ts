@@ -1,16 +1,11 @@
-import { ClientSecretCredential, type ClientSecretCredentialOptions } from '@azure/identity';
-import type {
-  AppliedCredential,
-  ProofOutcome,
-  RotationTarget,
-  TargetContext,
-  VerifyOutcome,
-} from '../../rotation';
+import type { ClientSecretCredentialOptions } from '@azure/identity';
+import type { AppliedCredential, RotationTarget, TargetContext, VerifyOutcome } from '../../rotation';
 import { TAG } from '../../tags';
-import { entraTokenEndpoint, GRAPH_SCOPE, type GraphApi } from '../graph';
-import { VALUE_GONE } from '../prove-refused';
+import { entraTokenEndpoint, type GraphApi } from '../graph';
 import { requiredTag } from '../target-tags';
 import { ENTRA_APP_POLICY } from './policy';
+import { proveRetired } from './prove-retired';
+import { tokenRefusal } from './token-refusal';
 
 const KEY_ID_TAG = TAG.keyId;
 /** Names the passwords this rotator added, so retire removes ours and never an operator's. */
@@ -46,28 +41,29 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
+/** Removes the previous password and any other this rotator added, never the committed one. */
+async function removeOldPasswords(
+  graph: GraphApi,
+  appObjectId: string,
+  previousKeyId: string | undefined,
+  keep: string | undefined,
+): Promise<void> {
+  const remove = new Set<string>();
+  if (previousKeyId !== undefined && previousKeyId !== keep) remove.add(previousKeyId);
+  const { passwordCredentials } = await graph.listPasswords(appObjectId);
+  for (const c of passwordCredentials) {
+    if (c.keyId !== keep && (c.displayName ?? '').startsWith(DISPLAY_NAME_PREFIX)) remove.add(c.keyId);
+  }
+  for (const keyId of remove) await graph.removePassword(appObjectId, keyId);
+}
+
 /** Rotates an Entra application password: Graph generates the value; the old one goes only in retire. */
 export function createEntraAppTarget(options: EntraAppTargetOptions): RotationTarget {
   const { authorityHost, endpoint } = entraTokenEndpoint(options.authorityHost, options.tenantId);
   const windowMs = options.verifyWindowMs ?? 60_000;
   const intervalMs = options.verifyIntervalMs ?? 1_000;
-
-  /** One token request with the secret: undefined when it gets a token, else why it was refused. */
-  async function tokenRefusal(appId: string, value: string): Promise<string | undefined> {
-    const credential = new ClientSecretCredential(options.tenantId, appId, value, {
-      ...options.credentialOptions,
-      authorityHost,
-      disableInstanceDiscovery: true,
-    });
-    try {
-      await credential.getToken(GRAPH_SCOPE);
-      return undefined;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const code = /AADSTS\d+/.exec(message)?.[0];
-      return code === undefined ? 'token request failed' : `token request rejected (${code})`;
-    }
-  }
+  const refusal = tokenRefusal(options.tenantId, authorityHost, options.credentialOptions);
+  const graph = options.graph;
 
   return {
     kind: 'entra-app',
@@ -77,19 +73,16 @@ export function createEntraAppTarget(options: EntraAppTargetOptions): RotationTa
     requiredTags: [TAG.account],
 
     async apply(ctx: TargetContext): Promise<AppliedCredential> {
-      const added = await options.graph.addPassword(
-        account(ctx),
-        `${DISPLAY_NAME_PREFIX}${ctx.rotationId}`,
-        secretEnd(Date.now(), ctx.schedule),
-      );
+      const name = `${DISPLAY_NAME_PREFIX}${ctx.rotationId}`;
+      const added = await graph.addPassword(account(ctx), name, secretEnd(Date.now(), ctx.schedule));
       return { value: added.secretText, tags: { [KEY_ID_TAG]: added.keyId } };
     },
 
     async verify(ctx: TargetContext, value: string): Promise<VerifyOutcome> {
-      const { appId } = await options.graph.listPasswords(account(ctx));
+      const { appId } = await graph.listPasswords(account(ctx));
       const deadline = Date.now() + windowMs;
       for (;;) {
-        const refused = await tokenRefusal(appId, value);
+        const refused = await refusal(appId, value);
         if (refused === undefined) return { accepted: true };
         if (Date.now() + intervalMs > deadline) return { accepted: false, reason: refused, endpoint };
         await sleep(intervalMs);
@@ -98,45 +91,14 @@ export function createEntraAppTarget(options: EntraAppTargetOptions): RotationTa
 
     /** One sign-in: how the engine proves that a wrong secret is refused (no replication wait). */
     async verifyOnce(ctx: TargetContext, value: string): Promise<VerifyOutcome> {
-      const { appId } = await options.graph.listPasswords(account(ctx));
-      const refused = await tokenRefusal(appId, value);
+      const { appId } = await graph.listPasswords(account(ctx));
+      const refused = await refusal(appId, value);
       return refused === undefined ? { accepted: true } : { accepted: false, reason: refused, endpoint };
     },
 
-    /** Proof: the key id is gone from the application, and the old secret gets no token. */
-    async prove(ctx: TargetContext, retired): Promise<ProofOutcome> {
-      const keyId = retired.tags[KEY_ID_TAG];
-      const { appId, passwordCredentials } = await options.graph.listPasswords(account(ctx));
-      if (keyId !== undefined && passwordCredentials.some((c) => c.keyId === keyId)) {
-        return { proven: false, reason: `key id ${keyId} is still on the application`, check: 'key id' };
-      }
-      const gone = keyId === undefined ? 'no key id recorded' : `key id ${keyId} gone`;
-      if (retired.value === undefined) return { proven: false, reason: VALUE_GONE, check: gone };
-      const refused = await tokenRefusal(appId, retired.value);
-      if (refused === undefined) {
-        return {
-          proven: false,
-          reason: 'a token request with the retired secret still succeeds',
-          check: gone,
-        };
-      }
-      if (!refused.includes('AADSTS')) {
-        return { proven: false, reason: `the token endpoint gave no verdict (${refused})`, check: gone };
-      }
-      return { proven: true, check: `${gone}; token request at ${endpoint} ${refused}` };
-    },
+    prove: (ctx, retired) => proveRetired(graph, refusal, endpoint, account(ctx), retired),
 
-    async retire(ctx, previousTags, committed): Promise<void> {
-      const appObjectId = account(ctx);
-      const keep = committed.tags[KEY_ID_TAG];
-      const remove = new Set<string>();
-      const previous = previousTags[KEY_ID_TAG];
-      if (previous !== undefined && previous !== keep) remove.add(previous);
-      const { passwordCredentials } = await options.graph.listPasswords(appObjectId);
-      for (const c of passwordCredentials) {
-        if (c.keyId !== keep && (c.displayName ?? '').startsWith(DISPLAY_NAME_PREFIX)) remove.add(c.keyId);
-      }
-      for (const keyId of remove) await options.graph.removePassword(appObjectId, keyId);
-    },
+    retire: (ctx, previousTags, committed) =>
+      removeOldPasswords(graph, account(ctx), previousTags[KEY_ID_TAG], committed.tags[KEY_ID_TAG]),
   };
 }

@@ -1,11 +1,5 @@
 import { RotatorError } from '../../errors';
-import type {
-  AppliedCredential,
-  ProofOutcome,
-  RotationTarget,
-  TargetContext,
-  VerifyOutcome,
-} from '../../rotation';
+import type { AppliedCredential, RotationTarget, TargetContext, VerifyOutcome } from '../../rotation';
 import { TAG } from '../../tags';
 import { entraTokenEndpoint, GRAPH_SCOPE, type GraphApi } from '../graph';
 import { proveRefused } from '../prove-refused';
@@ -108,7 +102,7 @@ export function createEntraUserTarget(options: EntraUserTargetOptions): Rotation
       // A user holds one password: nothing to retire, and no overlap is possible.
     },
 
-    prove(ctx, retired): Promise<ProofOutcome> {
+    prove(ctx, retired) {
       return proveRefused((value) => this.verify(ctx, value), retired.value, 'sign-in');
     },
   };
