@@ -11,6 +11,12 @@ const requestAnswer = {
   content: { 'application/json': { schema: { $ref: '#/components/schemas/AccessRequest' } } },
 };
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const dateTime = { type: 'string', format: 'date-time' };
+
+/** Plain string properties of an object schema, in the order given. */
+function strings(...names: string[]): Record<string, { type: 'string' }> {
+  return Object.fromEntries(names.map((name) => [name, { type: 'string' as const }]));
+}
 
 export const OPENAPI = {
   openapi: '3.1.0',
@@ -38,20 +44,17 @@ export const OPENAPI = {
       AccessRequest: {
         type: 'object',
         properties: {
-          id: { type: 'string' },
-          secret: { type: 'string' },
-          vault: { type: 'string' },
+          ...strings('id', 'secret', 'vault'),
           requester: { $ref: '#/components/schemas/Principal' },
-          reason: { type: 'string' },
-          ticket: { type: 'string' },
+          ...strings('reason', 'ticket'),
           duration: { type: 'string', description: 'ISO-8601, at most ROTATOR_ACCESS_MAX' },
-          createdAt: { type: 'string', format: 'date-time' },
-          decideBy: { type: 'string', format: 'date-time' },
+          createdAt: dateTime,
+          decideBy: dateTime,
           state: { enum: ['pending', 'approved', 'denied', 'expired', 'used'] },
           approver: { $ref: '#/components/schemas/Principal' },
-          decidedAt: { type: 'string', format: 'date-time' },
-          windowEndsAt: { type: 'string', format: 'date-time' },
-          usedAt: { type: 'string', format: 'date-time' },
+          decidedAt: dateTime,
+          windowEndsAt: dateTime,
+          usedAt: dateTime,
         },
       },
     },
@@ -69,11 +72,7 @@ export const OPENAPI = {
               schema: {
                 type: 'object',
                 required: ['reason', 'ticket'],
-                properties: {
-                  reason: { type: 'string' },
-                  ticket: { type: 'string' },
-                  requestId: { type: 'string' },
-                },
+                properties: strings('reason', 'ticket', 'requestId'),
               },
             },
           },
@@ -85,14 +84,7 @@ export const OPENAPI = {
               'application/json': {
                 schema: {
                   type: 'object',
-                  properties: {
-                    secret: { type: 'string' },
-                    vault: { type: 'string' },
-                    value: { type: 'string' },
-                    checkoutId: { type: 'string' },
-                    forcedAt: { type: 'string' },
-                    requestId: { type: 'string' },
-                  },
+                  properties: strings('secret', 'vault', 'value', 'checkoutId', 'forcedAt', 'requestId'),
                 },
               },
             },
@@ -114,12 +106,7 @@ export const OPENAPI = {
               schema: {
                 type: 'object',
                 required: ['secret', 'reason', 'ticket'],
-                properties: {
-                  secret: { type: 'string' },
-                  reason: { type: 'string' },
-                  ticket: { type: 'string' },
-                  duration: { type: 'string' },
-                },
+                properties: strings('secret', 'reason', 'ticket', 'duration'),
               },
             },
           },

@@ -87,6 +87,11 @@ const MAX_USAGE_GRACE = parseIsoDuration('PT8H') as ParsedDuration;
 /** The just-in-time standard's longest access window. */
 const MAX_ACCESS = parseIsoDuration('PT8H') as ParsedDuration;
 
+/** A positive duration variable whose default is also the example shown when a value is refused. */
+function positiveDuration<D extends string>(defaultValue: D): { default: D; allowed: string } {
+  return { default: defaultValue, allowed: `a positive ISO-8601 duration such as ${defaultValue}` };
+}
+
 /** Each variable: its default and what is allowed, so a bad value is reported with the fix. */
 const VARIABLES = {
   ROTATOR_VAULT_URL: {
@@ -99,9 +104,9 @@ const VARIABLES = {
     allowed: 'a rediss:// URL (redis:// only for a loopback host), its password URL-encoded',
   },
   ROTATOR_QUEUE_PREFIX: { default: 'bull', allowed: 'letters, digits, - and _ (BullMQ key prefix)' },
-  ROTATOR_ROTATION_INTERVAL: { default: 'P13D', allowed: 'a positive ISO-8601 duration such as P13D' },
+  ROTATOR_ROTATION_INTERVAL: positiveDuration('P13D'),
   ROTATOR_USAGE_GRACE: { default: 'PT30M', allowed: 'a positive ISO-8601 duration of at most PT8H' },
-  ROTATOR_SWEEP_INTERVAL: { default: 'PT5M', allowed: 'a positive ISO-8601 duration such as PT5M' },
+  ROTATOR_SWEEP_INTERVAL: positiveDuration('PT5M'),
   ROTATOR_HEALTH_PORT: { default: '8080', allowed: 'a TCP port from 1 to 65535' },
   APPLICATIONINSIGHTS_CONNECTION_STRING: { allowed: 'an Application Insights connection string' },
   OTEL_EXPORTER_OTLP_ENDPOINT: { allowed: 'an http(s):// URL' },
@@ -131,7 +136,7 @@ const VARIABLES = {
     default: 'PT5S',
     allowed: 'a positive ISO-8601 duration: the first retry delay, doubled per attempt with jitter',
   },
-  ROTATOR_SHUTDOWN_TIMEOUT: { default: 'PT30S', allowed: 'a positive ISO-8601 duration such as PT30S' },
+  ROTATOR_SHUTDOWN_TIMEOUT: positiveDuration('PT30S'),
   ROTATOR_API_PORT: { allowed: 'a TCP port from 1 to 65535 (unset: no access API)' },
   ROTATOR_API_TLS_CERT_FILE: {
     allowed: 'a readable PEM certificate file, set together with ROTATOR_API_TLS_KEY_FILE',
@@ -147,7 +152,7 @@ const VARIABLES = {
     allowed:
       'an https:// token issuer, e.g. https://login.microsoftonline.com/<tenant>/v2.0 (default from AZURE_TENANT_ID)',
   },
-  ROTATOR_APPROVAL_TIMEOUT: { default: 'PT1H', allowed: 'a positive ISO-8601 duration such as PT1H' },
+  ROTATOR_APPROVAL_TIMEOUT: positiveDuration('PT1H'),
   ROTATOR_ACCESS_MAX: { default: 'PT8H', allowed: 'a positive ISO-8601 duration of at most PT8H' },
   ROTATOR_API_URL: { allowed: 'the http(s):// URL of the access API, e.g. https://rotator.internal.example' },
   ROTATOR_API_SCOPE: { allowed: 'an OAuth scope, default {ROTATOR_API_AUDIENCE}/.default' },

@@ -1,2 +1,3 @@
 export { jsonSender, type SendJson } from './json-sender';
 export { listen, type ListeningServer } from './listen';
+export { getBounded, type BoundedAnswer, type BoundedGetOptions } from './get-bounded';

@@ -1,5 +1,5 @@
-import { request } from 'node:https';
 import { rootCertificates } from 'node:tls';
+import { getBounded } from '../../http';
 
 /** Discovery documents and key sets are small; anything bigger is not an OpenID provider. */
 const MAX_BYTES = 256 * 1024;
@@ -10,41 +10,19 @@ const MAX_BYTES = 256 * 1024;
  */
 export function fetchTrusting(caPem: string | undefined) {
   const ca = caPem === undefined ? undefined : [...rootCertificates, caPem];
-  return (url: string, init: { signal?: AbortSignal; headers?: Headers } = {}): Promise<Response> =>
-    new Promise((resolve, reject) => {
-      const target = new URL(url);
-      if (target.protocol !== 'https:') {
-        reject(new Error(`${url}: the issuer's documents must be served over https`));
-        return;
-      }
-      const req = request(
-        target,
-        {
-          method: 'GET',
-          ...(ca !== undefined && { ca }),
-          headers: { accept: 'application/json' },
-          signal: init.signal,
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          let size = 0;
-          res.on('data', (c: Buffer) => {
-            size += c.length;
-            if (size > MAX_BYTES) req.destroy(new Error(`${url}: answer larger than ${MAX_BYTES} bytes`));
-            else chunks.push(c);
-          });
-          res.on('end', () =>
-            resolve(
-              new Response(Buffer.concat(chunks), {
-                status: res.statusCode ?? 500,
-                headers: { 'content-type': String(res.headers['content-type'] ?? 'application/json') },
-              }),
-            ),
-          );
-          res.on('error', reject);
-        },
-      );
-      req.on('error', reject);
-      req.end();
+  return async (url: string, init: { signal?: AbortSignal; headers?: Headers } = {}): Promise<Response> => {
+    const target = new URL(url);
+    if (target.protocol !== 'https:')
+      throw new Error(`${url}: the issuer's documents must be served over https`);
+    const answer = await getBounded(target, {
+      ca,
+      signal: init.signal,
+      maxBytes: MAX_BYTES,
+      tooLarge: `${url}: answer larger than ${MAX_BYTES} bytes`,
     });
+    return new Response(answer.body, {
+      status: answer.status ?? 500,
+      headers: { 'content-type': answer.contentType ?? 'application/json' },
+    });
+  };
 }
