@@ -106,11 +106,11 @@ export async function recordRetirement(
   await store.updateProperties(name, version, { tags });
 }
 
+/** `reason` only when there is one: records and summaries carry no empty field. */
+export function withReason<T extends object>(base: T, reason: string | undefined): T & { reason?: string } {
+  return reason === undefined ? base : { ...base, reason };
+}
+
 export function proofRecord(proof: RetirementProof): RetirementRecord {
-  return {
-    state: proof.state,
-    at: proof.at,
-    version: proof.version,
-    ...(proof.reason === undefined ? {} : { reason: proof.reason }),
-  };
+  return withReason({ state: proof.state, at: proof.at, version: proof.version }, proof.reason);
 }

@@ -1,7 +1,13 @@
 import type { SecretWithValue } from '../vault';
 import { intervalOf, overlapFor } from './overlap';
 import { formatRetirement, parseRetirement, RETIREMENT_TAG } from './retirement-record';
-import { proofRecord, recordRetirement, retireVersion, type RetirementProof } from './retire-credential';
+import {
+  proofRecord,
+  recordRetirement,
+  retireVersion,
+  withReason,
+  type RetirementProof,
+} from './retire-credential';
 import { credentialTags } from './rotation-steps';
 import type { AppliedCredential, RotationTarget, TargetContext } from './rotation-target';
 import type { RetirementSummary, RotationDeps, RotationRequest, RotationStep } from './rotation-types';
@@ -36,12 +42,7 @@ export function scheduleFor(
 }
 
 export function summary(proof: RetirementProof): RetirementSummary {
-  return {
-    state: proof.state,
-    at: proof.at,
-    check: proof.check,
-    ...(proof.reason === undefined ? {} : { reason: proof.reason }),
-  };
+  return withReason({ state: proof.state, at: proof.at, check: proof.check }, proof.reason);
 }
 
 async function step(deps: RotationDeps, name: RotationStep, id: string | undefined): Promise<void> {

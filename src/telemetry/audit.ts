@@ -35,6 +35,9 @@ export interface AuditRecord {
   overlapUntil?: string;
 }
 
+/** Where a caller also wants each audit record as sent (the structured log). */
+export type AuditLog = (record: Record<string, string>) => void;
+
 /** The customEvents name the workbook and alerts query. */
 export const AUDIT_EVENT_NAME = AUDIT_EVENT;
 

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { metrics, type BatchObservableResult, type Meter, type ObservableGauge } from '@opentelemetry/api';
 import type { FleetSnapshot } from '../scheduling/fleet-snapshot';
-import { ATTR, METRIC, SCOPE } from './names';
+import { counter, gauge, histogram } from './instruments';
+import { ATTR, SCOPE } from './names';
 
 export type FleetReader = () => Promise<FleetSnapshot | undefined>;
 
@@ -32,46 +33,22 @@ export function createRotatorMetrics(
 ): RotatorMetrics {
   const now = options.now ?? Date.now;
   const replica = options.replica ?? hostname();
-  const rotations = meter.createCounter(METRIC.rotations, {
-    description: 'Rotations finished, by reason and outcome',
-  });
-  const duration = meter.createHistogram(METRIC.rotationDuration, {
-    description: 'Time from lock to the end of a rotation',
-    unit: 's',
-  });
-  const retirements = meter.createCounter(METRIC.retirements, {
-    description: 'Retired credentials checked refused (proven) or not (unproven), by target',
-  });
+  const rotations = counter(meter, 'rotations');
+  const duration = histogram(meter, 'rotationDuration');
+  const retirements = counter(meter, 'retirements');
   const gauges = {
-    age: meter.createObservableGauge(METRIC.secretAge, {
-      description: 'Time since the last rotation, per secret (from the last sweep)',
-      unit: 's',
-    }),
-    overdue: meter.createObservableGauge(METRIC.secretsOverdue, {
-      description: 'Managed secrets past their scheduled rotation (at the last sweep)',
-    }),
-    quarantined: meter.createObservableGauge(METRIC.secretsQuarantined, {
-      description: 'Secrets whose rotation attempts ran out: an operator must act (at the last sweep)',
-    }),
-    oldest: meter.createObservableGauge(METRIC.oldestSecretAge, {
-      description: 'Age of the oldest managed secret',
-      unit: 's',
-    }),
-    sweepAge: meter.createObservableGauge(METRIC.sweepAge, {
-      description: 'Time since the sweep the fleet gauges come from',
-      unit: 's',
-    }),
+    age: gauge(meter, 'secretAge'),
+    overdue: gauge(meter, 'secretsOverdue'),
+    quarantined: gauge(meter, 'secretsQuarantined'),
+    oldest: gauge(meter, 'oldestSecretAge'),
+    sweepAge: gauge(meter, 'sweepAge'),
   };
   let read: FleetReader | undefined;
   meter.addBatchObservableCallback(async (result) => {
     const snapshot = await readQuietly(read);
     if (snapshot !== undefined) observeFleet(result, gauges, snapshot, now());
   }, Object.values(gauges));
-  meter
-    .createObservableGauge(METRIC.heartbeat, {
-      description: 'One per replica per export: the replica is alive',
-    })
-    .addCallback((result) => result.observe(1, { [ATTR.replica]: replica }));
+  gauge(meter, 'heartbeat').addCallback((result) => result.observe(1, { [ATTR.replica]: replica }));
   return {
     rotationFinished: (attributes, seconds) => {
       const dims = {
