@@ -25,11 +25,16 @@ export interface DaemonContext {
   /** The lock namespace the usage listener records checkouts under (one tag writer per secret). */
   tagLock: RotationLock;
   grace: Duration;
+  /**
+   * The usage listener's own recording (checked-out-at, then the forced rotation): a checkout through
+   * the access API is recorded by this code, not a copy of it.
+   */
+  recordUsage: UsageRecorder;
   clock: Clock;
   logger: Logger;
 }
 
-/** Starts one optional part (the audit-log watcher) once the workers run. */
+/** Starts one optional part (the audit-log watcher, the access API) once the workers run. */
 export type StartPart = (context: DaemonContext) => Promise<DaemonPart>;
 
 /** What the composition root is handed: configuration, adapters, and the caller's instrumentation. */
@@ -65,18 +70,6 @@ export interface DaemonDeps {
   healthHost?: string;
   /** Overrides ROTATOR_HEALTH_PORT (tests pass 0 for a free port). */
   healthPort?: number;
-  /** The access API, when configured: one more part, started with what it shares with the daemon. */
-  startAccess?(shared: AccessShared): Promise<DaemonPart & { port: number }>;
   /** Optional parts, started after the workers and stopped before Redis closes. */
   parts?: readonly StartPart[];
-}
-
-/** What the access API shares with the daemon: its Redis, vaults, and the usage listener's recording. */
-export interface AccessShared {
-  redis: Redis;
-  prefix: string;
-  stores: readonly SecretStore[];
-  recordUsage: UsageRecorder;
-  clock: Clock;
-  logger: Logger;
 }

@@ -5,6 +5,8 @@
  */
 export interface DaemonPart {
   readonly name: string;
+  /** A part that listens (the health server, the access API): the port it bound. */
+  readonly port?: number;
   /** Stops taking new work and lets work in flight finish; the daemon bounds it with its shutdown timeout. */
   drain?(): Promise<void>;
   /** Ends what drain left (forcibly once the timeout passed) and releases every resource. */

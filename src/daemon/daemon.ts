@@ -2,6 +2,7 @@ import { Duration } from 'luxon';
 import { RotatorError } from '../errors';
 import { RedisRotationLock } from '../locking';
 import type { SecretStore } from '../vault';
+import type { Redis } from 'ioredis';
 import type { DaemonContext, DaemonDeps } from './daemon-deps';
 import { drainParts, stopParts, type DaemonPart } from './daemon-part';
 import { startHealth } from './health-part';
@@ -10,12 +11,12 @@ import { openQueues, type QueuesPart } from './queues-part';
 import { startRedis } from './redis-part';
 import { startSweepSchedule } from './sweep-schedule';
 import { createUsageRecorder } from '../scheduling';
-import { startWorkers, usageListenerDeps } from './workers-part';
+import { startWorkers, usageListenerDeps, type WorkersInput } from './workers-part';
 
 export interface RunningDaemon {
   healthPort: number;
-  /** The access API's port, when it runs. */
-  apiPort: number | undefined;
+  /** The port of each part that listens, by part name (`health server`, `access-api` when it runs). */
+  ports: Readonly<Record<string, number>>;
   /** Where the daemon is in its life; `/readyz` reports the same. */
   state: () => DaemonState;
   /** Stops taking work, lets running rotations finish within the shutdown timeout, closes everything. */
@@ -42,14 +43,30 @@ function fleetHandoff(deps: DaemonDeps, queues: QueuesPart): DaemonPart {
   };
 }
 
+type Defaults = WorkersInput['defaults'];
+
+/** What the optional parts share with the daemon: its Redis, vaults, scheduler and usage recording. */
+function partContext(deps: DaemonDeps, redis: Redis, queues: QueuesPart, defaults: Defaults): DaemonContext {
+  const { config, clock, logger, stores } = deps;
+  const recorder = createUsageRecorder(usageListenerDeps({ deps, redis, queues, defaults }));
+  return {
+    redis,
+    prefix: config.queuePrefix,
+    stores,
+    scheduler: queues.scheduler,
+    // Same Redis key namespace as the usage listener's lock: one tag writer per secret across both.
+    tagLock: new RedisRotationLock(redis, { prefix: `${config.queuePrefix}:checkout`, leaseMs: 10_000 }),
+    grace: defaults.grace,
+    recordUsage: async (usage) => await recorder(usage),
+    clock,
+    logger,
+  };
+}
+
 /** Starts the parts in order; the list holds what started, so a failure stops exactly those. */
-async function startParts(
-  deps: DaemonDeps,
-  lifecycle: Lifecycle,
-  parts: DaemonPart[],
-): Promise<{ healthPort: number; apiPort: number | undefined }> {
+async function startParts(deps: DaemonDeps, lifecycle: Lifecycle, parts: DaemonPart[]): Promise<number> {
   const { config, logger, clock, stores } = deps;
-  const defaults = {
+  const defaults: Defaults = {
     interval: Duration.fromMillis(config.rotationInterval.ms),
     grace: Duration.fromMillis(config.usageGrace.ms),
   };
@@ -62,29 +79,8 @@ async function startParts(
   parts.push(fleetHandoff(deps, queues));
   parts.push(startWorkers({ deps, redis, queues, defaults }));
   parts.push(await startSweepSchedule(queues.sweeps, config, logger));
-  const context: DaemonContext = {
-    redis,
-    prefix: config.queuePrefix,
-    stores,
-    scheduler: queues.scheduler,
-    // Same Redis key namespace as the usage listener's lock: one tag writer per secret across both.
-    tagLock: new RedisRotationLock(redis, { prefix: `${config.queuePrefix}:checkout`, leaseMs: 10_000 }),
-    grace: defaults.grace,
-    clock,
-    logger,
-  };
+  const context = partContext(deps, redis, queues, defaults);
   for (const start of deps.parts ?? []) parts.push(await start(context));
-  // A checkout through the API is recorded by the usage listener's own code, not a copy of it.
-  const recorder = createUsageRecorder(usageListenerDeps({ deps, redis, queues, defaults }));
-  const access = await deps.startAccess?.({
-    redis,
-    prefix: config.queuePrefix,
-    stores,
-    recordUsage: async (usage) => await recorder(usage),
-    clock,
-    logger,
-  });
-  if (access !== undefined) parts.push(access);
   const health = await startHealth({
     port: deps.healthPort ?? config.healthPort,
     host: deps.healthHost,
@@ -93,7 +89,12 @@ async function startParts(
     state: lifecycle.state,
   });
   parts.push(health);
-  return { healthPort: health.port, apiPort: access?.port };
+  return health.port;
+}
+
+/** The port of each part that listens, by name. */
+function portsOf(parts: readonly DaemonPart[]): Record<string, number> {
+  return Object.fromEntries(parts.flatMap((p) => (p.port === undefined ? [] : [[p.name, p.port] as const])));
 }
 
 /** Drains every part within the shutdown timeout, then stops them all. */
@@ -124,14 +125,14 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   const lifecycle = createLifecycle(logger);
   const parts: DaemonPart[] = [];
   let healthPort: number;
-  let apiPort: number | undefined;
   try {
-    ({ healthPort, apiPort } = await startParts(deps, lifecycle, parts));
+    healthPort = await startParts(deps, lifecycle, parts);
   } catch (error) {
     await stopParts(parts);
     lifecycle.moveTo('failed', { code: error instanceof RotatorError ? error.code : 'UNEXPECTED' });
     throw error;
   }
+  const ports = portsOf(parts);
   lifecycle.moveTo('running', {
     vaults: stores.map((s) => s.vaultUrl),
     healthPort,
@@ -141,7 +142,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
     {
       vaults: stores.map((s) => s.vaultUrl),
       healthPort,
-      apiPort,
+      ports,
       interval: config.rotationInterval.iso,
       grace: config.usageGrace.iso,
       sweep: config.sweepInterval.iso,
@@ -151,7 +152,7 @@ export async function startDaemon(deps: DaemonDeps): Promise<RunningDaemon> {
   let stopping: Promise<void> | undefined;
   return {
     healthPort,
-    apiPort,
+    ports,
     state: lifecycle.state,
     stop: () => {
       stopping ??= shutdown(deps, lifecycle, parts);

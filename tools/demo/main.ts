@@ -11,7 +11,7 @@ import { createTargetRegistry } from '../../src/targets';
 import { createSecretStores, type SecretStore } from '../../src/vault';
 import { connectRedis, maskRedisUrl } from '../../src/redis';
 import { TAG } from '../../src/tags';
-import { accessPart } from '../../src/access-api/access-part';
+import { ACCESS_PART_NAME, accessPart } from '../../src/access-api/access-part';
 import { runAccessWalkthrough } from './access-walkthrough';
 import { DEMO_AUDIENCE, DEMO_PEOPLE, DEMO_TENANT, GUARDED_SECRET } from './demo-identities';
 import { readableLog } from './readable-log';
@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   const postgres = await seedPostgresAccount(store, (line) => say(line));
 
   const logger = createLogger({ level: 'info' }, readableLog(process.stdout));
+  const access = accessPart(config.access, { issuerCaFile: issuer.caFile, host: '127.0.0.1', port: 0 });
   const daemon = await startDaemon({
     config,
     stores: [store],
@@ -107,9 +108,9 @@ async function main(): Promise<void> {
     clock: systemClock,
     // Any free port: a developer's machine often has something on 8080 already.
     healthPort: 0,
-    startAccess: accessPart(config.access, { issuerCaFile: issuer.caFile, host: '127.0.0.1', port: 0 }),
+    parts: access === undefined ? [] : [access],
   });
-  const apiUrl = `http://127.0.0.1:${daemon.apiPort ?? 0}`;
+  const apiUrl = `http://127.0.0.1:${daemon.ports[ACCESS_PART_NAME] ?? 0}`;
   const tokens = {
     requester: await issuer.mint(DEMO_PEOPLE.requester, { audience: DEMO_AUDIENCE, expiresIn: 8 * 3600 }),
     approver: await issuer.mint(DEMO_PEOPLE.approver, { audience: DEMO_AUDIENCE, expiresIn: 8 * 3600 }),

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
-import pino from 'pino';
+import type { TokenCredential } from '@azure/identity';
+import pino, { type Logger } from 'pino';
 import { systemClock } from '../../clock';
-import { loadConfig } from '../../config';
-import { startDaemon } from '../../daemon';
+import { loadConfig, type Config } from '../../config';
+import { startDaemon, type StartPart } from '../../daemon';
 import { createLogger } from '../../logging';
 import { daemonTelemetryHooks, startTelemetry, telemetryOptions } from '../../telemetry';
 import { createTargetRegistry } from '../../targets';
@@ -29,6 +30,56 @@ function stopSignal(): Promise<string> {
   });
 }
 
+/** The parts that run only when configured: the reads backstop (a workspace set), the access API (a port set). */
+function optionalParts(config: Config, credential: TokenCredential, logger: Logger): StartPart[] {
+  const log = (record: Record<string, string>): void => logger.info({ audit: record }, 'audit');
+  const { workspaceId } = config.audit;
+  // The reads backstop queries with the vaults' identity.
+  const auditWatch =
+    workspaceId === undefined
+      ? undefined
+      : auditWatchPart({
+          config: { ...config.audit, workspaceId },
+          credential,
+          ...(config.vaultCaFile !== undefined && { caPem: readFileSync(config.vaultCaFile, 'utf8') }),
+          ...auditScanTelemetry(log),
+        });
+  const access = accessPart(config.access, { observer: accessTelemetry(log) });
+  return [auditWatch, access].filter((part) => part !== undefined);
+}
+
+async function runDaemon(io: CliIo): Promise<void> {
+  const config = loadConfig(io.env);
+  const logger = createLogger({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
+  const credential = createVaultCredential(config);
+  const stores = createSecretStores(config, credential);
+  const connectionStores = createSecretStores({ ...config, vaultUrls: connectionVaults(config) }, credential);
+  // Started by cli/main before the rest loaded when possible; this call then returns that instance.
+  const telemetry = startTelemetry(telemetryOptions(config));
+  const graph =
+    config.graphToken === undefined ? {} : { graphCredential: staticTokenCredential(config.graphToken) };
+  const daemon = await startDaemon({
+    config,
+    stores,
+    connectionStores,
+    targets: createTargetRegistry(config, graph),
+    logger,
+    clock: systemClock,
+    parts: optionalParts(config, credential, logger),
+    ...daemonTelemetryHooks(logger),
+  });
+  const signal = await stopSignal();
+  logger.info({ signal }, 'stopping: no new work; running rotations get the shutdown timeout to finish');
+  await daemon.stop();
+  // Flushes the last spans, metrics and audit records before the process exits.
+  await telemetry
+    .shutdown()
+    .catch((error: unknown) =>
+      logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'telemetry flush failed'),
+    );
+  logger.flush();
+}
+
 export function registerDaemonCommand(program: Command, io: CliIo): void {
   program
     .command('daemon')
@@ -38,61 +89,5 @@ export function registerDaemonCommand(program: Command, io: CliIo): void {
       '\nExample:\n  ROTATOR_VAULT_URL=https://myvault.vault.azure.net rotator daemon\n' +
         'Health: GET :$ROTATOR_HEALTH_PORT/healthz (alive) and /readyz (Redis and every vault reachable).\n',
     )
-    .action(async () => {
-      const config = loadConfig(io.env);
-      const logger = createLogger({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
-      const credential = createVaultCredential(config);
-      const stores = createSecretStores(config, credential);
-      const { workspaceId } = config.audit;
-      const log = (record: Record<string, string>): void => logger.info({ audit: record }, 'audit');
-      // The reads backstop: on when a workspace is configured; it queries with the vaults' identity.
-      const parts =
-        workspaceId === undefined
-          ? []
-          : [
-              auditWatchPart({
-                config: { ...config.audit, workspaceId },
-                credential,
-                ...(config.vaultCaFile !== undefined && { caPem: readFileSync(config.vaultCaFile, 'utf8') }),
-                ...auditScanTelemetry(log),
-              }),
-            ];
-      const connectionStores = createSecretStores(
-        { ...config, vaultUrls: connectionVaults(config) },
-        credential,
-      );
-      // Started by cli/main before the rest loaded when possible; this call then returns that instance.
-      const telemetry = startTelemetry(telemetryOptions(config));
-      const daemon = await startDaemon({
-        config,
-        stores,
-        connectionStores,
-        targets: createTargetRegistry(
-          config,
-          config.graphToken === undefined
-            ? {}
-            : { graphCredential: staticTokenCredential(config.graphToken) },
-        ),
-        logger,
-        clock: systemClock,
-        parts,
-        ...daemonTelemetryHooks(logger),
-        startAccess: accessPart(config.access, {
-          observer: accessTelemetry((record) => logger.info({ audit: record }, 'audit')),
-        }),
-      });
-      const signal = await stopSignal();
-      logger.info({ signal }, 'stopping: no new work; running rotations get the shutdown timeout to finish');
-      await daemon.stop();
-      // Flushes the last spans, metrics and audit records before the process exits.
-      await telemetry
-        .shutdown()
-        .catch((error: unknown) =>
-          logger.warn(
-            { err: error instanceof Error ? error.message : String(error) },
-            'telemetry flush failed',
-          ),
-        );
-      logger.flush();
-    });
+    .action(() => runDaemon(io));
 }
