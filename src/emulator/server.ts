@@ -1,3 +1,4 @@
+import type { JWTPayload } from 'jose';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -19,7 +20,7 @@ import { FaultController, type FaultOptions } from './faults';
 import { parseJsonBody, readBody, sendError, sendJson } from './http-io';
 import { execute } from './operations';
 import { loadSnapshot, saveSnapshot } from './persistence';
-import { isMutation, needsBody, parseTarget, route } from './routes';
+import { isMutation, needsBody, parseTarget, route, type Route } from './routes';
 import { SecretStore } from './store';
 import { Wire } from './wire';
 
@@ -92,6 +93,42 @@ interface Deps {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** `/_emulator/…`: the test controls (faults, counters, audit rows); never audited themselves. */
+async function handleControl(
+  req: IncomingMessage,
+  res: ServerResponse,
+  d: Deps,
+  segments: string[],
+): Promise<void> {
+  const what = segments
+    .slice(1)
+    .filter((s) => s !== '')
+    .join('/');
+  if (await handleAuditAdmin(req, res, what, d.requestLog, d.vault)) return;
+  await handleAdmin(req, res, segments, d.faults, d.counters);
+}
+
+/** With RBAC, the caller's role must grant the operation; the audit row records a refusal. */
+function authorizeCaller(d: Deps, caller: JWTPayload | undefined, r: Route, audit: AuditContext): void {
+  if (d.rbac && caller !== undefined) {
+    audit.rbacAuthorized = false;
+    d.rbac.authorize(caller, r);
+    audit.rbacAuthorized = true;
+  }
+}
+
+/** The injected latency and the next scripted fault, if any (thrown as the service's error). */
+async function applyFaults(d: Deps, op: Route['op']): Promise<void> {
+  const latency = d.faults.latencyMs();
+  if (latency > 0) await sleep(latency);
+  const fault = d.faults.decide();
+  if (fault) {
+    d.counters.increment(fault.kind);
+    throw fault.error;
+  }
+  d.counters.increment(op);
+}
+
 async function handle(
   req: IncomingMessage,
   res: ServerResponse,
@@ -101,13 +138,7 @@ async function handle(
   const target = parseTarget(req.url);
   if (target.segments[0] === '_emulator') {
     audit.audited = false;
-    const what = target.segments
-      .slice(1)
-      .filter((s) => s !== '')
-      .join('/');
-    if (await handleAuditAdmin(req, res, what, d.requestLog, d.vault)) return;
-    await handleAdmin(req, res, target.segments, d.faults, d.counters);
-    return;
+    return handleControl(req, res, d, target.segments);
   }
   // Read (bounded) before answering anything, so a keep-alive connection never holds unread bytes.
   const raw = await readBody(req);
@@ -125,21 +156,8 @@ async function handle(
   const caller = d.rbac ? await d.rbac.authenticate(bearerToken(req) ?? '') : undefined;
   const apiVersion = checkApiVersion(target.query.get('api-version'));
   const r = route(req.method ?? 'GET', target.segments);
-  if (d.rbac && caller !== undefined) {
-    audit.rbacAuthorized = false;
-    d.rbac.authorize(caller, r);
-    audit.rbacAuthorized = true;
-  }
-
-  const latency = d.faults.latencyMs();
-  if (latency > 0) await sleep(latency);
-  const fault = d.faults.decide();
-  if (fault) {
-    d.counters.increment(fault.kind);
-    throw fault.error;
-  }
-  d.counters.increment(r.op);
-
+  authorizeCaller(d, caller, r, audit);
+  await applyFaults(d, r.op);
   const result = execute(r, {
     store: d.store,
     wire: d.wire,
@@ -171,40 +189,59 @@ function onRequest(req: IncomingMessage, res: ServerResponse, d: Deps): void {
   });
 }
 
-/** Starts an HTTPS Key Vault secrets emulator with its own CA; resolves once it is listening. */
-export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
-  const certs = await createCertificates(opts.certDir);
+/** Binds the server; resolves with the port (the one asked for, or a free one for 0). */
+async function listenOn(server: Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** Keep-alive sockets from SDK clients would otherwise hold close() open indefinitely. */
+function closer(server: Server): () => Promise<void> {
+  const sockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      server.close((err) => (err ? reject(err) : resolve()));
+      for (const s of sockets) s.destroy();
+    });
+}
+
+function loadStore(opts: EmulatorOptions): SecretStore {
   const store = new SecretStore({ ...(opts.settleMs !== undefined && { settleMs: opts.settleMs }) });
   if (opts.dataFile) {
     const snapshot = loadSnapshot(opts.dataFile);
     if (snapshot) store.load(snapshot);
   }
+  return store;
+}
+
+/** Starts an HTTPS Key Vault secrets emulator with its own CA; resolves once it is listening. */
+export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmulator> {
+  const certs = await createCertificates(opts.certDir);
+  const store = loadStore(opts);
   const faults = new FaultController(opts.faults ?? {});
   const requestLog = new RequestLog(opts.logCapacity, opts.ingestionDelayMs ?? 0);
   const counters = new Counters();
   const host = opts.host ?? '127.0.0.1';
-  const sockets = new Set<Socket>();
   // Deps is filled in once the port is known, because ids in every answer carry the real port.
   const deps: { current?: Deps } = {};
   const server: Server = createServer({ key: certs.keyPem, cert: certs.certPem }, (req, res) => {
     if (deps.current) onRequest(req, res, deps.current);
     else sendError(res, new KvError(503, 'ServiceUnavailable', 'The emulator is starting.'));
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
+  const close = closer(server);
   server.on('tlsClientError', () => undefined);
   server.on('clientError', (_err, socket) => socket.destroy());
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOn(server, opts.port ?? 0, host);
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
   const url = `https://${urlHost}:${port}`;
   const vault = vaultResource(port);
@@ -233,12 +270,7 @@ export async function startEmulator(opts: EmulatorOptions): Promise<RunningEmula
     logsUrl: url,
     workspaceId,
     requestLog,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive sockets from SDK clients would otherwise hold close() open indefinitely.
-        for (const s of sockets) s.destroy();
-      }),
+    close,
     setFaults: (f) => faults.set(f),
     counters: () => counters.snapshot(),
     resetCounters: () => counters.reset(),

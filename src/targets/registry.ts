@@ -30,58 +30,56 @@ interface TargetRegistryOptions {
   fetch?: typeof fetch;
 }
 
-/**
- * Builds each target once, on first use, so a daemon that manages no Entra secrets never needs a
- * tenant or a Graph identity.
- */
-export function createTargetRegistry(
-  config: Pick<Config, 'graphUrl' | 'authorityHost' | 'tenantId' | 'targetPolicy'>,
-  options: TargetRegistryOptions = {},
-): TargetLookup {
-  const built = new Map<TargetKind, RotationTarget>();
-  let graph: GraphClient | undefined;
-  const graphClient = (): GraphClient => {
-    // config.graphUrl is Graph's root (https://graph.microsoft.com); the client adds /v1.0.
-    graph ??= new GraphClient({
-      baseUrl: config.graphUrl,
-      credential: options.graphCredential ?? new DefaultAzureCredential(),
-      fetch: options.fetch,
+type RegistryConfig = Pick<Config, 'graphUrl' | 'authorityHost' | 'tenantId' | 'targetPolicy'>;
+type Builders = Record<TargetKind, () => RotationTarget>;
+
+/** Makes a value on first use and keeps it. */
+function once<T>(make: () => T): () => T {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+}
+
+function tenantOf(config: RegistryConfig): string {
+  if (config.tenantId === undefined) {
+    throw new RotatorError('TARGET_MISCONFIGURED', 'Entra targets need the tenant id', {
+      hint: 'set AZURE_TENANT_ID to the directory of the managed applications and users',
+      permanent: true,
     });
-    return graph;
-  };
-  let directory: DirectoryMembership | undefined;
-  const directoryMembership = (): DirectoryMembership => {
-    directory ??= new GraphDirectoryMembership({
-      // Standalone (plain fetch) next to the Graph client: three read-only look-ups for the policy.
-      baseUrl: `${graphEndpoint(config.graphUrl).root}/${GRAPH_VERSION}`,
-      tokenProvider: credentialTokenProvider(options.graphCredential ?? new DefaultAzureCredential()),
-      fetch: options.fetch,
-    });
-    return directory;
-  };
+  }
+  return config.tenantId;
+}
+
+/** The Entra targets, guarded before they are built: without a policy entry no tenant or Graph identity is needed. */
+function entraBuilders(
+  config: RegistryConfig,
+  options: TargetRegistryOptions,
+): Pick<Builders, 'entra-app' | 'entra-user'> {
   const policy = config.targetPolicy;
-  const tenant = (): string => {
-    if (config.tenantId === undefined) {
-      throw new RotatorError('TARGET_MISCONFIGURED', 'Entra targets need the tenant id', {
-        hint: 'set AZURE_TENANT_ID to the directory of the managed applications and users',
-        permanent: true,
-      });
-    }
-    return config.tenantId;
-  };
-  const build: Record<TargetKind, () => RotationTarget> = {
-    keyvault: () => createKeyVaultTarget(),
-    postgres: () => createPostgresTarget({ policy }),
-    // Guarded before they are built: without a policy entry no tenant or Graph identity is needed.
+  const graph = once(
+    () =>
+      // config.graphUrl is Graph's root (https://graph.microsoft.com); the client adds /v1.0.
+      new GraphClient({
+        baseUrl: config.graphUrl,
+        credential: options.graphCredential ?? new DefaultAzureCredential(),
+        fetch: options.fetch,
+      }),
+  );
+  const directoryMembership = once<DirectoryMembership>(
+    () =>
+      new GraphDirectoryMembership({
+        // Standalone (plain fetch) next to the Graph client: three read-only look-ups for the policy.
+        baseUrl: `${graphEndpoint(config.graphUrl).root}/${GRAPH_VERSION}`,
+        tokenProvider: credentialTokenProvider(options.graphCredential ?? new DefaultAzureCredential()),
+        fetch: options.fetch,
+      }),
+  );
+  const { authorityHost } = config;
+  return {
     'entra-app': () =>
       guardEntraTarget(
         policy?.['entra-app'] === undefined
           ? refusedTarget('entra-app')
-          : createEntraAppTarget({
-              graph: graphClient(),
-              tenantId: tenant(),
-              authorityHost: config.authorityHost,
-            }),
+          : createEntraAppTarget({ graph: graph(), tenantId: tenantOf(config), authorityHost }),
         policy,
       ),
     'entra-user': () =>
@@ -89,15 +87,31 @@ export function createTargetRegistry(
         policy?.['entra-user'] === undefined
           ? refusedTarget('entra-user')
           : createEntraUserTarget({
-              graph: graphClient(),
-              tenantId: tenant(),
-              authorityHost: config.authorityHost,
+              graph: graph(),
+              tenantId: tenantOf(config),
+              authorityHost,
               fetch: options.fetch,
             }),
         policy,
         directoryMembership,
       ),
   };
+}
+
+/**
+ * Builds each target once, on first use, so a daemon that manages no Entra secrets never needs a
+ * tenant or a Graph identity.
+ */
+export function createTargetRegistry(
+  config: RegistryConfig,
+  options: TargetRegistryOptions = {},
+): TargetLookup {
+  const build: Builders = {
+    keyvault: () => createKeyVaultTarget(),
+    postgres: () => createPostgresTarget({ policy: config.targetPolicy }),
+    ...entraBuilders(config, options),
+  };
+  const built = new Map<TargetKind, RotationTarget>();
   const lookup = (kind: string): RotationTarget | undefined => {
     if (!isTargetKind(kind)) return undefined;
     let target = built.get(kind);

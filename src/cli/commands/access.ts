@@ -38,8 +38,7 @@ function until(request: RequestJson): string {
   return '';
 }
 
-/** `rotator request|approve|deny|requests`: the access API's requests and decisions, from the CLI. */
-export function registerAccessCommands(program: Command, io: CliIo): void {
+function registerRequest(program: Command, io: CliIo): void {
   program
     .command('request')
     .description('Ask for access to a secret whose policy needs approval; prints the request id')
@@ -63,7 +62,9 @@ export function registerAccessCommands(program: Command, io: CliIo): void {
         `rotator: request ${created.id} for ${created.secret} is pending until ${created.decideBy}; another approver must approve it\n`,
       );
     });
+}
 
+function registerDecisions(program: Command, io: CliIo): void {
   for (const decision of ['approve', 'deny'] as const) {
     program
       .command(decision)
@@ -87,7 +88,9 @@ export function registerAccessCommands(program: Command, io: CliIo): void {
         );
       });
   }
+}
 
+function registerRequests(program: Command, io: CliIo): void {
   program
     .command('requests')
     .description('Requests with their state: pending, approved (until when), denied, expired, used')
@@ -117,4 +120,11 @@ export function registerAccessCommands(program: Command, io: CliIo): void {
         ) || 'no requests\n',
       );
     });
+}
+
+/** `rotator request|approve|deny|requests`: the access API's requests and decisions, from the CLI. */
+export function registerAccessCommands(program: Command, io: CliIo): void {
+  registerRequest(program, io);
+  registerDecisions(program, io);
+  registerRequests(program, io);
 }
