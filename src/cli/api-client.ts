@@ -87,6 +87,34 @@ function send(
   });
 }
 
+/** The body of a 2xx answer; any other is a RotatorError with the API's code and a hint. */
+function answerOrThrow<T>(answer: { status: number; text: string }): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(answer.text) as unknown;
+  } catch {
+    json = undefined;
+  }
+  if (answer.status >= 200 && answer.status < 300) return json as T;
+  const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+  const code = typeof error?.code === 'string' ? error.code : `HTTP_${answer.status}`;
+  const message =
+    typeof error?.message === 'string' ? error.message : `the access API answered ${answer.status}`;
+  if (answer.status >= 500)
+    throw new RotatorError('ACCESS_UNAVAILABLE', `${code}: ${message}`, {
+      hint: 'try again; if it persists, check the daemon',
+    });
+  const hint =
+    HINTS[code] ??
+    (code.startsWith('TOKEN_')
+      ? 'sign in again (az login) or pass a valid ROTATOR_API_TOKEN'
+      : 'see the message');
+  throw new RotatorError('ACCESS_REFUSED', `${code}: ${message}`, {
+    hint,
+    exitCode: BAD_INPUT.has(code) ? 2 : 1,
+  });
+}
+
 /** The CLI's way to the access API (ROTATOR_API_URL): a token, JSON in and out, refusals as RotatorErrors. */
 export function createApiClient(config: AccessConfig): ApiClient {
   const base = config.apiUrl;
@@ -122,30 +150,7 @@ export function createApiClient(config: AccessConfig): ApiClient {
           cause: error,
         });
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(answer.text) as unknown;
-      } catch {
-        json = undefined;
-      }
-      if (answer.status >= 200 && answer.status < 300) return json as T;
-      const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
-      const code = typeof error?.code === 'string' ? error.code : `HTTP_${answer.status}`;
-      const message =
-        typeof error?.message === 'string' ? error.message : `the access API answered ${answer.status}`;
-      if (answer.status >= 500)
-        throw new RotatorError('ACCESS_UNAVAILABLE', `${code}: ${message}`, {
-          hint: 'try again; if it persists, check the daemon',
-        });
-      const hint =
-        HINTS[code] ??
-        (code.startsWith('TOKEN_')
-          ? 'sign in again (az login) or pass a valid ROTATOR_API_TOKEN'
-          : 'see the message');
-      throw new RotatorError('ACCESS_REFUSED', `${code}: ${message}`, {
-        hint,
-        exitCode: BAD_INPUT.has(code) ? 2 : 1,
-      });
+      return answerOrThrow<T>(answer);
     },
   };
 }

@@ -1,7 +1,7 @@
 import type { AppliedCredential, ProofOutcome, RotationTarget, TargetContext } from './rotation-target';
 import type { SecretProperties, SecretStore } from '../vault';
 import { formatRetirement, RETIREMENT_TAG, type RetirementRecord } from './retirement-record';
-import type { RotationDeps } from './rotation-types';
+import type { RetirementSummary, RotationDeps } from './rotation-types';
 
 /** What retiring one credential showed: `proven` only when every check says it is refused. */
 export interface RetirementProof {
@@ -109,6 +109,11 @@ export async function recordRetirement(
 /** `reason` only when there is one: records and summaries carry no empty field. */
 export function withReason<T extends object>(base: T, reason: string | undefined): T & { reason?: string } {
   return reason === undefined ? base : { ...base, reason };
+}
+
+/** What the caller is told of a proof (the job result, telemetry). */
+export function proofSummary(proof: RetirementProof): RetirementSummary {
+  return withReason({ state: proof.state, at: proof.at, check: proof.check }, proof.reason);
 }
 
 export function proofRecord(proof: RetirementProof): RetirementRecord {

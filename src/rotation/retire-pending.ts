@@ -1,12 +1,11 @@
 import { DateTime } from 'luxon';
-import { RotatorError } from '../errors';
 import { TAG } from '../tags';
 import { assertCanPrepare, newFence } from './fencing';
 import { intervalOf } from './overlap';
 import { pendingSecretName } from './pending-record';
 import { parseRetirement, RETIREMENT_TAG } from './retirement-record';
-import { proofRecord, recordRetirement, retireVersion } from './retire-credential';
-import { credentialTags, resolveTarget, targetContext } from './rotation-steps';
+import { proofRecord, proofSummary, recordRetirement, retireVersion } from './retire-credential';
+import { credentialTags, lockSecret, resolveTarget, targetContext } from './rotation-steps';
 import type { RetirementSummary, RotationDeps } from './rotation-types';
 
 export interface RetirementRequest {
@@ -34,12 +33,7 @@ export async function retirePending(
   deps: RotationDeps,
 ): Promise<RetirementResult> {
   const { store } = deps;
-  const lease = await deps.lock.acquire(`${store.vaultUrl}|${request.secretName.toLowerCase()}`);
-  if (lease === undefined) {
-    throw new RotatorError('ROTATION_LOCKED', `${request.secretName} is being rotated by another worker`, {
-      hint: 'nothing to do: the job is retried after the other rotation ends',
-    });
-  }
+  const lease = await lockSecret(deps, request.secretName);
   try {
     const current = await store.get(request.secretName);
     const record = parseRetirement(current?.tags[RETIREMENT_TAG]);
@@ -81,17 +75,7 @@ export async function retirePending(
     await guard();
     await recordRetirement(store, current.name, current.version, proofRecord(proof));
     await deps.onStep?.('proved', rotationId);
-    return {
-      outcome: 'retired',
-      rotationId,
-      target: target.kind,
-      retirement: {
-        state: proof.state,
-        at: proof.at,
-        check: proof.check,
-        ...(proof.reason === undefined ? {} : { reason: proof.reason }),
-      },
-    };
+    return { outcome: 'retired', rotationId, target: target.kind, retirement: proofSummary(proof) };
   } finally {
     await lease.release().catch(() => undefined);
   }

@@ -1,13 +1,7 @@
 import type { SecretWithValue } from '../vault';
 import { intervalOf, overlapFor } from './overlap';
 import { formatRetirement, parseRetirement, RETIREMENT_TAG } from './retirement-record';
-import {
-  proofRecord,
-  recordRetirement,
-  retireVersion,
-  withReason,
-  type RetirementProof,
-} from './retire-credential';
+import { proofRecord, proofSummary, recordRetirement, retireVersion } from './retire-credential';
 import { credentialTags } from './rotation-steps';
 import type { AppliedCredential, RotationTarget, TargetContext } from './rotation-target';
 import type { RetirementSummary, RotationDeps, RotationRequest, RotationStep } from './rotation-types';
@@ -41,10 +35,6 @@ export function scheduleFor(
   return { intervalMs, overlapMs };
 }
 
-export function summary(proof: RetirementProof): RetirementSummary {
-  return withReason({ state: proof.state, at: proof.at, check: proof.check }, proof.reason);
-}
-
 async function step(deps: RotationDeps, name: RotationStep, id: string | undefined): Promise<void> {
   await deps.onStep?.(name, id);
 }
@@ -68,7 +58,7 @@ export async function retireOverlapping(
     tags: credentialTags(current.tags),
   });
   await step(deps, 'overlap-retired', ctx.rotationId);
-  return summary(proof);
+  return proofSummary(proof);
 }
 
 /** The tags committed with the new value: with an overlap, the pending retirement (durable in Key Vault). */
@@ -108,5 +98,5 @@ export async function retireReplaced(
   await guard();
   await recordRetirement(deps.store, current.name, committedVersion, proofRecord(proof));
   await step(deps, 'proved', ctx.rotationId);
-  return summary(proof);
+  return proofSummary(proof);
 }

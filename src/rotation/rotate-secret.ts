@@ -11,6 +11,7 @@ import { disableOlderVersions } from './disable-old-versions';
 import {
   assertCanRefuse,
   committedTags,
+  lockSecret,
   misconfigured,
   resolveTarget,
   targetContext,
@@ -209,12 +210,7 @@ async function rotateLocked(
  * retired only after that commit (or, with an overlap, by the follow-up once the overlap ends).
  */
 export async function rotateSecret(request: RotationRequest, deps: RotationDeps): Promise<RotationResult> {
-  const lease = await deps.lock.acquire(`${deps.store.vaultUrl}|${request.secretName.toLowerCase()}`);
-  if (lease === undefined) {
-    throw new RotatorError('ROTATION_LOCKED', `${request.secretName} is being rotated by another worker`, {
-      hint: 'nothing to do: the job is retried after the other rotation ends',
-    });
-  }
+  const lease = await lockSecret(deps, request.secretName);
   try {
     await step(deps, 'locked', undefined);
     return await rotateLocked(request, deps, lease);

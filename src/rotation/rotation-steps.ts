@@ -4,10 +4,22 @@ import { CREDENTIAL_TAGS, PER_VERSION_TAGS, TAG } from '../tags';
 import type { SecretStore, SecretWithValue } from '../vault';
 import type { RotationTarget, TargetContext, VerifyOutcome } from './rotation-target';
 import { normalizeVaultUrl, parseSecretReference, describeReference } from '../vault/secret-reference';
+import type { LockLease } from './rotation-lock';
 import type { RotationDeps } from './rotation-types';
 
 export function credentialTags(tags: Readonly<Record<string, string>>): Record<string, string> {
   return Object.fromEntries(Object.entries(tags).filter(([k]) => CREDENTIAL_TAGS.includes(k)));
+}
+
+/** The per-secret lease a rotation and a retirement both hold; another holder means "retry later". */
+export async function lockSecret(deps: RotationDeps, secretName: string): Promise<LockLease> {
+  const lease = await deps.lock.acquire(`${deps.store.vaultUrl}|${secretName.toLowerCase()}`);
+  if (lease === undefined) {
+    throw new RotatorError('ROTATION_LOCKED', `${secretName} is being rotated by another worker`, {
+      hint: 'nothing to do: the job is retried after the other rotation ends',
+    });
+  }
+  return lease;
 }
 
 export function misconfigured(name: string, message: string, hint: string): RotatorError {
