@@ -3,9 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { RotatorError } from '../errors';
+import type { BudgetLimits } from '../budget';
 import { loadTargetPolicy, type TargetPolicy } from '../policy';
 import { parseIsoDuration, type ParsedDuration } from './duration';
 import { isLoopback, maskUrlCredentials } from './url-credentials';
+import { parseVaultBudgets } from './vault-budgets';
 
 /** The whole configuration, compiled once at start; nothing else reads the environment. */
 export interface Config {
@@ -36,8 +38,10 @@ export interface Config {
   tenantId: string | undefined;
   /** Rotations one daemon runs at once. */
   workerConcurrency: number;
-  /** Worker-wide rate limit: at most `max` rotations started per `per`, across all replicas. */
-  rateLimit: { max: number; per: ParsedDuration };
+  /** Optional worker-wide limit: at most `max` rotations started per `per`, across all replicas. */
+  rateLimit: { max: number; per: ParsedDuration } | undefined;
+  /** Each vault's request budget and the subscription's cap; undefined: not metered (`off`). */
+  vaultBudgets: BudgetLimits | undefined;
   /** Attempts of a rotation with transient failures before it is quarantined. */
   maxAttempts: number;
   /** What the daemon does when Redis may evict keys: refuse to start, or warn loudly. */
@@ -125,10 +129,14 @@ const VARIABLES = {
   AZURE_TENANT_ID: { allowed: 'the directory (tenant) id of the managed Entra applications and users' },
   ROTATOR_WORKER_CONCURRENCY: { default: '4', allowed: 'an integer from 1 to 256' },
   ROTATOR_RATE_LIMIT: {
-    // 80 rotations per 10 s (at most 3 writes each: under Key Vault's 300 writes per 10 s), stated per
-    // second because the limiter counts fixed windows and the vault a sliding one (see BENCHMARKS.md).
-    default: '8/PT1S',
-    allowed: 'rotations/ISO-8601 duration, e.g. 8/PT1S (a rotation writes Key Vault 1 to 3 times)',
+    // Off: each vault's request budget (ROTATOR_VAULT_BUDGETS) keeps it under Key Vault's limits; a
+    // cap on rotations started across all vaults is only an extra brake.
+    default: 'off',
+    allowed: 'off, or rotations/ISO-8601 duration, e.g. 8/PT1S (a cap over all vaults)',
+  },
+  ROTATOR_VAULT_BUDGETS: {
+    allowed:
+      'off, or a JSON object such as {"default":{"writes":300,"others":4000,"window":"PT10S"},"subscription":{"writes":1500},"https://myvault.vault.azure.net":{"writes":150}} (README "Request budgets")',
   },
   ROTATOR_MAX_ATTEMPTS: { default: '6', allowed: 'an integer from 1 to 50' },
   ROTATOR_REDIS_EVICTION_CHECK: { default: 'refuse', allowed: 'refuse or warn' },
@@ -272,6 +280,7 @@ function integer(env: Environment, name: VariableName, min: number, max: number)
 
 function rateLimit(env: Environment): Config['rateLimit'] {
   const raw = read(env, 'ROTATOR_RATE_LIMIT') as string;
+  if (raw === 'off') return undefined;
   const match = /^(\d+)\/(.+)$/.exec(raw);
   const max = Number(match?.[1]);
   const per = match === null ? undefined : parseIsoDuration(match[2] as string);
@@ -369,6 +378,13 @@ function auditWatch(env: Environment): AuditWatchConfig {
   };
 }
 
+function vaultBudgets(env: Environment, vaultUrls: readonly string[]): Config['vaultBudgets'] {
+  const raw = read(env, 'ROTATOR_VAULT_BUDGETS');
+  const parsed = parseVaultBudgets(raw, vaultUrls);
+  if (!parsed.ok) throw invalid('ROTATOR_VAULT_BUDGETS', raw ?? '', parsed.reason);
+  return parsed.limits;
+}
+
 /** Reads and validates the environment once; throws a CONFIG_INVALID RotatorError (exit 2) on the first bad value. */
 export function loadConfig(env: Environment): Config {
   const caFile = optional(env, 'ROTATOR_VAULT_CA_FILE');
@@ -390,9 +406,10 @@ export function loadConfig(env: Environment): Config {
   const level = levels.find((l) => l === logLevel);
   if (level === undefined) throw invalid('ROTATOR_LOG_LEVEL', logLevel);
   const policyFile = optional(env, 'ROTATOR_TARGET_POLICY');
+  const vaults = vaultUrls(env);
 
   return {
-    vaultUrls: vaultUrls(env),
+    vaultUrls: vaults,
     vaultCaFile: caFile,
     vaultToken: optional(env, 'ROTATOR_VAULT_TOKEN'),
     redisUrl: redis,
@@ -412,6 +429,7 @@ export function loadConfig(env: Environment): Config {
     tenantId: optional(env, 'AZURE_TENANT_ID'),
     workerConcurrency: integer(env, 'ROTATOR_WORKER_CONCURRENCY', 1, 256),
     rateLimit: rateLimit(env),
+    vaultBudgets: vaultBudgets(env, vaults),
     maxAttempts: integer(env, 'ROTATOR_MAX_ATTEMPTS', 1, 50),
     evictionPolicyCheck: evictionCheck(env),
     retryBackoff: duration(env, 'ROTATOR_RETRY_BACKOFF'),

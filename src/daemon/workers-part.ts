@@ -53,8 +53,11 @@ function rotationWorker(
   return new Worker<RotationJobData>(QUEUE.rotations, processor, {
     ...connection,
     concurrency: config.workerConcurrency,
-    // A global limit: a burst of due secrets cannot storm the vault, however many replicas run.
-    limiter: { max: config.rateLimit.max, duration: config.rateLimit.per.ms },
+    // Each vault's request budget (src/budget) paces the requests; this optional cap over all vaults
+    // (ROTATOR_RATE_LIMIT) only brakes rotations started, however many replicas run.
+    ...(config.rateLimit !== undefined && {
+      limiter: { max: config.rateLimit.max, duration: config.rateLimit.per.ms },
+    }),
     settings: {
       backoffStrategy: (attemptsMade: number, _type?: string, error?: Error) =>
         retryDelayMs(attemptsMade, error, { baseMs: config.retryBackoff.ms, maxMs: 10 * 60_000 }),

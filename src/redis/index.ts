@@ -1,2 +1,3 @@
 export { connectRedis } from './connect-redis';
 export { maskRedisUrl } from './redis-url';
+export { RedisRequestBudget } from './redis-request-budget';

@@ -3,7 +3,7 @@ import {
   type KeyVaultSecret,
   type SecretProperties as SdkProperties,
 } from '@azure/keyvault-secrets';
-import { RotatorError } from '../errors';
+import { isRotatorError, RotatorError } from '../errors';
 import type { SecretProperties, SecretStore, SecretWithValue, SetSecretOptions } from './secret-store';
 
 /** What the adapter needs from the SDK's errors; RestError has these fields. */
@@ -26,6 +26,8 @@ function retryAfterMs(error: RestLikeError): number | undefined {
 
 /** Turns the SDK's errors into ours, with a code and what to do; the message never holds a value. */
 export function translateVaultError(error: unknown, vaultUrl: string, operation: string): RotatorError {
+  // Already ours: the request budget's policy gave up waiting for a slot.
+  if (isRotatorError(error)) return error;
   const rest = asRestError(error);
   const where = `${operation} on ${vaultUrl}`;
   if (rest.statusCode === 429) {

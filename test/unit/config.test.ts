@@ -87,12 +87,12 @@ describe('loadConfig', () => {
     expect(failure({ ROTATOR_LOG_LEVEL: 'loud' }).hint).toContain('info');
   });
 
-  it('parses the rate limit as rotations per ISO-8601 duration', () => {
+  it('parses the optional rate limit as rotations per ISO-8601 duration, off by default', () => {
     const config = loadConfig({ ROTATOR_RATE_LIMIT: '30/PT10S' });
-    expect(config.rateLimit.max).toBe(30);
-    expect(config.rateLimit.per.ms).toBe(10_000);
-    expect(loadConfig({}).rateLimit.max).toBe(8);
-    expect(loadConfig({}).rateLimit.per.ms).toBe(1_000);
+    expect(config.rateLimit?.max).toBe(30);
+    expect(config.rateLimit?.per.ms).toBe(10_000);
+    expect(loadConfig({}).rateLimit).toBeUndefined();
+    expect(loadConfig({ ROTATOR_RATE_LIMIT: 'off' }).rateLimit).toBeUndefined();
     expect(failure({ ROTATOR_RATE_LIMIT: 'fast' }).message).toContain("ROTATOR_RATE_LIMIT='fast'");
     expect(failure({ ROTATOR_RATE_LIMIT: '0/PT1S' }).exitCode).toBe(2);
   });

@@ -1,0 +1,39 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { RotatorError } from '../errors';
+import { vaultKey } from './budget-limits';
+import type { BudgetSlot, RequestBudget } from './request-budget';
+
+/** The write slot a rotation was admitted with, handed to its first write request. */
+const admitted = new AsyncLocalStorage<{ slot: BudgetSlot | undefined }>();
+
+/**
+ * Admits a rotation to a vault: takes one write slot now, or throws VAULT_BUDGET_EXHAUSTED (with how
+ * long until a slot frees) so the worker puts the job back to delayed instead of holding its slot
+ * while one vault's budget is spent, and other vaults' jobs run meanwhile.
+ */
+export async function admitWrite(budget: RequestBudget, vault: string): Promise<BudgetSlot> {
+  const decision = await budget.take(vault, 'write');
+  if (decision.granted) return decision.slot;
+  throw new RotatorError(
+    'VAULT_BUDGET_EXHAUSTED',
+    `the write budget of ${vault} is spent (${decision.by === 'paused' ? 'paused after a 429' : `${decision.by} budget`})`,
+    {
+      hint: 'the job waits without spending an attempt; raise ROTATOR_VAULT_BUDGETS only if the vault allows more',
+      retryAfterMs: decision.waitMs,
+    },
+  );
+}
+
+/** Runs `work` with `slot` waiting for its first write request to the slot's vault. */
+export function withAdmittedSlot<T>(slot: BudgetSlot, work: () => Promise<T>): Promise<T> {
+  return admitted.run({ slot }, work);
+}
+
+/** The admitted slot for a write to `vault`, once: the first write of an admitted rotation spends it. */
+export function takeAdmittedSlot(vault: string): BudgetSlot | undefined {
+  const holder = admitted.getStore();
+  const slot = holder?.slot;
+  if (holder === undefined || slot === undefined || vaultKey(slot.vault) !== vaultKey(vault)) return undefined;
+  holder.slot = undefined;
+  return slot;
+}

@@ -1,0 +1,83 @@
+import type { SecretClientOptions } from '@azure/keyvault-secrets';
+import { classOf, takeAdmittedSlot, type BudgetSlot, type RequestBudget } from '../budget';
+import { RotatorError } from '../errors';
+
+type PipelinePolicy = NonNullable<SecretClientOptions['additionalPolicies']>[number]['policy'];
+type Headers = { get(name: string): string | undefined };
+
+export interface BudgetPolicyOptions {
+  sleep(ms: number): Promise<void>;
+  /** The longest one request waits for its slot before failing as throttled (a transient failure). */
+  maxWaitMs: number;
+  /** The pause after a 429 that names no Retry-After: real 429s have been seen without it. */
+  defaultPauseMs: number;
+  /** For an HTTP-date Retry-After. */
+  now(): number;
+}
+
+/** How long a 429 asked the caller to wait: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After`. */
+export function retryAfterMs(headers: Headers, now: number): number | undefined {
+  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
+    const ms = Number(headers.get(name));
+    if (headers.get(name) !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
+  }
+  const value = headers.get('retry-after');
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+async function slotFor(
+  budget: RequestBudget,
+  vaultUrl: string,
+  method: string,
+  options: BudgetPolicyOptions,
+): Promise<BudgetSlot> {
+  const kind = classOf(method);
+  const admitted = kind === 'write' ? takeAdmittedSlot(vaultUrl) : undefined;
+  if (admitted !== undefined) return admitted;
+  let waited = 0;
+  for (;;) {
+    const decision = await budget.take(vaultUrl, kind);
+    if (decision.granted) return decision.slot;
+    if (waited + decision.waitMs > options.maxWaitMs) {
+      throw new RotatorError('VAULT_THROTTLED', `the ${kind} budget of ${vaultUrl} stays spent`, {
+        hint: `waited ${waited} ms (${decision.by}); retried with backoff. Check ROTATOR_VAULT_BUDGETS and what else uses the vault`,
+        retryAfterMs: decision.waitMs,
+      });
+    }
+    // Waits only as long as the log says: a slot frees exactly then, unless another replica takes it.
+    await options.sleep(decision.waitMs);
+    waited += decision.waitMs;
+  }
+}
+
+/**
+ * Counts each request to one vault against its budget as it is sent, retries included (the policy
+ * sits after the SDK's retry policy), waiting for a slot when the budget is spent; a 429 pauses that
+ * vault for every replica, for as long as the vault asked.
+ */
+export function requestBudgetPolicy(
+  vaultUrl: string,
+  budget: RequestBudget,
+  options: BudgetPolicyOptions,
+): PipelinePolicy {
+  return {
+    name: 'rotatorRequestBudgetPolicy',
+    sendRequest: async (request, next) => {
+      const slot = await slotFor(budget, vaultUrl, request.method, options);
+      try {
+        const response = await next(request);
+        if (response.status === 429) {
+          const wait = retryAfterMs(response.headers, options.now()) ?? options.defaultPauseMs;
+          await budget.pause(vaultUrl, wait);
+        }
+        return response;
+      } finally {
+        await budget.settle(slot);
+      }
+    },
+  };
+}
