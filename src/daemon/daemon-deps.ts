@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Duration } from 'luxon';
 import type { UsageRecorder } from '../access/access-service';
+import type { DeferredRequestBudget } from '../budget';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
@@ -46,6 +47,11 @@ export interface DaemonDeps {
   targets: TargetLookup;
   logger: Logger;
   clock: Clock;
+  /**
+   * The request budget the vault clients were built with (createSecretStores): bound to Redis while
+   * the daemon runs, and asked to admit each rotation before it starts.
+   */
+  budget?: DeferredRequestBudget;
   /** Wraps one rotation (tracing, metrics, audit); `run` takes the step hook to pass to the engine. */
   instrumentRotation?(
     run: (onStep?: RotationDeps['onStep']) => Promise<RotationResult>,

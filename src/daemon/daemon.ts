@@ -1,6 +1,7 @@
 import { Duration } from 'luxon';
 import { RotatorError } from '../errors';
 import { RedisRotationLock } from '../locking';
+import { RedisRequestBudget } from '../redis';
 import type { SecretStore } from '../vault';
 import type { Redis } from 'ioredis';
 import type { DaemonContext, DaemonDeps } from './daemon-deps';
@@ -63,6 +64,14 @@ function partContext(deps: DaemonDeps, redis: Redis, queues: QueuesPart, default
   };
 }
 
+/** Meters the vault clients' requests in Redis until just before Redis closes. */
+function bindBudget({ budget, config }: DaemonDeps, redis: Redis): DaemonPart {
+  const limits = config.vaultBudgets;
+  if (budget !== undefined && limits !== undefined)
+    budget.bind(new RedisRequestBudget(redis, { prefix: config.queuePrefix, limits }));
+  return { name: 'request-budget', stop: () => Promise.resolve(budget?.bind(undefined)) };
+}
+
 /** Starts the parts in order; the list holds what started, so a failure stops exactly those. */
 async function startParts(deps: DaemonDeps, lifecycle: Lifecycle, parts: DaemonPart[]): Promise<number> {
   const { config, logger, clock, stores } = deps;
@@ -73,6 +82,7 @@ async function startParts(deps: DaemonDeps, lifecycle: Lifecycle, parts: DaemonP
   const redisPart = await startRedis(config, logger);
   parts.push(redisPart);
   const { redis } = redisPart;
+  parts.push(bindBudget(deps, redis));
   const queues = openQueues(redis, config, clock);
   parts.push(queues);
   deps.observeFleet?.(() => queues.fleet.read());

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { admitWrite, withAdmittedSlot, type RequestBudget } from '../budget';
 import type { Clock } from '../clock';
 import { RedisRotationLock } from '../locking';
 import {
@@ -27,6 +28,8 @@ interface RunnerDeps {
   instrumentRetirement?: DaemonDeps['instrumentRetirement'];
   /** Every vault the daemon may read an admin connection from: the managed ones and the policy's. */
   readableStores?: readonly SecretStore[];
+  /** Admits each rotation with one write slot of its vault, or postpones it (VAULT_BUDGET_EXHAUSTED). */
+  budget?: RequestBudget;
 }
 
 /**
@@ -53,9 +56,13 @@ export function createRotationRunner(
   const rotate: RotateFn = async (request, store, job) => {
     const run = (onStep?: RotationDeps['onStep']): Promise<RotationResult> =>
       rotateSecret(request, { ...engineDeps, store, onStep });
-    const result = await (deps.instrumentRotation === undefined
-      ? run()
-      : deps.instrumentRotation(run, request, job));
+    const instrumented = (): Promise<RotationResult> =>
+      deps.instrumentRotation === undefined ? run() : deps.instrumentRotation(run, request, job);
+    // Before the span: a job sent back to wait for its vault's budget is not a rotation yet.
+    const result =
+      deps.budget === undefined
+        ? await instrumented()
+        : await withAdmittedSlot(await admitWrite(deps.budget, store.vaultUrl), instrumented);
     // Lost if the process dies right here: Key Vault's pending tag lets the next sweep add it again.
     if (result.retirement?.state === 'pending' && result.retirement.version !== undefined) {
       await deps.retirements.schedule({

@@ -37,6 +37,7 @@ function rotationWorker(
     defaultIntervalMs: config.rotationInterval.ms,
     retirements: queues.retirements,
     readableStores: [...stores, ...(deps.connectionStores ?? [])],
+    budget: deps.budget,
   });
   const workerDeps = {
     stores,

@@ -3,6 +3,13 @@ import { KvError } from './errors';
 export interface FaultOptions {
   /** Requests per window before answering 429, like a vault's per-10-s budget; 0 or unset = off. */
   throttleBudget?: number;
+  /**
+   * Key Vault counts secret writes (PUT, PATCH, DELETE, POST) apart from other operations: each
+   * class its own budget per window (300 and 4,000 per 10 s on the service); 0 or unset = off.
+   * Either applies on top of `throttleBudget`.
+   */
+  writeBudget?: number;
+  otherBudget?: number;
   /** Default 10000, Key Vault's window. */
   throttleWindowMs?: number;
   /** Send `Retry-After` on throttling (default true); real 429s have been seen without it. */
@@ -24,6 +31,8 @@ function check(f: FaultOptions): FaultOptions {
     (out as Record<string, unknown>)[k] = v;
   };
   num('throttleBudget', f.throttleBudget);
+  num('writeBudget', f.writeBudget);
+  num('otherBudget', f.otherBudget);
   num('throttleWindowMs', f.throttleWindowMs);
   num('errorRate', f.errorRate, 1);
   num('latencyMs', f.latencyMs, 600_000);
@@ -38,13 +47,37 @@ function check(f: FaultOptions): FaultOptions {
   return out;
 }
 
+/** What a request counts as against a vault's budgets: PUT, PATCH, DELETE and POST of secrets write. */
+export type RequestKind = 'write' | 'other';
+
+export function requestKind(method: string | undefined): RequestKind {
+  const m = (method ?? 'GET').toUpperCase();
+  return m === 'GET' || m === 'HEAD' ? 'other' : 'write';
+}
+
+/** One sliding budget: the times of the requests it let through within the last window. */
+class SlidingBudget {
+  private accepted: number[] = [];
+
+  /** How long until a request fits (0: it fits now), after dropping what left the window. */
+  waitMs(budget: number, windowMs: number, now: number): number {
+    this.accepted = this.accepted.filter((t) => t > now - windowMs);
+    if (this.accepted.length < budget) return 0;
+    return (this.accepted[this.accepted.length - budget] ?? now) + windowMs - now;
+  }
+
+  record(now: number): void {
+    this.accepted.push(now);
+  }
+}
+
 /**
- * Decides per request whether to delay, throttle or fail it. A sliding window rather than fixed
+ * Decides per request whether to delay, throttle or fail it. Sliding windows rather than fixed
  * buckets, so a burst straddling a bucket edge cannot get twice the budget through.
  */
 export class FaultController {
   private options: FaultOptions = {};
-  private accepted: number[] = [];
+  private budgets = { all: new SlidingBudget(), write: new SlidingBudget(), other: new SlidingBudget() };
 
   constructor(
     options: FaultOptions = {},
@@ -54,10 +87,10 @@ export class FaultController {
     this.set(options);
   }
 
-  /** Replaces the whole fault set (throws KvError on invalid input); resets the throttle window. */
+  /** Replaces the whole fault set (throws KvError on invalid input); resets the throttle windows. */
   set(options: FaultOptions): void {
     this.options = check(options);
-    this.accepted = [];
+    this.budgets = { all: new SlidingBudget(), write: new SlidingBudget(), other: new SlidingBudget() };
   }
 
   get(): FaultOptions {
@@ -74,23 +107,33 @@ export class FaultController {
     return rate > 0 && this.random() < rate;
   }
 
-  /** Returns the fault to answer with, or undefined to serve the request (which then uses budget). */
-  decide(): { error: KvError; kind: 'throttled' | 'injected' } | undefined {
-    const budget = this.options.throttleBudget ?? 0;
-    if (budget > 0) {
-      const windowMs = this.options.throttleWindowMs ?? 10_000;
-      const now = this.now();
-      this.accepted = this.accepted.filter((t) => t > now - windowMs);
-      const oldest = this.accepted[0];
-      if (this.accepted.length >= budget && oldest !== undefined) {
-        const waitS = Math.max(1, Math.ceil((oldest + windowMs - now) / 1000));
-        const headers: Record<string, string> =
-          this.options.throttleRetryAfter === false ? {} : { 'retry-after': String(waitS) };
-        const msg = `Operations per ${windowMs} ms exceeded the vault's budget of ${budget}. Try again later.`;
-        return { error: new KvError(429, 'Throttled', msg, headers), kind: 'throttled' };
-      }
-      this.accepted.push(now);
+  /** A 429 when any budget that applies to this request is spent; else the request counts against them. */
+  private throttle(kind: RequestKind): KvError | undefined {
+    const windowMs = this.options.throttleWindowMs ?? 10_000;
+    const own = kind === 'write' ? this.options.writeBudget : this.options.otherBudget;
+    const applying = [
+      { budget: this.options.throttleBudget ?? 0, log: this.budgets.all, what: 'Operations' },
+      { budget: own ?? 0, log: this.budgets[kind], what: kind === 'write' ? 'Secret writes' : 'Operations' },
+    ].filter((b) => b.budget > 0);
+    const now = this.now();
+    for (const { budget, log, what } of applying) {
+      const waitMs = log.waitMs(budget, windowMs, now);
+      if (waitMs === 0) continue;
+      const headers: Record<string, string> =
+        this.options.throttleRetryAfter === false
+          ? {}
+          : { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) };
+      const msg = `${what} per ${windowMs} ms exceeded the vault's budget of ${budget}. Try again later.`;
+      return new KvError(429, 'Throttled', msg, headers);
     }
+    for (const { log } of applying) log.record(now);
+    return undefined;
+  }
+
+  /** Returns the fault to answer with, or undefined to serve the request (which then uses budget). */
+  decide(kind: RequestKind = 'other'): { error: KvError; kind: 'throttled' | 'injected' } | undefined {
+    const throttled = this.throttle(kind);
+    if (throttled !== undefined) return { error: throttled, kind: 'throttled' };
     const rate = this.options.errorRate ?? 0;
     if (rate > 0 && this.random() < rate) {
       const retryAfter = this.random() < 0.5 ? '0' : '1';

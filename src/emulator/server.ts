@@ -16,7 +16,7 @@ import { Counters } from './counters';
 import { checkApiVersion } from './api-version';
 import { BackupSealer } from './backup-blob';
 import { KvError } from './errors';
-import { FaultController, type FaultOptions } from './faults';
+import { FaultController, requestKind, type FaultOptions, type RequestKind } from './faults';
 import { parseJsonBody, readBody, sendError, sendJson } from './http-io';
 import { execute } from './operations';
 import { loadSnapshot, saveSnapshot } from './persistence';
@@ -118,10 +118,10 @@ function authorizeCaller(d: Deps, caller: JWTPayload | undefined, r: Route, audi
 }
 
 /** The injected latency and the next scripted fault, if any (thrown as the service's error). */
-async function applyFaults(d: Deps, op: Route['op']): Promise<void> {
+async function applyFaults(d: Deps, op: Route['op'], kind: RequestKind): Promise<void> {
   const latency = d.faults.latencyMs();
   if (latency > 0) await sleep(latency);
-  const fault = d.faults.decide();
+  const fault = d.faults.decide(kind);
   if (fault) {
     d.counters.increment(fault.kind);
     throw fault.error;
@@ -157,7 +157,7 @@ async function handle(
   const apiVersion = checkApiVersion(target.query.get('api-version'));
   const r = route(req.method ?? 'GET', target.segments);
   authorizeCaller(d, caller, r, audit);
-  await applyFaults(d, r.op);
+  await applyFaults(d, r.op, requestKind(req.method));
   const result = execute(r, {
     store: d.store,
     wire: d.wire,

@@ -15,11 +15,13 @@ export interface AttemptInfo {
 /**
  * The one rule that names a failed rotation, shared by the worker (outcome store, retry decision) and
  * telemetry (span, metric, audit record), so an alert and `rotator status` always agree:
- * another replica's lock postpones; a vanished secret satisfies a scheduled job; a permanent error
+ * another replica's lock, or a vault's spent request budget, postpones; a vanished secret satisfies a scheduled job; a permanent error
  * fails at once; a transient one is retried until the attempts run out, and then quarantined.
  */
 export function failureOutcome(error: unknown, attempt: AttemptInfo): FailureOutcome {
   if (isRotatorError(error) && error.code === 'ROTATION_LOCKED') return 'postponed';
+  // The vault's request budget is spent: the job waits for it, like for a lock.
+  if (isRotatorError(error) && error.code === 'VAULT_BUDGET_EXHAUSTED') return 'postponed';
   if (isRotatorError(error) && error.code === 'SECRET_NOT_FOUND' && attempt.reason !== 'manual') {
     return 'satisfied';
   }

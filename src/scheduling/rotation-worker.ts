@@ -54,9 +54,13 @@ async function failed(
   const id = job.id ?? '';
   const outcome = failureOutcome(error, attempt.attempt);
   if (outcome === 'postponed' && token !== undefined) {
-    // Not a failure: another worker is on it. Wait without spending an attempt.
-    log.info('secret is locked by another rotation; job postponed');
-    await job.moveToDelayed(Date.now() + deps.lockedRetryMs, token);
+    // Not a failure: another worker is on it, or its vault's budget frees in retryAfterMs. Wait
+    // without spending an attempt.
+    const budget = isRotatorError(error) && error.code === 'VAULT_BUDGET_EXHAUSTED';
+    const waitMs = budget ? (error.retryAfterMs ?? deps.lockedRetryMs) : deps.lockedRetryMs;
+    if (budget) log.debug({ waitMs }, 'vault budget spent; job postponed');
+    else log.info('secret is locked by another rotation; job postponed');
+    await job.moveToDelayed(Date.now() + waitMs, token);
     throw new DelayedError();
   }
   if (outcome === 'satisfied') {

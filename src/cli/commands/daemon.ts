@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { TokenCredential } from '@azure/identity';
 import pino, { type Logger } from 'pino';
+import { DeferredRequestBudget } from '../../budget';
 import { systemClock } from '../../clock';
 import { loadConfig, type Config } from '../../config';
 import { startDaemon, type StartPart } from '../../daemon';
@@ -52,8 +53,11 @@ async function runDaemon(io: CliIo): Promise<void> {
   const config = loadConfig(io.env);
   const logger = createLogger({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
   const credential = createVaultCredential(config);
-  const stores = createSecretStores(config, credential);
-  const connectionStores = createSecretStores({ ...config, vaultUrls: connectionVaults(config) }, credential);
+  // Every request to a vault is counted against its budget; the daemon binds it to Redis.
+  const budget = new DeferredRequestBudget();
+  const stores = createSecretStores(config, credential, budget);
+  const connectionVaultsConfig = { ...config, vaultUrls: connectionVaults(config) };
+  const connectionStores = createSecretStores(connectionVaultsConfig, credential, budget);
   // Started by cli/main before the rest loaded when possible; this call then returns that instance.
   const telemetry = startTelemetry(telemetryOptions(config));
   const graph =
@@ -65,6 +69,7 @@ async function runDaemon(io: CliIo): Promise<void> {
     targets: createTargetRegistry(config, graph),
     logger,
     clock: systemClock,
+    budget,
     parts: optionalParts(config, credential, logger),
     ...daemonTelemetryHooks(logger),
   });
