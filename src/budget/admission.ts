@@ -33,7 +33,8 @@ export function withAdmittedSlot<T>(slot: BudgetSlot, work: () => Promise<T>): P
 export function takeAdmittedSlot(vault: string): BudgetSlot | undefined {
   const holder = admitted.getStore();
   const slot = holder?.slot;
-  if (holder === undefined || slot === undefined || vaultKey(slot.vault) !== vaultKey(vault)) return undefined;
+  if (holder === undefined || slot === undefined || vaultKey(slot.vault) !== vaultKey(vault))
+    return undefined;
   holder.slot = undefined;
   return slot;
 }

@@ -12,8 +12,7 @@ export interface BudgetSlot {
 export type RefusedBy = 'vault' | 'subscription' | 'paused';
 
 export type SlotDecision =
-  | { granted: true; slot: BudgetSlot }
-  | { granted: false; waitMs: number; by: RefusedBy };
+  { granted: true; slot: BudgetSlot } | { granted: false; waitMs: number; by: RefusedBy };
 
 /**
  * The request budget of every vault, shared by all replicas (port; src/redis holds the adapter).

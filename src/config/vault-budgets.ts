@@ -90,7 +90,10 @@ export function parseVaultBudgets(raw: string | undefined, vaultUrls: readonly s
       input.subscription ?? {},
       scaled(byDefault, SUBSCRIPTION_FACTOR),
     );
-    return { ok: true, limits: { byDefault, subscription, vaults: vaultEntries(input, byDefault, vaultUrls) } };
+    return {
+      ok: true,
+      limits: { byDefault, subscription, vaults: vaultEntries(input, byDefault, vaultUrls) },
+    };
   } catch (error) {
     return { ok: false, reason: (error as Error).message };
   }
