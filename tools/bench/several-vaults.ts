@@ -75,6 +75,8 @@ async function startVault(index: number, rotations: number): Promise<Vault> {
   const admin = emulatorAdmin(url, readFileSync(caFile, 'utf8'));
   const [store] = createSecretStores({ vaultUrls: [url], vaultCaFile: caFile, vaultToken: 'bench' });
   if (store === undefined) throw new Error('no store');
+  // One request first: it meets the bearer challenge, which concurrent first writes can trip over.
+  await store.ping();
   const names = await seedKeyVaultSecrets(store, `v${index}`, rotations, 16);
   return { child: emulator.child, url, caFile, admin, store, names };
 }
