@@ -1,0 +1,141 @@
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelineRequest,
+  type PipelineResponse,
+} from '@azure/core-rest-pipeline';
+import { admitWrite, withAdmittedSlot, type BudgetLimits } from '../../src/budget';
+import { isRotatorError } from '../../src/errors';
+import { requestBudgetPolicy, retryAfterMs } from '../../src/vault/budget-policy';
+import { MemoryRequestBudget } from '../support/memory-request-budget';
+
+const A = 'https://a.vault.azure.net';
+const B = 'https://b.vault.azure.net';
+const window = 10_000;
+const LIMITS: BudgetLimits = {
+  byDefault: { writes: { max: 2, windowMs: window }, others: { max: 3, windowMs: window } },
+  vaults: {},
+  subscription: { writes: { max: 10, windowMs: window }, others: { max: 10, windowMs: window } },
+};
+
+/** A clock that only moves when the policy sleeps: every wait is exact and instant. */
+function setUp(maxWaitMs = 60_000) {
+  let now = 0;
+  const slept: number[] = [];
+  const budget = new MemoryRequestBudget(LIMITS, () => now);
+  const sleep = (ms: number): Promise<void> => {
+    slept.push(ms);
+    now += ms;
+    return Promise.resolve();
+  };
+  const policy = (vault: string) =>
+    requestBudgetPolicy(vault, budget, { sleep, maxWaitMs, defaultPauseMs: 1_000, now: () => now });
+  const sent: Array<{ at: number; method: string }> = [];
+  const answer =
+    (status = 200, headers: Record<string, string> = {}) =>
+    (request: PipelineRequest): Promise<PipelineResponse> => {
+      sent.push({ at: now, method: request.method });
+      now += 5; // the vault takes 5 ms to answer
+      return Promise.resolve({ request, status, headers: createHttpHeaders(headers) });
+    };
+  const send = (vault: string, method: 'GET' | 'PUT', status = 200, headers = {}) =>
+    policy(vault).sendRequest(
+      createPipelineRequest({ url: `${vault}/secrets/x`, method }),
+      answer(status, headers),
+    );
+  return { budget, send, sent, slept, advance: (ms: number) => (now += ms) };
+}
+
+describe('the request budget policy of the Key Vault client', () => {
+  it('counts each request as it is sent and waits for a slot instead of sending over the budget', async () => {
+    const t = setUp();
+    for (let i = 0; i < 3; i += 1) await t.send(A, 'PUT');
+    // Two writes per window: the third waits until a full window after the first was answered.
+    expect(t.sent.map((s) => s.at)).toEqual([0, 5, 10_005]);
+    expect(t.slept).toEqual([10_000 - 5]);
+  });
+
+  it('counts writes and other operations apart', async () => {
+    const t = setUp();
+    await t.send(A, 'PUT');
+    await t.send(A, 'PUT');
+    await t.send(A, 'GET');
+    await t.send(A, 'GET');
+    expect(t.slept).toEqual([]);
+  });
+
+  it('keeps each vault to its own budget: a spent vault does not hold another', async () => {
+    const t = setUp();
+    await t.send(A, 'PUT');
+    await t.send(A, 'PUT');
+    await t.send(B, 'PUT');
+    expect(t.slept).toEqual([]);
+  });
+
+  it("pauses only that vault after a 429, for its Retry-After, on every caller's budget", async () => {
+    const t = setUp();
+    await t.send(A, 'GET', 429, { 'retry-after': '3' });
+    expect(t.budget.calls).toContain(`pause ${A} 3000`);
+    await t.send(B, 'GET');
+    expect(t.slept).toEqual([]);
+    await t.send(A, 'GET');
+    // The pause started when the 429 came back (5 ms after it was sent).
+    expect(t.slept).toEqual([3_000 - 5]);
+  });
+
+  it('pauses for a default when a 429 names no Retry-After', async () => {
+    const t = setUp();
+    await t.send(A, 'GET', 429);
+    expect(t.budget.calls).toContain(`pause ${A} 1000`);
+  });
+
+  it('spends the write slot a rotation was admitted with on its first write, and no second one', async () => {
+    const t = setUp();
+    const slot = await admitWrite(t.budget, A);
+    await withAdmittedSlot(slot, async () => {
+      await t.send(A, 'GET');
+      await t.send(A, 'PUT');
+      await t.send(A, 'PUT');
+    });
+    const takes = t.budget.calls.filter((c) => c.startsWith('take write'));
+    // One take at admission, one for the second PUT: the first PUT used the admitted slot.
+    expect(takes).toHaveLength(2);
+    expect(t.slept).toEqual([]);
+  });
+
+  it('refuses admission when the vault has no write slot, saying how long until one frees', async () => {
+    const t = setUp();
+    await t.send(A, 'PUT');
+    await t.send(A, 'PUT');
+    t.advance(1_000);
+    const error: unknown = await admitWrite(t.budget, A).catch((e: unknown) => e);
+    expect(isRotatorError(error) && error.code).toBe('VAULT_BUDGET_EXHAUSTED');
+    expect(isRotatorError(error) && error.retryAfterMs).toBe(10_000 - 1_000 - 5);
+  });
+
+  it('gives up as a throttled (transient) failure when the slot stays away longer than its bound', async () => {
+    const t = setUp(1_000);
+    await t.send(A, 'PUT');
+    await t.send(A, 'PUT');
+    const error: unknown = await t.send(A, 'PUT').catch((e: unknown) => e);
+    expect(isRotatorError(error) && error.code).toBe('VAULT_THROTTLED');
+    expect(t.sent).toHaveLength(2);
+  });
+});
+
+describe("reading a 429's wait", () => {
+  const headers = (h: Record<string, string>) => createHttpHeaders(h);
+
+  it('takes retry-after-ms, seconds and an HTTP date', () => {
+    expect(retryAfterMs(headers({ 'retry-after-ms': '250' }), 0)).toBe(250);
+    expect(retryAfterMs(headers({ 'x-ms-retry-after-ms': '40' }), 0)).toBe(40);
+    expect(retryAfterMs(headers({ 'retry-after': '2' }), 0)).toBe(2_000);
+    const now = Date.parse('2026-12-01T10:00:00Z');
+    expect(retryAfterMs(headers({ 'retry-after': 'Tue, 01 Dec 2026 10:00:05 GMT' }), now)).toBe(5_000);
+  });
+
+  it('says nothing for a missing or unreadable header', () => {
+    expect(retryAfterMs(headers({}), 0)).toBeUndefined();
+    expect(retryAfterMs(headers({ 'retry-after': 'soon' }), 0)).toBeUndefined();
+  });
+});
