@@ -61,9 +61,9 @@ return 1
 
 /** KEYS: pause key. ARGV: now, ms. Only ever extends a pause. */
 const PAUSE = `${CLOCK}
-local until = clock(ARGV[1]) + tonumber(ARGV[2])
+local deadline = clock(ARGV[1]) + tonumber(ARGV[2])
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if until > current then redis.call('SET', KEYS[1], until, 'PX', tonumber(ARGV[2])) end
+if deadline > current then redis.call('SET', KEYS[1], deadline, 'PX', tonumber(ARGV[2])) end
 return 1
 `;
 
