@@ -33,7 +33,7 @@ describe('the request budget in Redis, shared by two replicas', () => {
     const redis = new Redis('redis://127.0.0.1:6379/0', { maxRetriesPerRequest: 1 });
     connections.push(redis);
     return new RedisRequestBudget(redis, {
-      prefix: `${prefix}-${connections.length}`.replace(/-\d+$/, ''),
+      prefix,
       limits,
       ...(withClock && { clock }),
     });
