@@ -1,7 +1,24 @@
 import { Option, type Command } from 'commander';
 import { loadConfig, type Config, type Environment } from '../../config';
+import type { BudgetLimits, ClassLimits } from '../../budget';
 import { maskRedisUrl } from '../../redis';
 import type { CliIo } from '../cli-io';
+
+function describeLimits(c: ClassLimits): string {
+  const per = (ms: number): string => `${ms / 1000} s`;
+  return `${c.writes.max} writes/${per(c.writes.windowMs)}, ${c.others.max} others/${per(c.others.windowMs)}`;
+}
+
+/** Each vault's request budget as one line: the default, the vaults of their own, the subscription cap. */
+function describeBudgets(budgets: BudgetLimits | undefined): string {
+  if (budgets === undefined) return 'off';
+  const own = Object.entries(budgets.vaults).map(([url, c]) => `${url}: ${describeLimits(c)}`);
+  return [
+    `default: ${describeLimits(budgets.byDefault)}`,
+    ...own,
+    `subscription: ${describeLimits(budgets.subscription)}`,
+  ].join('; ');
+}
 
 /** What an operator may see of the configuration: durations as written, no token or connection string. */
 function describeConfig(config: Config): Record<string, unknown> {
@@ -16,6 +33,8 @@ function describeConfig(config: Config): Record<string, unknown> {
     usageGrace: config.usageGrace.iso,
     sweepInterval: config.sweepInterval.iso,
     healthPort: config.healthPort,
+    vaultBudgets: describeBudgets(config.vaultBudgets),
+    rateLimit: config.rateLimit === undefined ? 'off' : `${config.rateLimit.max}/${config.rateLimit.per.iso}`,
     telemetry: config.appInsightsConnectionString
       ? 'azure-monitor'
       : config.otlpEndpoint !== undefined

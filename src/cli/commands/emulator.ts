@@ -7,6 +7,8 @@ interface EmulatorFlags {
   port: number;
   data?: string;
   throttleBudget?: number;
+  writeBudget?: number;
+  otherBudget?: number;
   throttleWindow: number;
   retryAfter: boolean;
   errorRate?: number;
@@ -57,12 +59,13 @@ async function serveEmulator(io: CliIo, opts: EmulatorFlags): Promise<void> {
     ingestionDelayMs: opts.ingestionDelay,
     stdout: io.stdout,
   });
+  const throttled =
+    opts.throttleBudget !== undefined || opts.writeBudget !== undefined || opts.otherBudget !== undefined;
   emulator.setFaults({
-    ...(opts.throttleBudget !== undefined && {
-      throttleBudget: opts.throttleBudget,
-      throttleWindowMs: opts.throttleWindow,
-      throttleRetryAfter: opts.retryAfter,
-    }),
+    ...(throttled && { throttleWindowMs: opts.throttleWindow, throttleRetryAfter: opts.retryAfter }),
+    ...(opts.throttleBudget !== undefined && { throttleBudget: opts.throttleBudget }),
+    ...(opts.writeBudget !== undefined && { writeBudget: opts.writeBudget }),
+    ...(opts.otherBudget !== undefined && { otherBudget: opts.otherBudget }),
     ...(opts.errorRate !== undefined && { errorRate: opts.errorRate }),
     ...(opts.latency !== undefined && { latencyMs: opts.latency }),
     ...(opts.emptyPages !== undefined && { emptyPageRate: opts.emptyPages }),
@@ -88,6 +91,16 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
     .option(
       '--throttle-budget <n>',
       'requests per window before 429, like a vault (Key Vault: 300 PUT / 10 s)',
+      parseCount,
+    )
+    .option(
+      '--write-budget <n>',
+      'secret writes (PUT, PATCH, DELETE, POST) per window before 429 (Key Vault: 300 / 10 s)',
+      parseCount,
+    )
+    .option(
+      '--other-budget <n>',
+      'other operations per window before 429, counted apart from writes (Key Vault: 4000 / 10 s)',
       parseCount,
     )
     .option('--throttle-window <ms>', 'the throttling window in ms', parseCount, 10_000)
