@@ -1,10 +1,4 @@
-import {
-  classOf,
-  DEFAULT_BUDGET_LIMITS,
-  decideSlot,
-  limitsFor,
-  type BudgetLimits,
-} from '../../src/budget';
+import { classOf, DEFAULT_BUDGET_LIMITS, decideSlot, limitsFor, type BudgetLimits } from '../../src/budget';
 
 const vault = { max: 3, windowMs: 1_000 };
 const subscription = { max: 5, windowMs: 1_000 };

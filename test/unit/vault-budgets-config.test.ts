@@ -58,7 +58,7 @@ describe('ROTATOR_VAULT_BUDGETS', () => {
     ['{"default":{"others":"many"}}', '"default".others must be a whole number'],
     ['{"default":{"window":"10s"}}', '"default".window must be an ISO-8601 duration from PT1S to PT1H'],
     ['{"default":{"window":"PT0.5S"}}', 'from PT1S to PT1H'],
-    ['{"default":{"reads":10}}', "\"default\" has an unknown field 'reads'"],
+    ['{"default":{"reads":10}}', '"default" has an unknown field \'reads\''],
     ['{"subscription":5}', '"subscription" must be an object'],
     ['{"https://c.vault.azure.net":{"writes":1}}', 'nor a vault of ROTATOR_VAULT_URL'],
   ])('refuses %s with a clear reason and the fix', (raw, reason) => {
