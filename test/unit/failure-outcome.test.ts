@@ -33,4 +33,9 @@ describe('the one rule that names a failed rotation', () => {
     expect(failureOutcome(gone, { attempt: 1, maxAttempts: 6, reason: 'scheduled' })).toBe('satisfied');
     expect(failureOutcome(gone, { attempt: 6, maxAttempts: 6, reason: 'manual' })).toBe('quarantined');
   });
+
+  it("postpones, even on the last attempt, when the vault's request budget is spent", () => {
+    const spent = new RotatorError('VAULT_BUDGET_EXHAUSTED', 'spent', { hint: 'wait', retryAfterMs: 300 });
+    expect(failureOutcome(spent, { attempt: 6, maxAttempts: 6, reason: 'usage' })).toBe('postponed');
+  });
 });
