@@ -23,6 +23,7 @@ describe('npm run bench, at smoke size', () => {
       '## Key Vault requests per rotation',
       '## Rotation throughput',
       "### Under a vault's request budget",
+      '### Several vaults, each at its own budget',
       '## Forced-rotation lateness',
       '## Sweep at scale',
       '## Reads backstop (audit-log watcher)',
@@ -53,6 +54,12 @@ describe('npm run bench, at smoke size', () => {
     expect(Number.isFinite(results.throughput.ratio)).toBe(true);
     expect(results.throttled.map((t) => t.mode)).toEqual(['none', 'per-window', 'smoothed', 'fitted']);
     expect(results.throttled.every((t) => Number.isFinite(t.budgetUsedPercent))).toBe(true);
+    // Three vaults at once under their own budgets: every rotation done, none of them met a 429.
+    expect(results.vaults?.vaults.map((v) => [v.writesServed, v.throttled])).toEqual([
+      [results.vaults?.vaults[0]?.rotations, 0],
+      [results.vaults?.vaults[1]?.rotations, 0],
+      [results.vaults?.vaults[2]?.rotations, 0],
+    ]);
     expect(results.lateness.early).toBe(0);
     expect(Number.isFinite(results.lateness.p99Ms)).toBe(true);
     expect(results.sweeps[0]?.scheduled).toBe(results.sweeps[0]?.secrets);
