@@ -54,7 +54,8 @@ export function severalVaultsOptions(size: keyof typeof SIZES): SeveralVaultsOpt
     writeBudget: 150,
     otherBudget: 2_000,
     windowMs: 2_000,
-    concurrency: 16,
+    concurrency: 8,
+    replicas: 2,
   };
 }
 
@@ -174,6 +175,7 @@ if (require.main === module) {
       writeBudget: number('--writes', base.writeBudget),
       otherBudget: number('--others', base.otherBudget),
       concurrency: number('--concurrency', base.concurrency),
+      replicas: number('--replicas', base.replicas),
     };
     severalVaults(options).then(
       (r) => {

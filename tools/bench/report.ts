@@ -184,14 +184,15 @@ export function severalVaultsSection(v: SeveralVaults): string {
   );
   return `### Several vaults, each at its own budget
 
-${v.vaults.length} emulator processes (one vault each), each throttled like Key Vault with the window scaled from
-10 s to ${window} s: ${v.writeBudget} secret writes and ${v.otherBudget} other operations per sliding ${window} s, counted
-apart, answering 429 with Retry-After beyond either. One \`rotator daemon\` (a process of its own,
-\`ROTATOR_WORKER_CONCURRENCY=${v.concurrency}\`, no \`ROTATOR_RATE_LIMIT\`) rotates keyvault-target secrets on all of
-them at once, with \`ROTATOR_VAULT_BUDGETS\` set to the same budgets (the subscription cap, 5× a vault's,
+${v.vaults.length} emulator processes (one vault each), each throttled like Key Vault on a short window: ${v.writeBudget} secret
+writes and ${v.otherBudget} other operations per sliding ${window} s (Key Vault: 300 and 4,000 per 10 s), counted apart,
+answering 429 with Retry-After beyond either. ${v.replicas === 1 ? 'One `rotator daemon`' : `${v.replicas} \`rotator daemon\` replicas`} (processes of their own,
+\`ROTATOR_WORKER_CONCURRENCY=${v.concurrency}\` each, no \`ROTATOR_RATE_LIMIT\`) rotate keyvault-target secrets on all of
+them at once, with \`ROTATOR_VAULT_BUDGETS\` set to the same budgets, shared through Redis (the subscription cap, 5× a vault's,
 does not bind for ${v.vaults.length} vaults). Budget used = that vault's requests served per second in the steady
-state (from a quarter to three quarters of all rotations done, ${v.steadySeconds} s here) ÷ its budget's rate. The whole
-run took ${v.seconds} s.
+state (from a quarter to three quarters of all rotations done, ${v.steadySeconds} s here) ÷ its budget's rate; over a
+span that is not a whole number of windows it can pass 100% without any window holding more than the
+budget (the sliding log lets each window's budget go at once). The whole run took ${v.seconds} s.
 
 ${table(
   [

@@ -32,6 +32,7 @@ export interface SeveralVaults {
   otherBudget: number;
   windowMs: number;
   concurrency: number;
+  replicas: number;
   seconds: number;
   steadySeconds: number;
 }
@@ -123,7 +124,10 @@ export interface SeveralVaultsOptions {
   writeBudget: number;
   otherBudget: number;
   windowMs: number;
+  /** Per replica. */
   concurrency: number;
+  /** `rotator daemon` processes sharing the budgets through Redis. */
+  replicas: number;
 }
 
 function daemonEnv(opts: SeveralVaultsOptions, vaults: readonly Vault[], redisUrl: string, prefix: string) {
@@ -172,8 +176,8 @@ function figures(
 }
 
 /**
- * Several vaults rotated at once by one `rotator daemon` (a process of its own, wired as an operator
- * runs it): each vault an emulator process of its own, throttled like Key Vault (writes and other
+ * Several vaults rotated at once by `rotator daemon` replicas (processes of their own, wired as an
+ * operator runs them, sharing the budgets through Redis): each vault an emulator process of its own, throttled like Key Vault (writes and other
  * operations, each its own sliding budget), the rotator given the same budgets.
  */
 export async function severalVaults(opts: SeveralVaultsOptions): Promise<SeveralVaults> {
@@ -182,7 +186,7 @@ export async function severalVaults(opts: SeveralVaultsOptions): Promise<Several
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
   const rotations = new Queue<RotationJobData>(QUEUE.rotations, { connection: { url: redisUrl }, prefix });
   const vaults: Vault[] = [];
-  let daemon: ReturnType<typeof startRotator> | undefined;
+  const daemons: Array<ReturnType<typeof startRotator>> = [];
   let caDir: string | undefined;
   try {
     for (let i = 0; i < opts.vaults; i += 1) vaults.push(await startVault(i, opts.rotations));
@@ -203,13 +207,15 @@ export async function severalVaults(opts: SeveralVaultsOptions): Promise<Several
       });
       await v.admin.resetCounters();
     }
-    daemon = startRotator(['daemon'], env);
+    for (let i = 0; i < opts.replicas; i += 1)
+      daemons.push(startRotator(['daemon'], { ...env, ROTATOR_HEALTH_PORT: String(await freePort()) }));
     const total = opts.rotations * opts.vaults;
     const start = performance.now();
     await queueAll(scheduler, vaults);
     const marks = await steadyMarks(rotations, vaults, total);
     for (;;) {
-      if (daemon.child.process.exitCode !== null) throw new Error(`daemon exited: ${daemon.child.output()}`);
+      const exited = daemons.find((d) => d.child.process.exitCode !== null);
+      if (exited !== undefined) throw new Error(`daemon exited: ${exited.child.output()}`);
       const c = await rotations.getJobCounts('completed', 'failed');
       if ((c.completed ?? 0) + (c.failed ?? 0) >= total) {
         if ((c.failed ?? 0) > 0) throw new Error(`${c.failed ?? 0} rotations failed`);
@@ -226,11 +232,12 @@ export async function severalVaults(opts: SeveralVaultsOptions): Promise<Several
       otherBudget: opts.otherBudget,
       windowMs: opts.windowMs,
       concurrency: opts.concurrency,
+      replicas: opts.replicas,
       seconds: round(seconds),
       steadySeconds: round(((to?.at ?? 0) - (from?.at ?? 0)) / 1000),
     };
   } finally {
-    await daemon?.child.stop();
+    for (const d of daemons) await d.child.stop();
     for (const v of vaults) await v.child.stop();
     await rotations.close();
     await deleteKeysUnder(redis, prefix);
