@@ -3,6 +3,14 @@ import { RotatorError } from '../errors';
 import { vaultKey } from './budget-limits';
 import type { BudgetSlot, RequestBudget } from './request-budget';
 
+/** How far past the first free slot a refused job's wake-up is spread, at random. */
+export interface AdmissionSpread {
+  maxMs: number;
+  random(): number;
+}
+
+const NO_SPREAD: AdmissionSpread = { maxMs: 0, random: () => 0 };
+
 /** The write slot a rotation was admitted with, handed to its first write request. */
 const admitted = new AsyncLocalStorage<{ slot: BudgetSlot | undefined }>();
 
@@ -11,15 +19,22 @@ const admitted = new AsyncLocalStorage<{ slot: BudgetSlot | undefined }>();
  * long until a slot frees) so the worker puts the job back to delayed instead of holding its slot
  * while one vault's budget is spent, and other vaults' jobs run meanwhile.
  */
-export async function admitWrite(budget: RequestBudget, vault: string): Promise<BudgetSlot> {
+export async function admitWrite(
+  budget: RequestBudget,
+  vault: string,
+  spread: AdmissionSpread = NO_SPREAD,
+): Promise<BudgetSlot> {
   const decision = await budget.take(vault, 'write');
   if (decision.granted) return decision.slot;
+  // Jobs refused together would all wake when the next one slot frees, and all but one be refused
+  // again: spread them over part of a window instead.
+  const retryAfterMs = decision.waitMs + Math.floor(spread.random() * spread.maxMs);
   throw new RotatorError(
     'VAULT_BUDGET_EXHAUSTED',
     `the write budget of ${vault} is spent (${decision.by === 'paused' ? 'paused after a 429' : `${decision.by} budget`})`,
     {
       hint: 'the job waits without spending an attempt; raise ROTATOR_VAULT_BUDGETS only if the vault allows more',
-      retryAfterMs: decision.waitMs,
+      retryAfterMs,
     },
   );
 }

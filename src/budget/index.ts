@@ -13,5 +13,5 @@ export {
 } from './budget-limits';
 export type { BudgetSlot, RefusedBy, RequestBudget, SlotDecision } from './request-budget';
 export { decideSlot, type LogDecision, type LogState } from './sliding-log';
-export { admitWrite, takeAdmittedSlot, withAdmittedSlot } from './admission';
+export { admitWrite, takeAdmittedSlot, withAdmittedSlot, type AdmissionSpread } from './admission';
 export { DeferredRequestBudget } from './deferred-budget';

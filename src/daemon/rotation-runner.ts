@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { admitWrite, withAdmittedSlot, type RequestBudget } from '../budget';
+import { admitWrite, withAdmittedSlot, type AdmissionSpread, type RequestBudget } from '../budget';
 import type { Clock } from '../clock';
 import { RedisRotationLock } from '../locking';
 import {
@@ -30,6 +30,7 @@ interface RunnerDeps {
   readableStores?: readonly SecretStore[];
   /** Admits each rotation with one write slot of its vault, or postpones it (VAULT_BUDGET_EXHAUSTED). */
   budget?: RequestBudget;
+  admissionSpread?: AdmissionSpread;
 }
 
 /**
@@ -62,7 +63,10 @@ export function createRotationRunner(
     const result =
       deps.budget === undefined
         ? await instrumented()
-        : await withAdmittedSlot(await admitWrite(deps.budget, store.vaultUrl), instrumented);
+        : await withAdmittedSlot(
+            await admitWrite(deps.budget, store.vaultUrl, deps.admissionSpread),
+            instrumented,
+          );
     // Lost if the process dies right here: Key Vault's pending tag lets the next sweep add it again.
     if (result.retirement?.state === 'pending' && result.retirement.version !== undefined) {
       await deps.retirements.schedule({

@@ -38,6 +38,11 @@ function rotationWorker(
     retirements: queues.retirements,
     readableStores: [...stores, ...(deps.connectionStores ?? [])],
     budget: deps.budget,
+    // A quarter of the write window: refused jobs wake spread out, not all for the one slot that frees.
+    admissionSpread: {
+      maxMs: (config.vaultBudgets?.byDefault.writes.windowMs ?? 0) / 4,
+      random: Math.random,
+    },
   });
   const workerDeps = {
     stores,
