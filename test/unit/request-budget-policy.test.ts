@@ -113,6 +113,15 @@ describe('the request budget policy of the Key Vault client', () => {
     expect(isRotatorError(error) && error.retryAfterMs).toBe(10_000 - 1_000 - 5);
   });
 
+  it('spreads refused jobs past the first free slot, so they do not all wake for that one slot', async () => {
+    const t = setUp();
+    await t.send(A, 'PUT');
+    await t.send(A, 'PUT');
+    const spread = { maxMs: 2_000, random: () => 0.5 };
+    const error: unknown = await admitWrite(t.budget, A, spread).catch((e: unknown) => e);
+    expect(isRotatorError(error) && error.retryAfterMs).toBe(10_000 - 5 + 1_000);
+  });
+
   it('gives up as a throttled (transient) failure when the slot stays away longer than its bound', async () => {
     const t = setUp(1_000);
     await t.send(A, 'PUT');
