@@ -1,15 +1,23 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { RotatorError } from '../errors';
-import { vaultKey } from './budget-limits';
+import { limitsFor, vaultKey, type BudgetLimits } from './budget-limits';
 import type { BudgetSlot, RequestBudget } from './request-budget';
 
 /** How far past the first free slot a refused job's wake-up is spread, at random. */
 export interface AdmissionSpread {
-  maxMs: number;
+  maxMs(vault: string): number;
   random(): number;
 }
 
-const NO_SPREAD: AdmissionSpread = { maxMs: 0, random: () => 0 };
+const NO_SPREAD: AdmissionSpread = { maxMs: () => 0, random: () => 0 };
+
+/** A quarter of the vault's write window: long enough to part a herd, short next to the window. */
+export function quarterWindowSpread(limits: BudgetLimits | undefined, random: () => number): AdmissionSpread {
+  return {
+    maxMs: (vault) => (limits === undefined ? 0 : (limitsFor(limits, vault, 'write')[0]?.windowMs ?? 0) / 4),
+    random,
+  };
+}
 
 /** The write slot a rotation was admitted with, handed to its first write request. */
 const admitted = new AsyncLocalStorage<{ slot: BudgetSlot | undefined }>();
@@ -28,7 +36,7 @@ export async function admitWrite(
   if (decision.granted) return decision.slot;
   // Jobs refused together would all wake when the next one slot frees, and all but one be refused
   // again: spread them over part of a window instead.
-  const retryAfterMs = decision.waitMs + Math.floor(spread.random() * spread.maxMs);
+  const retryAfterMs = decision.waitMs + Math.floor(spread.random() * spread.maxMs(vault));
   throw new RotatorError(
     'VAULT_BUDGET_EXHAUSTED',
     `the write budget of ${vault} is spent (${decision.by === 'paused' ? 'paused after a 429' : `${decision.by} budget`})`,

@@ -13,5 +13,11 @@ export {
 } from './budget-limits';
 export type { BudgetSlot, RefusedBy, RequestBudget, SlotDecision } from './request-budget';
 export { decideSlot, type LogDecision, type LogState } from './sliding-log';
-export { admitWrite, takeAdmittedSlot, withAdmittedSlot, type AdmissionSpread } from './admission';
+export {
+  admitWrite,
+  quarterWindowSpread,
+  takeAdmittedSlot,
+  withAdmittedSlot,
+  type AdmissionSpread,
+} from './admission';
 export { DeferredRequestBudget } from './deferred-budget';

@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Duration } from 'luxon';
+import { quarterWindowSpread } from '../budget';
 import { RedisRotationLock } from '../locking';
 import {
   createRetirementProcessor,
@@ -38,11 +39,8 @@ function rotationWorker(
     retirements: queues.retirements,
     readableStores: [...stores, ...(deps.connectionStores ?? [])],
     budget: deps.budget,
-    // A quarter of the write window: refused jobs wake spread out, not all for the one slot that frees.
-    admissionSpread: {
-      maxMs: (config.vaultBudgets?.byDefault.writes.windowMs ?? 0) / 4,
-      random: Math.random,
-    },
+    // Refused jobs wake spread over a quarter of their vault's write window, not all for one slot.
+    admissionSpread: quarterWindowSpread(config.vaultBudgets, Math.random),
   });
   const workerDeps = {
     stores,

@@ -4,7 +4,7 @@ import {
   type PipelineRequest,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
-import { admitWrite, withAdmittedSlot, type BudgetLimits } from '../../src/budget';
+import { admitWrite, quarterWindowSpread, withAdmittedSlot, type BudgetLimits } from '../../src/budget';
 import { isRotatorError } from '../../src/errors';
 import { requestBudgetPolicy, retryAfterMs } from '../../src/vault/budget-policy';
 import { MemoryRequestBudget } from '../support/memory-request-budget';
@@ -117,9 +117,10 @@ describe('the request budget policy of the Key Vault client', () => {
     const t = setUp();
     await t.send(A, 'PUT');
     await t.send(A, 'PUT');
-    const spread = { maxMs: 2_000, random: () => 0.5 };
+    const spread = quarterWindowSpread(LIMITS, () => 0.5);
     const error: unknown = await admitWrite(t.budget, A, spread).catch((e: unknown) => e);
-    expect(isRotatorError(error) && error.retryAfterMs).toBe(10_000 - 5 + 1_000);
+    // Half of a quarter of the 10 s window.
+    expect(isRotatorError(error) && error.retryAfterMs).toBe(10_000 - 5 + 1_250);
   });
 
   it('gives up as a throttled (transient) failure when the slot stays away longer than its bound', async () => {
