@@ -1,10 +1,11 @@
 import { Queue } from 'bullmq';
+import { Duration } from 'luxon';
 import type { Redis } from 'ioredis';
 import { systemClock, type Clock } from '../clock';
 import { loadConfig, type Config, type Environment } from '../config';
 import { RotatorError } from '../errors';
 import { connectRedis } from '../redis';
-import { OutcomeStore, QUEUE, RotationScheduler, type RotationJobData } from '../scheduling';
+import { OutcomeStore, QUEUE, RotationScheduler, scheduleHorizon, type RotationJobData } from '../scheduling';
 import { TAG, isManaged } from '../tags';
 import { TARGET_KINDS } from '../targets';
 import { createSecretStores, type SecretStore, type SecretWithValue } from '../vault';
@@ -69,6 +70,7 @@ export function openRuntime(env: Environment, options: { needsVault?: boolean } 
     scheduler: async () => {
       scheduler ??= new RotationScheduler(await rotations(), await redis(), config.queuePrefix, systemClock, {
         attempts: config.maxAttempts,
+        horizon: scheduleHorizon(Duration.fromMillis(config.sweepInterval.ms)),
       });
       return scheduler;
     },

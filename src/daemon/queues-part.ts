@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { Duration } from 'luxon';
 import type { Redis } from 'ioredis';
 import type { Clock } from '../clock';
 import type { Config } from '../config';
@@ -8,6 +9,7 @@ import {
   QUEUE,
   RetirementScheduler,
   RotationScheduler,
+  scheduleHorizon,
   type RotationJobData,
 } from '../scheduling';
 import type { DaemonPart } from './daemon-part';
@@ -26,7 +28,7 @@ export interface QueuesPart extends DaemonPart {
 /** The queues the daemon adds to, and what keeps their per-secret index and outcomes. */
 export function openQueues(
   redis: Redis,
-  config: Pick<Config, 'queuePrefix' | 'maxAttempts'>,
+  config: Pick<Config, 'queuePrefix' | 'maxAttempts' | 'sweepInterval'>,
   clock: Clock,
 ): QueuesPart {
   const prefix = config.queuePrefix;
@@ -36,7 +38,10 @@ export function openQueues(
     name: 'queues',
     rotations,
     sweeps,
-    scheduler: new RotationScheduler(rotations, redis, prefix, clock, { attempts: config.maxAttempts }),
+    scheduler: new RotationScheduler(rotations, redis, prefix, clock, {
+      attempts: config.maxAttempts,
+      horizon: scheduleHorizon(Duration.fromMillis(config.sweepInterval.ms)),
+    }),
     outcomes: new OutcomeStore(redis, prefix),
     fleet: new FleetSnapshotStore(redis, prefix),
     retirements: new RetirementScheduler(rotations, clock, config.maxAttempts),

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { PackedFleet } from './fleet-packing';
 
 /** One managed secret as the last sweep saw it. */
 export interface FleetSecret {
@@ -6,6 +7,23 @@ export interface FleetSecret {
   vault: string;
   /** ISO-8601 UTC of the rotation its schedule counts from. */
   lastRotated: string;
+}
+
+/** The secrets of a snapshot: an array, or packed (what the sweep writes and every replica reads). */
+export interface FleetSecrets extends Iterable<FleetSecret> {
+  readonly length: number;
+}
+
+/** What the schedule held in Redis at the sweep: jobs only for rotations due within the horizon. */
+export interface FleetSchedule {
+  /** ISO-8601 duration: rotations due within it had a delayed job after the sweep. */
+  horizon: string;
+  /** Managed secrets due within the horizon (overdue ones included): each had a job. */
+  queued: number;
+  /** Managed secrets due later: no job; Key Vault holds their due time and a later sweep queues them. */
+  beyondHorizon: number;
+  /** ISO-8601 UTC of the earliest due time beyond the horizon, if any. */
+  nextBeyond?: string;
 }
 
 /**
@@ -20,10 +38,35 @@ export interface FleetSnapshot {
   quarantined: number;
   /** Vaults the sweep could not list: their secrets are missing from `secrets`. */
   unreachableVaults: number;
-  secrets: FleetSecret[];
+  schedule?: FleetSchedule;
+  secrets: FleetSecrets;
 }
 
-/** The last sweep's snapshot in one Redis key, written by the sweeping replica, read by every replica. */
+/** The snapshot without its secrets: small, readable without decompressing anything. */
+export type FleetHeader = Omit<FleetSnapshot, 'secrets'>;
+
+interface StoredHeader extends FleetHeader {
+  vaults: readonly string[];
+  count: number;
+}
+
+function parseHeader(text: string | null): StoredHeader | undefined {
+  if (text === null) return undefined;
+  try {
+    const parsed = JSON.parse(text) as Partial<StoredHeader>;
+    if (typeof parsed.at !== 'string' || !Array.isArray(parsed.vaults) || typeof parsed.count !== 'number') {
+      return undefined;
+    }
+    return parsed as StoredHeader;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The last sweep's snapshot in one Redis hash (a small JSON header and the packed secrets), written
+ * by the sweeping replica, read by every replica.
+ */
 export class FleetSnapshotStore {
   private readonly key: string;
 
@@ -35,19 +78,35 @@ export class FleetSnapshotStore {
   }
 
   async write(snapshot: FleetSnapshot): Promise<void> {
-    await this.redis.set(this.key, JSON.stringify(snapshot));
+    const { secrets, ...rest } = snapshot;
+    const packed = secrets instanceof PackedFleet ? secrets : PackedFleet.of(secrets);
+    const header: StoredHeader = { ...rest, vaults: packed.vaults, count: packed.length };
+    // DEL first: a snapshot written by an older version is a plain string under the same key.
+    await this.redis
+      .multi()
+      .del(this.key)
+      .hset(this.key, 'header', JSON.stringify(header), 'body', packed.body)
+      .exec();
   }
 
-  /** Undefined before the first sweep, or when the stored text is not a snapshot. */
+  /** The figures without the secrets (`rotator jobs`); undefined before the first sweep. */
+  async readHeader(): Promise<FleetHeader | undefined> {
+    const header = parseHeader(await this.redis.hget(this.key, 'header'));
+    if (header === undefined) return undefined;
+    const { vaults: _vaults, count: _count, ...rest } = header;
+    return rest;
+  }
+
+  /**
+   * Undefined before the first sweep, or when what is stored is not a snapshot. Until the first sweep
+   * of this version rewrites it, an older version's plain-string snapshot answers WRONGTYPE: an error,
+   * so the gauges export nothing rather than a guess.
+   */
   async read(): Promise<FleetSnapshot | undefined> {
-    const text = await this.redis.get(this.key);
-    if (text === null) return undefined;
-    try {
-      const parsed = JSON.parse(text) as Partial<FleetSnapshot>;
-      if (typeof parsed.at !== 'string' || !Array.isArray(parsed.secrets)) return undefined;
-      return parsed as FleetSnapshot;
-    } catch {
-      return undefined;
-    }
+    const [text, body] = await this.redis.hmgetBuffer(this.key, 'header', 'body');
+    const header = parseHeader(text === null || text === undefined ? null : text.toString('utf8'));
+    if (header === undefined || body === null || body === undefined) return undefined;
+    const { vaults, count, ...rest } = header;
+    return { ...rest, secrets: new PackedFleet(vaults, count, body) };
   }
 }

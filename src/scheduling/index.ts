@@ -2,7 +2,14 @@ export { retryDelayMs } from './backoff';
 export { classifySecret, decideCheckout, type SecretClass } from './due-time';
 export { type RotationJobData, type RotationJobResult, type UsageEvent } from './job-data';
 export { failureOutcome, type AttemptInfo, type FailureOutcome } from './failure-outcome';
-export { FleetSnapshotStore, type FleetSnapshot, type FleetSecret } from './fleet-snapshot';
+export {
+  FleetSnapshotStore,
+  type FleetHeader,
+  type FleetSchedule,
+  type FleetSnapshot,
+  type FleetSecret,
+} from './fleet-snapshot';
+export { HORIZON_SWEEPS, scheduleHorizon, withinHorizon } from './horizon';
 export { secretKey } from './job-ids';
 export { OutcomeStore, type SecretOutcome } from './outcome-store';
 export { QUEUE, SWEEP_SCHEDULER_ID } from './queues';

@@ -1,12 +1,14 @@
 import type { JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { DateTime } from 'luxon';
+import type { DateTime, Duration } from 'luxon';
 import type { Clock } from '../clock';
 import type { RotationJobData } from './job-data';
 import { rotationJobId, secretKey, type TriggerKind } from './job-ids';
 
 interface RotationJobDefaults {
   attempts: number;
+  /** Scheduled rotations get a job only when due within this long (scheduleHorizon of the sweep interval). */
+  horizon: Duration;
 }
 
 export interface PlannedJob {
@@ -19,9 +21,10 @@ export interface PlannedJob {
 const BULK = 500;
 
 /**
- * Puts rotation jobs on the `rotations` queue under deterministic ids. It also keeps, per secret, the id
- * of its one scheduled job in a Redis hash, so a changed due time replaces the old job instead of
- * adding a second one. The hash is rebuilt by the sweep after a Redis loss.
+ * Puts rotation jobs on the `rotations` queue under deterministic ids. It also keeps, per secret due
+ * within the horizon, the id of its one scheduled job in a Redis hash, so a changed due time replaces
+ * the old job instead of adding a second one. Secrets due later have neither job nor entry: the hash
+ * and the jobs hold the near future only, and the sweep rebuilds both after a Redis loss.
  */
 export class RotationScheduler {
   private readonly indexKey: string;
@@ -34,6 +37,10 @@ export class RotationScheduler {
     private readonly defaults: RotationJobDefaults,
   ) {
     this.indexKey = `${prefix}:rotator:schedule`;
+  }
+
+  get horizon(): Duration {
+    return this.defaults.horizon;
   }
 
   plan(
@@ -81,7 +88,11 @@ export class RotationScheduler {
     }
   }
 
-  /** The scheduled job id of every secret as last recorded, keyed by secretKey. */
+  /**
+   * The scheduled job id of every secret due within the horizon as last recorded, keyed by secretKey:
+   * small, since the horizon is minutes of a schedule of days (only after an upgrade from a version
+   * that indexed every secret is it large, once).
+   */
   async scheduledIndex(): Promise<Record<string, string>> {
     return this.redis.hgetall(this.indexKey);
   }
@@ -104,7 +115,7 @@ export class RotationScheduler {
     }
   }
 
-  /** Drops the scheduled jobs of secrets that are no longer managed or no longer exist. */
+  /** Drops the scheduled jobs of secrets gone, no longer managed, or now due beyond the horizon. */
   async unschedule(keys: string[], index: Record<string, string>): Promise<void> {
     await this.removeJobs(keys.map((k) => index[k]).filter((id): id is string => id !== undefined));
     if (keys.length > 0) await this.redis.hdel(this.indexKey, ...keys);

@@ -5,7 +5,10 @@ import { isRotatorError } from '../errors';
 import type { SecretProperties, SecretStore } from '../vault';
 import { classifySecret, type DueDecision } from './due-time';
 import { secretKey, vaultSuffix } from './job-ids';
+import { forEachBounded } from './bounded';
+import { FleetPacker, type PackedFleet } from './fleet-packing';
 import type { FleetSnapshot } from './fleet-snapshot';
+import { withinHorizon } from './horizon';
 import type { OutcomeStore } from './outcome-store';
 import type { PlannedJob, RotationScheduler } from './rotation-scheduler';
 import type { PendingRetirement, RetirementScheduler } from './retirement-jobs';
@@ -13,6 +16,7 @@ import { parseRetirement, RETIREMENT_TAG } from '../rotation/retirement-record';
 
 export interface SweepDeps {
   stores: readonly SecretStore[];
+  /** Queues the jobs; its horizon says how far ahead scheduled rotations get one. */
   scheduler: RotationScheduler;
   /** Re-adds retirement follow-ups Key Vault records as pending or unproven (lost with Redis, or failed). */
   retirements?: RetirementScheduler;
@@ -20,18 +24,12 @@ export interface SweepDeps {
   clock: Clock;
   defaults: { interval: Duration; grace: Duration };
   logger: Logger;
-  /** Receives the age of every managed secret and the overdue count, for the gauges. */
-  observe?(ages: SecretAge[], overdue: number): void;
+  /** Receives each sweep's counts, for callers that keep figures of their own. */
+  observe?(summary: SweepSummary): void;
   /** Receives the sweep's view of the fleet, to share with every replica's gauges (Redis). */
   publish?(snapshot: FleetSnapshot): Promise<void>;
-  /** Called for each schedule decision, for tracing. */
+  /** Called for each schedule decision that queues or removes a job, for tracing. */
   onDecision?(decision: SweepDecision): void;
-}
-
-interface SecretAge {
-  secret: string;
-  vault: string;
-  ageSeconds: number;
 }
 
 interface SweepDecision {
@@ -46,6 +44,10 @@ export interface SweepSummary {
   unreachableVaults: string[];
   managed: number;
   overdue: number;
+  /** Managed secrets due within the horizon (overdue ones included): each has its delayed job. */
+  queued: number;
+  /** Managed secrets due later: no job and no index entry; a later sweep queues them. */
+  beyondHorizon: number;
   forced: number;
   recovering: number;
   misconfigured: number;
@@ -58,27 +60,38 @@ export interface SweepSummary {
 
 /** Scheduled jobs applied per round trip while a vault is listed. */
 const PLAN_CHUNK = 500;
+/** Vaults listed at once: each listing is a chain of page round trips, so a few overlap well. */
+const VAULTS_AT_ONCE = 4;
+
+/** What one sweep shares across the vaults it lists in parallel. */
+interface SweepRun {
+  deps: SweepDeps;
+  now: DateTime;
+  /** The near-future index: secret key → its scheduled job id. */
+  index: Record<string, string>;
+  summary: SweepSummary;
+  fleet: FleetPacker;
+  nextBeyond: DateTime | undefined;
+}
 
 interface VaultPlan {
   scheduled: Array<{ key: string; job: PlannedJob }>;
   other: PlannedJob[];
+  /** Indexed keys this listing found (only those: the index is the near future, not the fleet). */
   seen: Set<string>;
+  /** Indexed keys now due beyond the horizon: their jobs and entries go. */
+  far: string[];
   retirements: PendingRetirement[];
 }
 
-/**
- * Makes the queue agree with Key Vault, the source of truth: one scheduled job per managed secret at
- * its due time, a forced job for each recorded checkout not yet satisfied, a recovery job for each
- * interrupted rotation, and no job for secrets that are gone or no longer managed. Safe to run on any
- * replica at any time; every job id is deterministic.
- */
-export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
-  const now = deps.clock.now();
-  const summary: SweepSummary = {
-    vaults: deps.stores.length,
+function emptySummary(vaults: number): SweepSummary {
+  return {
+    vaults,
     unreachableVaults: [],
     managed: 0,
     overdue: 0,
+    queued: 0,
+    beyondHorizon: 0,
     forced: 0,
     recovering: 0,
     misconfigured: 0,
@@ -86,82 +99,98 @@ export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
     overlapping: 0,
     unproven: 0,
   };
-  const ages: SecretAge[] = [];
-  const index = await deps.scheduler.scheduledIndex();
-  for (const store of deps.stores) {
-    const plan: VaultPlan = { scheduled: [], other: [], seen: new Set(), retirements: [] };
-    // One chunk is written to Redis while the listing goes on: the two round trips overlap.
-    let applying: Promise<void> = Promise.resolve();
-    try {
-      for await (const props of store.list()) {
-        await planSecret(deps, store, props, now, plan, summary, ages);
-        // Applied in chunks as the listing goes: a 100k-secret vault's whole plan held at once
-        // cost the daemon hundreds of MB (BENCHMARKS.md, sweep at scale).
-        if (plan.scheduled.length >= PLAN_CHUNK) {
-          const chunk = plan.scheduled.splice(0);
-          await applying;
-          applying = deps.scheduler.replaceScheduled(chunk, index);
-          // Observed by the next await; this only keeps a failure during the listing from going unhandled.
-          applying.catch(() => undefined);
-        }
-      }
-      await applying;
-    } catch (error) {
-      await applying.catch(() => undefined);
-      // A vault we cannot list keeps its jobs: dropping them on a transient error would lose schedules.
-      summary.unreachableVaults.push(store.vaultUrl);
-      deps.logger.warn(
-        { vault: store.vaultUrl, code: isRotatorError(error) ? error.code : undefined },
-        'sweep could not list the vault; its schedule is left as it was',
-      );
-      continue;
-    }
-    await deps.scheduler.replaceScheduled(plan.scheduled, index);
-    await deps.scheduler.add(plan.other);
-    for (const retirement of plan.retirements) await deps.retirements?.ensure(retirement);
-    const suffix = vaultSuffix(store.vaultUrl);
-    const gone = Object.keys(index).filter((key) => key.endsWith(suffix) && !plan.seen.has(key));
-    await deps.scheduler.unschedule(gone, index);
-    for (const key of gone) {
-      deps.onDecision?.({ secret: key.slice(0, -suffix.length), vault: store.vaultUrl, decision: 'removed' });
-    }
-    summary.removed += gone.length;
-  }
-  deps.observe?.(ages, summary.overdue);
-  if (deps.publish !== undefined) await deps.publish(await fleetSnapshot(deps, now, summary, ages));
-  return summary;
 }
 
-async function fleetSnapshot(
-  deps: SweepDeps,
-  now: DateTime,
-  summary: SweepSummary,
-  ages: SecretAge[],
-): Promise<FleetSnapshot> {
-  const outcomes = await deps.outcomes.all();
+/**
+ * Makes the queue agree with Key Vault, the source of truth: a scheduled job for each managed secret
+ * due within the horizon (none for later ones: Key Vault keeps their due times and a later sweep
+ * queues them), a forced job for each recorded checkout not yet satisfied, a recovery job for each
+ * interrupted rotation, and no job for secrets that are gone or no longer managed. Vaults are listed
+ * a few at once and streamed: what a sweep holds grows with the near future, not with the fleet
+ * (apart from the packed snapshot). Safe to run on any replica at any time; every job id is
+ * deterministic.
+ */
+export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
+  const run: SweepRun = {
+    deps,
+    now: deps.clock.now(),
+    index: await deps.scheduler.scheduledIndex(),
+    summary: emptySummary(deps.stores.length),
+    fleet: new FleetPacker(deps.stores.map((s) => s.vaultUrl)),
+    nextBeyond: undefined,
+  };
+  await forEachBounded(deps.stores, VAULTS_AT_ONCE, (store) => sweepVault(run, store));
+  deps.observe?.(run.summary);
+  const secrets = await run.fleet.finish();
+  if (deps.publish !== undefined) await deps.publish(await fleetSnapshot(run, secrets));
+  return run.summary;
+}
+
+async function sweepVault(run: SweepRun, store: SecretStore): Promise<void> {
+  const { deps, index, summary } = run;
+  const plan: VaultPlan = { scheduled: [], other: [], seen: new Set(), far: [], retirements: [] };
+  // One chunk is written to Redis while the listing goes on: the two round trips overlap.
+  let applying: Promise<void> = Promise.resolve();
+  try {
+    for await (const props of store.list()) {
+      await planSecret(run, store, props, plan);
+      if (plan.scheduled.length >= PLAN_CHUNK) {
+        const chunk = plan.scheduled.splice(0);
+        await applying;
+        applying = deps.scheduler.replaceScheduled(chunk, index);
+        // Observed by the next await; this only keeps a failure during the listing from going unhandled.
+        applying.catch(() => undefined);
+      }
+    }
+    await applying;
+  } catch (error) {
+    await applying.catch(() => undefined);
+    // A vault we cannot list keeps its jobs: dropping them on a transient error would lose schedules.
+    summary.unreachableVaults.push(store.vaultUrl);
+    deps.logger.warn(
+      { vault: store.vaultUrl, code: isRotatorError(error) ? error.code : undefined },
+      'sweep could not list the vault; its schedule is left as it was',
+    );
+    return;
+  }
+  await deps.scheduler.replaceScheduled(plan.scheduled, index);
+  await deps.scheduler.add(plan.other);
+  for (const retirement of plan.retirements) await deps.retirements?.ensure(retirement);
+  const suffix = vaultSuffix(store.vaultUrl);
+  const gone = Object.keys(index).filter((key) => key.endsWith(suffix) && !plan.seen.has(key));
+  await deps.scheduler.unschedule([...gone, ...plan.far], index);
+  for (const key of gone) {
+    deps.onDecision?.({ secret: key.slice(0, -suffix.length), vault: store.vaultUrl, decision: 'removed' });
+  }
+  summary.removed += gone.length;
+}
+
+async function fleetSnapshot(run: SweepRun, secrets: PackedFleet): Promise<FleetSnapshot> {
+  const { summary } = run;
+  const outcomes = await run.deps.outcomes.all();
   const quarantined = [...outcomes.values()].filter((o) => o.outcome === 'quarantined').length;
   return {
-    at: now.toISO() ?? '',
+    at: run.now.toISO() ?? '',
     overdue: summary.overdue,
     quarantined,
     unreachableVaults: summary.unreachableVaults.length,
-    secrets: ages.map((a) => ({
-      secret: a.secret,
-      vault: a.vault,
-      lastRotated: now.minus({ seconds: a.ageSeconds }).toISO() ?? '',
-    })),
+    schedule: {
+      horizon: run.deps.scheduler.horizon.toISO() ?? '',
+      queued: summary.queued,
+      beyondHorizon: summary.beyondHorizon,
+      ...(run.nextBeyond !== undefined && { nextBeyond: run.nextBeyond.toISO() ?? '' }),
+    },
+    secrets,
   };
 }
 
 async function planSecret(
-  deps: SweepDeps,
+  run: SweepRun,
   store: SecretStore,
   props: SecretProperties,
-  now: DateTime,
   plan: VaultPlan,
-  summary: SweepSummary,
-  ages: SecretAge[],
 ): Promise<void> {
+  const { deps, now, summary } = run;
   const vault = store.vaultUrl;
   const found = classifySecret(props, deps.defaults, now);
   if (found.kind === 'unmanaged') return;
@@ -170,7 +199,7 @@ async function planSecret(
     return;
   }
   const key = secretKey(vault, props.name);
-  plan.seen.add(key);
+  if (run.index[key] !== undefined) plan.seen.add(key);
   summary.managed += 1;
   planRetirement(vault, props, now, plan, summary);
   if (found.kind === 'misconfigured') {
@@ -185,15 +214,34 @@ async function planSecret(
     return;
   }
   const decision = found.due;
-  ages.push({
-    secret: props.name,
-    vault,
-    ageSeconds: Math.max(0, now.diff(decision.lastRotated).as('seconds')),
-  });
+  run.fleet.add(vault, props.name, decision.lastRotated.toMillis());
   if (decision.overdue) summary.overdue += 1;
+  planScheduled(run, vault, props.name, key, decision, plan);
+  planForced(deps, vault, props.name, decision, plan, summary);
+}
+
+/** The scheduled rotation: a job when due within the horizon, else nothing (and any old job goes). */
+function planScheduled(
+  run: SweepRun,
+  vault: string,
+  secret: string,
+  key: string,
+  decision: DueDecision,
+  plan: VaultPlan,
+): void {
+  const { deps, summary } = run;
+  if (!withinHorizon(decision.scheduledAt, run.now, deps.scheduler.horizon)) {
+    summary.beyondHorizon += 1;
+    if (run.nextBeyond === undefined || decision.scheduledAt < run.nextBeyond) {
+      run.nextBeyond = decision.scheduledAt;
+    }
+    if (run.index[key] !== undefined) plan.far.push(key);
+    return;
+  }
+  summary.queued += 1;
   plan.scheduled.push({
     key,
-    job: deps.scheduler.plan('scheduled', vault, props.name, {
+    job: deps.scheduler.plan('scheduled', vault, secret, {
       // Any rotation after the one this schedule counts from satisfies it.
       triggeredAt: decision.lastRotated.plus(1),
       dueAt: decision.scheduledAt,
@@ -201,12 +249,11 @@ async function planSecret(
     }),
   });
   deps.onDecision?.({
-    secret: props.name,
+    secret,
     vault,
     decision: decision.overdue ? 'overdue' : 'scheduled',
     dueAt: decision.scheduledAt.toISO() ?? undefined,
   });
-  planForced(deps, vault, props.name, decision, plan, summary);
 }
 
 /** A retirement Key Vault records as pending or unproven: its follow-up job is added again if missing. */

@@ -18,6 +18,7 @@ import { OutcomeStore } from '../../src/scheduling/outcome-store';
 import { QUEUE } from '../../src/scheduling/queues';
 import { createRetirementProcessor, RetirementScheduler } from '../../src/scheduling/retirement-jobs';
 import { RotationScheduler } from '../../src/scheduling/rotation-scheduler';
+import { scheduleHorizon } from '../../src/scheduling/horizon';
 import type { RotationJobData } from '../../src/scheduling/job-data';
 import { sweepVaults } from '../../src/scheduling/sweep';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
@@ -194,6 +195,7 @@ describe('retirement after an overlap: durable, crash-safe, proven', () => {
         stores: [store],
         scheduler: new RotationScheduler(queue as Queue<RotationJobData>, redis, prefix, systemClock, {
           attempts: 3,
+          horizon: scheduleHorizon(Duration.fromISO('PT1M')),
         }),
         retirements,
         outcomes: new OutcomeStore(redis, prefix),

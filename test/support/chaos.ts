@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DateTime } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 import { systemClock } from '../../src/clock';
-import { RotationScheduler, type RotationJobData } from '../../src/scheduling';
+import { RotationScheduler, scheduleHorizon, type RotationJobData } from '../../src/scheduling';
 import type { SecretStore } from '../../src/vault';
 import { freePort } from './ports';
 
@@ -52,7 +52,11 @@ export async function queueManual(
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const queue = new Queue<RotationJobData>('rotations', { connection: { url: redisUrl }, prefix });
   try {
-    const scheduler = new RotationScheduler(queue, redis, prefix, systemClock, { attempts: 6 });
+    const scheduler = new RotationScheduler(queue, redis, prefix, systemClock, {
+      attempts: 6,
+      // Manual rotations only: the horizon bounds what a sweep queues, and this queues no sweep.
+      horizon: scheduleHorizon(Duration.fromISO('PT5M')),
+    });
     const now = DateTime.utc();
     await scheduler.add(
       names.map((name) =>

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { Duration } from 'luxon';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import pino from 'pino';
@@ -6,7 +7,7 @@ import { systemClock } from '../../src/clock';
 import { loadConfig, type Config } from '../../src/config';
 import { startDaemon, type RunningDaemon } from '../../src/daemon';
 import { startEmulator, type FaultOptions, type RunningEmulator } from '../../src/emulator';
-import { QUEUE, RotationScheduler, type RotationJobData } from '../../src/scheduling';
+import { QUEUE, RotationScheduler, scheduleHorizon, type RotationJobData } from '../../src/scheduling';
 import type { TargetLookup } from '../../src/rotation';
 import { createTargetRegistry } from '../../src/targets';
 import { createSecretStores, type SecretStore } from '../../src/vault';
@@ -70,6 +71,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   const usage = new Queue(QUEUE.usage, { connection, prefix });
   const scheduler = new RotationScheduler(rotations, redis, prefix, systemClock, {
     attempts: config.maxAttempts,
+    horizon: scheduleHorizon(Duration.fromMillis(config.sweepInterval.ms)),
   });
   const daemons: RunningDaemon[] = [];
   return {
