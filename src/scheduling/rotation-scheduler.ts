@@ -17,6 +17,41 @@ export interface PlannedJob {
   runAt: DateTime;
 }
 
+interface JobTimes {
+  triggeredAt: DateTime;
+  dueAt: DateTime;
+  idStamp: DateTime | string;
+}
+
+/** One trigger of one secret as a job: its deterministic id, when it runs and what it carries. */
+export function planJob(
+  kind: TriggerKind,
+  vault: string,
+  secret: string,
+  at: JobTimes,
+  extra: Partial<Pick<RotationJobData, 'requestedBy' | 'note' | 'checkoutId' | 'traceparent'>> = {},
+): PlannedJob {
+  const reason = kind === 'recover' ? 'scheduled' : kind;
+  return {
+    id: rotationJobId(kind, secretKey(vault, secret), at.idStamp),
+    runAt: at.dueAt,
+    data: {
+      secret,
+      vault,
+      reason,
+      triggeredAt: at.triggeredAt.toISO() ?? '',
+      dueAt: at.dueAt.toISO() ?? '',
+      ...extra,
+    },
+  };
+}
+
+/** What the sweep needs of the scheduler (a port: tests hand in an in-memory one). */
+export type SweepScheduler = Pick<
+  RotationScheduler,
+  'horizon' | 'plan' | 'add' | 'scheduledIndex' | 'replaceScheduled' | 'unschedule'
+>;
+
 /** How many jobs one BullMQ addBulk carries: large enough to amortise round trips, small enough to keep Redis responsive. */
 const BULK = 500;
 
@@ -47,22 +82,10 @@ export class RotationScheduler {
     kind: TriggerKind,
     vault: string,
     secret: string,
-    at: { triggeredAt: DateTime; dueAt: DateTime; idStamp: DateTime | string },
+    at: JobTimes,
     extra: Partial<Pick<RotationJobData, 'requestedBy' | 'note' | 'checkoutId' | 'traceparent'>> = {},
   ): PlannedJob {
-    const reason = kind === 'recover' ? 'scheduled' : kind;
-    return {
-      id: rotationJobId(kind, secretKey(vault, secret), at.idStamp),
-      runAt: at.dueAt,
-      data: {
-        secret,
-        vault,
-        reason,
-        triggeredAt: at.triggeredAt.toISO() ?? '',
-        dueAt: at.dueAt.toISO() ?? '',
-        ...extra,
-      },
-    };
+    return planJob(kind, vault, secret, at, extra);
   }
 
   private options(job: PlannedJob): JobsOptions {

@@ -10,17 +10,17 @@ import { FleetPacker, type PackedFleet } from './fleet-packing';
 import type { FleetSnapshot } from './fleet-snapshot';
 import { withinHorizon } from './horizon';
 import type { OutcomeStore } from './outcome-store';
-import type { PlannedJob, RotationScheduler } from './rotation-scheduler';
+import type { PlannedJob, SweepScheduler } from './rotation-scheduler';
 import type { PendingRetirement, RetirementScheduler } from './retirement-jobs';
 import { parseRetirement, RETIREMENT_TAG } from '../rotation/retirement-record';
 
 export interface SweepDeps {
   stores: readonly SecretStore[];
   /** Queues the jobs; its horizon says how far ahead scheduled rotations get one. */
-  scheduler: RotationScheduler;
+  scheduler: SweepScheduler;
   /** Re-adds retirement follow-ups Key Vault records as pending or unproven (lost with Redis, or failed). */
   retirements?: RetirementScheduler;
-  outcomes: OutcomeStore;
+  outcomes: Pick<OutcomeStore, 'record' | 'all'>;
   clock: Clock;
   defaults: { interval: Duration; grace: Duration };
   logger: Logger;
