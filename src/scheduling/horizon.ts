@@ -10,7 +10,7 @@ export const HORIZON_SWEEPS = 3;
 
 /** The horizon for a sweep interval: rotations due within it have a delayed job, later ones none. */
 export function scheduleHorizon(sweepInterval: Duration): Duration {
-  return Duration.fromMillis(sweepInterval.toMillis() * HORIZON_SWEEPS);
+  return Duration.fromMillis(sweepInterval.toMillis() * HORIZON_SWEEPS).rescale();
 }
 
 /** A due time the sweep at `now` must give a job (overdue ones included). */

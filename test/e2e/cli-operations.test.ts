@@ -77,8 +77,13 @@ describe('the operator CLI against a running daemon (processes, real Redis, emul
     const parsed = JSON.parse(jobs.stdout) as {
       counts: Record<string, Record<string, number>>;
       failed: Array<{ id: string; secret: string; failedReason: string }>;
+      schedule: { horizon: string; queued: number; beyondHorizon: number; nextBeyond: string | null } | null;
     };
     expect(parsed.counts.rotations?.failed).toBeGreaterThanOrEqual(1);
+    // Three sweep intervals of PT2S; the managed secrets are due in days, so none has a job yet.
+    expect(parsed.schedule).toMatchObject({ horizon: 'PT6S', queued: 0 });
+    expect(parsed.schedule?.beyondHorizon).toBeGreaterThanOrEqual(2);
+    expect(parsed.schedule?.nextBeyond).toMatch(/^\d{4}-/);
     const failed = parsed.failed.find((f) => f.secret === 'svc-broken');
     expect(failed?.failedReason).toContain('SECRET_MISCONFIGURED');
     const retried = await runRotator(['retry', failed?.id ?? ''], env);
@@ -86,6 +91,7 @@ describe('the operator CLI against a running daemon (processes, real Redis, emul
     expect(retried.stdout).toContain('re-queued');
     const table = await runRotator(['jobs'], env);
     expect(table.stdout).toMatch(/^QUEUE\s+WAITING/m);
+    expect(table.stdout).toMatch(/secrets due within PT6S have a delayed job; \d+ due later have none yet/);
   });
 
   it('checkout prints only the value on stdout, and a forced rotation follows the grace period', async () => {

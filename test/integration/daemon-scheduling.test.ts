@@ -6,7 +6,7 @@ import pino from 'pino';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
 import { startDaemon, type RunningDaemon } from '../../src/daemon';
-import { QUEUE } from '../../src/scheduling';
+import { FleetSnapshotStore, QUEUE } from '../../src/scheduling';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import { createSecretStores, type SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -225,23 +225,58 @@ describe('the daemon schedules and forces rotations (real Redis, emulated Key Va
     expect(values.filter((v) => dump.includes(v))).toEqual([]);
   });
 
-  it('rebuilds the schedule after Redis loses everything, and a recorded checkout still forces its rotation', async () => {
+  it('queues a rotation due beyond the horizon only once it comes near, and rotates it when due, not before', async () => {
+    // The horizon is three sweeps (6 s); due in 14 s, the secret has no job at first.
+    const created = DateTime.utc();
+    await managed('far-then-near', { 'rotation-interval': 'PT14S', 'rotated-at': created.toISO() ?? '' });
+    await pause(2_500);
+    const index = await redis.hgetall(`${prefix}:rotator:schedule`);
+    expect(Object.keys(index).filter((k) => k.startsWith('far-then-near.'))).toEqual([]);
+    const done = await waitFor(
+      'the scheduled rotation',
+      async () => {
+        const r = await rotations('far-then-near');
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+    );
+    expect(done[0]?.['rotation-reason']).toBe('scheduled');
+    expect(DateTime.fromISO(done[0]?.['rotated-at'] as string).toMillis()).toBeGreaterThanOrEqual(
+      created.toMillis() + 14_000,
+    );
+  });
+
+  it('rebuilds the near-future schedule after Redis loses everything: a recorded checkout still forces its rotation, a rotation coming due is still made', async () => {
     await managed('survives-flush', { 'rotation-interval': 'P1D' });
     await checkout('survives-flush');
     await waitFor('the checkout tag', async () => {
       const [latest] = (await versions('survives-flush')).slice(-1);
       return latest?.tags['checked-out-at'];
     });
+    // Due 10 s from now: beyond the horizon when Redis is wiped, so only a later sweep can queue it.
+    const comingDue = DateTime.utc();
+    await managed('due-after-flush', { 'rotation-interval': 'PT10S', 'rotated-at': comingDue.toISO() ?? '' });
     await redis.flushdb();
     const done = await waitFor('the forced rotation after the flush', async () => {
       const r = await rotations('survives-flush');
       return r.length > 0 ? r : undefined;
     });
     expect(done[0]?.['rotation-reason']).toBe('usage');
-    await waitFor('the schedule to be rebuilt', async () => {
-      const index = await redis.hgetall(`${prefix}:rotator:schedule`);
-      return Object.keys(index).some((k) => k.startsWith('fresh-one.')) ? true : undefined;
-    });
+    const scheduled = await waitFor(
+      'the rotation that came due after the flush',
+      async () => {
+        const r = await rotations('due-after-flush');
+        return r.length > 0 ? r : undefined;
+      },
+      30_000,
+    );
+    expect(scheduled[0]?.['rotation-reason']).toBe('scheduled');
+    // The rebuilt index holds the near future only: secrets due in a day have no entry.
+    const index = await redis.hgetall(`${prefix}:rotator:schedule`);
+    expect(Object.keys(index).filter((k) => k.startsWith('fresh-one.'))).toEqual([]);
+    const fleet = await new FleetSnapshotStore(redis, prefix).read();
+    expect(fleet?.schedule?.beyondHorizon).toBeGreaterThanOrEqual(1);
+    expect([...(fleet?.secrets ?? [])].map((s) => s.secret)).toEqual(expect.arrayContaining(['fresh-one']));
   });
 
   it('answers /healthz and /readyz', async () => {

@@ -40,6 +40,40 @@ describe('fleet gauges with several replicas (real Redis)', () => {
     expect(points(fromA, METRIC.secretsOverdue)).toEqual(points(fromB, METRIC.secretsOverdue));
   });
 
+  it('exports every secret’s age on every replica from the packed snapshot, at a few bytes a secret in Redis', async () => {
+    const now = Date.now();
+    const secrets = Array.from({ length: 1_000 }, (_, i) => ({
+      secret: `svc-${i}`,
+      vault: i % 2 === 0 ? 'https://one.vault.example' : 'https://two.vault.example',
+      lastRotated: new Date(now - (i + 1) * 60_000).toISOString(),
+    }));
+    const at = new Date(now).toISOString();
+    await a.store.write({ at, overdue: 0, quarantined: 0, unreachableVaults: 0, secrets });
+    const stored = await a.redis.memory('USAGE', `${prefix}:rotator:fleet`, 'SAMPLES', 0);
+    expect(Number(stored) / secrets.length).toBeLessThan(20);
+    const fromB = await b.collect();
+    const ages = points(fromB, METRIC.secretAge);
+    expect(ages).toHaveLength(secrets.length);
+    const last = ages.find((p) => p.attributes[ATTR.secret] === 'svc-999');
+    expect(last?.attributes[ATTR.vault]).toBe('https://two.vault.example');
+    expect(last?.value).toBeGreaterThanOrEqual(1_000 * 60);
+    const [oldest] = points(fromB, METRIC.oldestSecretAge);
+    expect(oldest?.value).toBeGreaterThanOrEqual(1_000 * 60);
+  });
+
+  it('exports nothing, rather than a guess, while the key still holds an older version’s snapshot', async () => {
+    const key = `${prefix}-old:rotator:fleet`;
+    await a.redis.set(key, JSON.stringify({ at: new Date().toISOString(), overdue: 9, secrets: [] }));
+    const old = new FleetSnapshotStore(a.redis, `${prefix}-old`);
+    const { meter, collect } = isolatedMeter();
+    createRotatorMetrics(meter, { replica: 'pod-old' }).readFleetFrom(() => old.read());
+    const collected = await collect();
+    expect(points(collected, METRIC.secretsOverdue)).toEqual([]);
+    await old.write({ at: new Date().toISOString(), overdue: 1, quarantined: 0, unreachableVaults: 0, secrets: [] });
+    expect(points(await collect(), METRIC.secretsOverdue).map((p) => p.value)).toEqual([1]);
+    await a.redis.del(key);
+  });
+
   it('shows a snapshot nobody refreshed as stale, and each replica’s heartbeat on its own', async () => {
     const hourAgo = new Date(Date.now() - 3_600_000).toISOString();
     await a.store.write({ at: hourAgo, overdue: 3, quarantined: 0, unreachableVaults: 0, secrets: [] });

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { Job } from 'bullmq';
 import { RotatorError } from '../../errors';
-import { QUEUE } from '../../scheduling';
+import { FleetSnapshotStore, QUEUE, type FleetHeader } from '../../scheduling';
 import { renderTable } from '../output';
 import type { CliIo } from '../cli-io';
 import { openRuntime, type CliRuntime } from '../runtime';
@@ -43,6 +43,41 @@ interface JobsOptions {
   failed?: boolean;
   limit: string;
   output: 'table' | 'json';
+}
+
+/**
+ * What the last sweep queued and left to Key Vault: scheduled rotations have a job only when due
+ * within the horizon, so the queue counts alone would hide every secret due later.
+ */
+interface ScheduleView {
+  sweptAt: string;
+  horizon: string;
+  queued: number;
+  beyondHorizon: number;
+  nextBeyond: string | null;
+}
+
+async function lastSweep(runtime: CliRuntime): Promise<ScheduleView | null> {
+  const header: FleetHeader | undefined = await new FleetSnapshotStore(
+    await runtime.redis(),
+    runtime.config.queuePrefix,
+  )
+    .readHeader()
+    // A snapshot written by an older version (a plain string) until the next sweep rewrites it.
+    .catch(() => undefined);
+  if (header?.schedule === undefined) return null;
+  const { horizon, queued, beyondHorizon, nextBeyond } = header.schedule;
+  return { sweptAt: header.at, horizon, queued, beyondHorizon, nextBeyond: nextBeyond ?? null };
+}
+
+function renderSchedule(schedule: ScheduleView | null): string {
+  if (schedule === null) return 'no sweep has recorded its schedule yet; `rotator status` lists every due time\n';
+  const next = schedule.nextBeyond === null ? '' : ` (the earliest ${schedule.nextBeyond})`;
+  return (
+    `last sweep ${schedule.sweptAt}: ${schedule.queued} secrets due within ${schedule.horizon} have a delayed job; ` +
+    `${schedule.beyondHorizon} due later have none yet${next}: Key Vault holds their due times, ` +
+    'a later sweep queues each, and `rotator status` shows every one\n'
+  );
 }
 
 async function collect(
@@ -99,11 +134,12 @@ async function showJobs(io: CliIo, opts: JobsOptions): Promise<void> {
   const runtime = openRuntime(io.env, { needsVault: false });
   try {
     const { counts, failed } = await collect(runtime, opts, limit);
+    const schedule = await lastSweep(runtime);
     if (opts.output === 'json') {
-      io.stdout.write(`${JSON.stringify(opts.failed ? { counts, failed } : { counts })}\n`);
+      io.stdout.write(`${JSON.stringify(opts.failed ? { counts, schedule, failed } : { counts, schedule })}\n`);
       return;
     }
-    io.stdout.write(renderJobs(counts, opts.failed ? failed : undefined));
+    io.stdout.write(renderJobs(counts, opts.failed ? failed : undefined) + renderSchedule(schedule));
   } finally {
     await runtime.close();
   }
@@ -112,7 +148,9 @@ async function showJobs(io: CliIo, opts: JobsOptions): Promise<void> {
 export function registerJobsCommand(program: Command, io: CliIo): void {
   program
     .command('jobs')
-    .description('Queue counts, and failed jobs with their reasons')
+    .description(
+      'Queue counts, what the last sweep queued and left to Key Vault (beyond the horizon), and failed jobs',
+    )
     .option('--failed', 'list the failed jobs')
     .option('--limit <n>', 'at most this many failed jobs per queue', '50')
     .addOption(new Option('--output <format>', 'table or json').choices(['table', 'json']).default('table'))

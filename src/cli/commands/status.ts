@@ -1,7 +1,14 @@
 import { Option, type Command } from 'commander';
-import { Duration, type DateTime } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 import { isRotatorError, RotatorError } from '../../errors';
-import { classifySecret, secretKey, type SecretClass, type SecretOutcome } from '../../scheduling';
+import {
+  classifySecret,
+  scheduleHorizon,
+  secretKey,
+  withinHorizon,
+  type SecretClass,
+  type SecretOutcome,
+} from '../../scheduling';
 import { parseRetirement, RETIREMENT_TAG } from '../../rotation';
 import { TAG } from '../../tags';
 import type { SecretProperties } from '../../vault';
@@ -109,9 +116,14 @@ function statusRow(
   };
 }
 
-function summarize(rows: SecretStatus[]) {
+/** `horizon`: rotations due within it have a delayed job in Redis; later ones only their tags in Key Vault. */
+function summarize(rows: SecretStatus[], now: DateTime, horizon: Duration) {
+  const queued = (r: SecretStatus): boolean =>
+    r.nextDue !== null && withinHorizon(DateTime.fromISO(r.nextDue, { zone: 'utc' }), now, horizon);
   return {
     managed: rows.length,
+    horizon: horizon.toISO(),
+    dueWithinHorizon: rows.filter(queued).length,
     overdue: rows.filter((r) => r.overdue).length,
     failing: rows.filter((r) => r.failing).length,
     forcedPending: rows.filter((r) => r.forcedRotationAt !== null).length,
@@ -142,7 +154,7 @@ function renderStatusTable(rows: SecretStatus[], summary: ReturnType<typeof summ
             : ''),
     })),
   );
-  return `${table}${summary.managed} managed, ${summary.overdue} overdue, ${summary.failing} failing, ${summary.forcedPending} forced rotations pending, ${summary.overlapping} in overlap, ${summary.unproven} retirements unproven\n`;
+  return `${table}${summary.managed} managed, ${summary.overdue} overdue, ${summary.failing} failing, ${summary.forcedPending} forced rotations pending, ${summary.overlapping} in overlap, ${summary.unproven} retirements unproven, ${summary.dueWithinHorizon} due within ${summary.horizon} (queued by the sweep; the rest wait in Key Vault)\n`;
 }
 
 async function showStatus(
@@ -163,7 +175,7 @@ async function showStatus(
     ),
   );
   const missing = names.filter((n) => !rows.some((r) => r.secret.toLowerCase() === n.toLowerCase()));
-  const summary = summarize(rows);
+  const summary = summarize(rows, now, scheduleHorizon(Duration.fromMillis(runtime.config.sweepInterval.ms)));
   if (output === 'json') {
     io.stdout.write(
       `${JSON.stringify({ generatedAt: now.toISO(), secrets: rows, summary, unknown: missing })}\n`,
