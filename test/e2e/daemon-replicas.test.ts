@@ -56,8 +56,12 @@ describe('several daemon processes on one Redis', () => {
     await emulator?.close();
   });
 
-  it('never rotates a secret twice for one trigger (three replicas, hundreds of secrets)', async () => {
+  it('never rotates a secret twice for one trigger, nor misses one coming due later (three replicas, hundreds of secrets)', async () => {
     const names = Array.from({ length: SECRETS }, (_, i) => `replica-${i}`);
+    // Due 8 s after they are written: beyond the horizon (3 sweeps of 1 s) when the replicas start,
+    // so their jobs can only come from a sweep made after the start, by whichever replica ran it.
+    const comingDue = Array.from({ length: SECRETS / 4 }, (_, i) => `coming-${i}`);
+    const dueAt = new Map<string, number>();
     const overdue = new Set(names.filter((_, i) => i % 2 === 0));
     // Odd indexes only: a scheduled rotation after a checkout would rightly satisfy it.
     const checkedOut = new Set(names.filter((_, i) => i % 4 === 1));
@@ -66,6 +70,13 @@ describe('several daemon processes on one Redis', () => {
       const tags: Record<string, string> = { 'rotation-target': 'keyvault' };
       if (overdue.has(name)) tags['rotated-at'] = longAgo;
       await store.set(name, 'initial', { tags });
+    }
+    for (const name of comingDue) {
+      const due = DateTime.utc().plus({ seconds: 8 });
+      dueAt.set(name, due.toMillis());
+      await store.set(name, 'initial', {
+        tags: { 'rotation-target': 'keyvault', 'rotated-at': due.minus({ hours: 1 }).toISO() ?? '' },
+      });
     }
     const daemons = await Promise.all([0, 1, 2].map(async () => startDaemonProcess(env, await freePort())));
     const usage = new Queue('usage-events', { connection: { url: redisUrl }, prefix });
@@ -81,12 +92,12 @@ describe('several daemon processes on one Redis', () => {
       }
     }
     await usage.close();
-    const expected = overdue.size + checkedOut.size;
+    const expected = overdue.size + checkedOut.size + comingDue.length;
     let total = 0;
     await waitFor(
       'every trigger to be honoured',
       async () => {
-        const counts = await rotationCounts(names);
+        const counts = await rotationCounts([...names, ...comingDue]);
         total = [...counts.values()].reduce((n, r) => n + r.length, 0);
         return total >= expected ? counts : undefined;
       },
@@ -98,19 +109,31 @@ describe('several daemon processes on one Redis', () => {
     });
     // Let every replica run a few more sweeps: a duplicate would show up now.
     await pause(4_000);
-    const counts = await rotationCounts(names);
+    const counts = await rotationCounts([...names, ...comingDue]);
     const duplicates = [...counts.entries()].filter(([, reasons]) => reasons.length > 1);
     const missing = names.filter(
       (n) => (overdue.has(n) || checkedOut.has(n)) && (counts.get(n)?.length ?? 0) === 0,
     );
+    const missedComing = comingDue.filter((n) => (counts.get(n) ?? []).join() !== 'scheduled');
+    const early: string[] = [];
+    for (const name of comingDue) {
+      for await (const v of store.listVersions(name)) {
+        const rotatedAt = v.tags['rotated-at'];
+        if (v.tags['rotation-id'] !== undefined && rotatedAt !== undefined) {
+          if (Date.parse(rotatedAt) < (dueAt.get(name) ?? 0)) early.push(name);
+        }
+      }
+    }
     const unexpected = names.filter(
       (n) => !overdue.has(n) && !checkedOut.has(n) && (counts.get(n)?.length ?? 0) > 0,
     );
     process.stdout.write(
-      `replicas: 3 daemons, ${SECRETS} secrets, ${expected} triggers, duplicates ${duplicates.length}, missing ${missing.length}, unexpected ${unexpected.length}\n`,
+      `replicas: 3 daemons, ${SECRETS + comingDue.length} secrets, ${expected} triggers, duplicates ${duplicates.length}, missing ${missing.length + missedComing.length}, early ${early.length}, unexpected ${unexpected.length}\n`,
     );
     expect(duplicates).toEqual([]);
     expect(missing).toEqual([]);
+    expect(missedComing).toEqual([]);
+    expect(early).toEqual([]);
     expect(unexpected).toEqual([]);
     const codes = await Promise.all(daemons.map((d) => d.stop()));
     expect(codes).toEqual([0, 0, 0]);
