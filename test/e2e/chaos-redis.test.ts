@@ -15,6 +15,7 @@ import { pause, waitFor } from '../support/wait';
 
 const OVERDUE = bounded(6, 40);
 const CHECKED_OUT = bounded(6, 40);
+const COMING_DUE = bounded(4, 20);
 
 describe('chaos: Redis flushed and restarted under a running daemon', () => {
   let redis: PrivateRedis;
@@ -49,12 +50,13 @@ describe('chaos: Redis flushed and restarted under a running daemon', () => {
     return true;
   }
 
-  it('rebuilds the schedule and still forces every recorded checkout after FLUSHALL and a restart', async () => {
+  it('rebuilds the schedule and still forces every recorded checkout, and makes every rotation coming due, after FLUSHALL and a restart', async () => {
     const started = Date.now();
     const longAgo = DateTime.utc().minus({ hours: 2 }).toISO() ?? '';
     const overdue = Array.from({ length: OVERDUE }, (_, i) => `late-${i}`);
     const firstWave = Array.from({ length: CHECKED_OUT / 2 }, (_, i) => `jit-a-${i}`);
     const secondWave = Array.from({ length: CHECKED_OUT / 2 }, (_, i) => `jit-b-${i}`);
+    const comingDue = Array.from({ length: COMING_DUE }, (_, i) => `soon-${i}`);
     for (const name of [...firstWave, ...secondWave])
       await store.set(name, 'initial', { tags: { 'rotation-target': 'keyvault' } });
     const healthPort = await freePort();
@@ -76,6 +78,13 @@ describe('chaos: Redis flushed and restarted under a running daemon', () => {
       // Checkouts recorded on the secrets, forced rotations queued… and then the queue is wiped.
       await checkout(firstWave);
       await waitFor('the first checkouts to be recorded', () => recorded(firstWave), 20_000);
+      // Due 8 s from now: beyond the horizon (3 sweeps of 1 s) when Redis is wiped, so nothing in
+      // Redis ever held them before the flush; only a sweep after it can queue them.
+      const due = DateTime.utc().plus({ seconds: 8 });
+      for (const name of comingDue)
+        await store.set(name, 'initial', {
+          tags: { 'rotation-target': 'keyvault', 'rotated-at': due.minus({ hours: 1 }).toISO() ?? '' },
+        });
       const flushedAt = DateTime.utc();
       const admin = new Redis(redis.url);
       await admin.flushall();
@@ -88,7 +97,7 @@ describe('chaos: Redis flushed and restarted under a running daemon', () => {
       await redis.restart();
       const restartedAt = DateTime.utc();
 
-      const expected = [...overdue, ...firstWave, ...secondWave];
+      const expected = [...overdue, ...comingDue, ...firstWave, ...secondWave];
       await waitFor(
         'every overdue secret and every checkout to be rotated',
         async () => {
@@ -104,7 +113,7 @@ describe('chaos: Redis flushed and restarted under a running daemon', () => {
       for (const name of expected) {
         const rotations = await committedRotations(store, name);
         if (rotations.length > 1) duplicates += rotations.length - 1;
-        const want = name.startsWith('late-') ? 'scheduled' : 'usage';
+        const want = name.startsWith('late-') || name.startsWith('soon-') ? 'scheduled' : 'usage';
         if (rotations[0]?.reason !== want) wrongReason += 1;
       }
       const healthy = (await fetch(`http://127.0.0.1:${healthPort}/healthz`)).ok;
