@@ -37,7 +37,7 @@ export class PackedFleet implements FleetSecrets {
   *[Symbol.iterator](): Iterator<FleetSecret> {
     if (this.length === 0) return;
     const text = gunzipSync(this.body).toString('utf8');
-    for (let start = 0; start < text.length; ) {
+    for (let start = 0; start < text.length;) {
       const end = text.indexOf('\n', start);
       const stop = end < 0 ? text.length : end;
       const [vault, ms, secret] = text.slice(start, stop).split('\t');

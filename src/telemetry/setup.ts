@@ -1,10 +1,9 @@
-import { shutdownAzureMonitor, useAzureMonitor } from '@azure/monitor-opentelemetry';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { otlpExporters, type OtlpProtocol } from './otlp-exporters';
+import type { OtlpProtocol } from './otlp-exporters';
+import { startProviders } from './providers';
 import { RootSpanSummary } from './root-span-summary';
 
 export interface TelemetryOptions {
@@ -35,6 +34,22 @@ interface Telemetry {
 
 let running: Telemetry | undefined;
 
+/** The six OTLP exporters (~25 MB loaded), only when an OTLP endpoint is configured. */
+function otlpModule(): typeof import('./otlp-exporters') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load that must stay synchronous
+  return require('./otlp-exporters') as typeof import('./otlp-exporters');
+}
+
+/**
+ * The Azure Monitor distro, loaded only when a connection string is configured: it and the
+ * instrumentations it brings are ~70 MB of a daemon's memory that a daemon exporting OTLP, or
+ * nothing, never uses. Synchronous on purpose: it must patch modules before the rest loads.
+ */
+function azureMonitor(): typeof import('@azure/monitor-opentelemetry') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- a lazy load that must stay synchronous
+  return require('@azure/monitor-opentelemetry') as typeof import('@azure/monitor-opentelemetry');
+}
+
 /**
  * Sets up tracing, metrics and logs once per process, before the rest of the daemon makes spans.
  * Every action is sampled: a rotator's telemetry is an audit trail, not a statistical sample.
@@ -46,6 +61,7 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
     'service.version': options.serviceVersion,
   });
   if (options.connectionString !== undefined) {
+    const { useAzureMonitor, shutdownAzureMonitor } = azureMonitor();
     useAzureMonitor({
       azureMonitorExporterOptions: {
         connectionString: options.connectionString,
@@ -66,11 +82,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   const otlp =
     options.otlpEndpoint === undefined
       ? undefined
-      : otlpExporters(options.otlpEndpoint, options.otlpProtocol ?? 'http/protobuf');
-  const sdk =
+      : otlpModule().otlpExporters(options.otlpEndpoint, options.otlpProtocol ?? 'http/protobuf');
+  const providers =
     otlp !== undefined
-      ? new NodeSDK({
-          resource,
+      ? startProviders(resource, {
           spanProcessors: [new BatchSpanProcessor(otlp.traces)],
           metricReaders: [
             new PeriodicExportingMetricReader({
@@ -79,22 +94,17 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
             }),
           ],
           logRecordProcessors: [new BatchLogRecordProcessor(otlp.logs)],
-          instrumentations: [],
         })
-      : new NodeSDK({
-          resource,
+      : startProviders(resource, {
           spanProcessors: options.console === 'quiet' ? [new RootSpanSummary(process.stderr)] : [],
-          // Empty, not absent: absent, NodeSDK falls back to OTLP exporters at 127.0.0.1:4318, so a
-          // daemon with no telemetry configured posted metrics and audit records there every minute
-          // and spent ~8 s of retries on each stop (found by npm run bench).
+          // No exporter: nothing is sent anywhere (NodeSDK, given none, fell back to OTLP at
+          // 127.0.0.1:4318 and spent ~8 s of retries on each stop, found by npm run bench).
           metricReaders: [],
           logRecordProcessors: [],
-          instrumentations: [],
         });
-  sdk.start();
   running = {
     mode: options.otlpEndpoint !== undefined ? 'otlp' : 'console',
-    shutdown: () => sdk.shutdown(),
+    shutdown: () => providers.shutdown(),
   };
   return running;
 }

@@ -69,7 +69,13 @@ describe('fleet gauges with several replicas (real Redis)', () => {
     createRotatorMetrics(meter, { replica: 'pod-old' }).readFleetFrom(() => old.read());
     const collected = await collect();
     expect(points(collected, METRIC.secretsOverdue)).toEqual([]);
-    await old.write({ at: new Date().toISOString(), overdue: 1, quarantined: 0, unreachableVaults: 0, secrets: [] });
+    await old.write({
+      at: new Date().toISOString(),
+      overdue: 1,
+      quarantined: 0,
+      unreachableVaults: 0,
+      secrets: [],
+    });
     expect(points(await collect(), METRIC.secretsOverdue).map((p) => p.value)).toEqual([1]);
     await a.redis.del(key);
   });

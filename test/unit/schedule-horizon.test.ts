@@ -61,7 +61,8 @@ async function simulate(run: Run): Promise<{ missed: number[]; farJobs: number; 
   let farJobs = 0;
   for (const [k, at] of run.sweeps.entries()) {
     now = BASE.plus({ seconds: at });
-    if (k === run.failing) store.failNext(new RotatorError('VAULT_UNREACHABLE', 'listing failed', { hint: 'a test' }));
+    if (k === run.failing)
+      store.failNext(new RotatorError('VAULT_UNREACHABLE', 'listing failed', { hint: 'a test' }));
     await sweepVaults(deps);
     const jobs = new Map([...scheduler.jobs].map(([id, job]) => [id, job.runAt.toMillis()]));
     farJobs += [...jobs.values()].filter((ms) => ms > now.toMillis() + run.horizonS * 1000).length;

@@ -4,10 +4,10 @@ import { Redis } from 'ioredis';
 import { auditScanCost } from './audit-scan';
 import { forcedRotationLateness } from './lateness';
 import { describeMachine } from './machine';
-import { renderReport, severalVaultsSection, type BenchResults } from './report';
+import { renderReport, severalVaultsSection, sweepSection, type BenchResults } from './report';
 import { requestsPerRotation } from './requests-per-rotation';
 import { severalVaults, type SeveralVaultsOptions } from './several-vaults';
-import { sweepAtScale } from './sweep-scale';
+import { idleDaemon, sweepAtScale, TUNED_NODE_OPTIONS } from './sweep-scale';
 import { LIMIT_MODES, rotationThroughput, throttledThroughput } from './throughput';
 import { repoRoot } from '../repo-root';
 
@@ -23,6 +23,8 @@ const SIZES = {
     checkouts: 400,
     spreadMs: 20_000,
     sweeps: [10_000, 100_000],
+    /** Issue 17: a million secrets over ten emulated vaults (state files written directly). */
+    million: { secrets: 1_000_000, vaults: 10 },
     auditRows: 10_000,
     auditPollRunMs: 5_000,
     vaultRotations: 900,
@@ -34,6 +36,7 @@ const SIZES = {
     checkouts: 10,
     spreadMs: 500,
     sweeps: [300],
+    million: { secrets: 600, vaults: 2 },
     auditRows: 1_000,
     auditPollRunMs: 1_000,
     vaultRotations: 20,
@@ -61,10 +64,42 @@ export function severalVaultsOptions(size: keyof typeof SIZES): SeveralVaultsOpt
 
 export interface BenchOptions {
   size: keyof typeof SIZES;
+  /** `sweeps`: only the sweep sections (idle daemon, sweeps, the million), printed, BENCHMARKS.md untouched. */
+  only?: 'sweeps';
   out: string;
   /** The chaos figures (written by the chaos suite) to append, if any. */
   chaosFile?: string;
   log(line: string): void;
+}
+
+/** The daemon at rest, one sweep per size, and the million over ten vaults: issue 17's memory figures. */
+export async function runSweeps(
+  opts: Pick<BenchOptions, 'size' | 'log'>,
+): Promise<Pick<BenchResults, 'idle' | 'sweeps' | 'million'>> {
+  const size = SIZES[opts.size];
+  opts.log('idle daemon…');
+  const idle = await idleDaemon({ redisDb: REDIS_DBS.sweep });
+  opts.log(JSON.stringify(idle));
+  const sweeps = [];
+  for (const secrets of size.sweeps) {
+    opts.log(`sweep over ${secrets} secrets…`);
+    const result = await sweepAtScale({ redisDb: REDIS_DBS.sweep, secrets });
+    opts.log(JSON.stringify(result));
+    sweeps.push(result);
+  }
+  const biggest = size.sweeps[size.sweeps.length - 1] ?? 0;
+  opts.log(`sweep over ${biggest} secrets, daemon with NODE_OPTIONS=${TUNED_NODE_OPTIONS}…`);
+  const tuned = await sweepAtScale({
+    redisDb: REDIS_DBS.sweep,
+    secrets: biggest,
+    daemonEnv: { NODE_OPTIONS: TUNED_NODE_OPTIONS },
+  });
+  opts.log(JSON.stringify(tuned));
+  const { secrets, vaults } = size.million;
+  opts.log(`sweep over ${secrets} secrets in ${vaults} vaults…`);
+  const million = await sweepAtScale({ redisDb: REDIS_DBS.sweep, secrets, vaults });
+  opts.log(JSON.stringify(million));
+  return { idle, sweeps: [...sweeps, { ...tuned, nodeOptions: TUNED_NODE_OPTIONS }], million };
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
@@ -107,13 +142,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     spreadMs: size.spreadMs,
   });
   opts.log(JSON.stringify(lateness));
-  const sweeps = [];
-  for (const secrets of size.sweeps) {
-    opts.log(`sweep over ${secrets} secrets…`);
-    const result = await sweepAtScale({ redisDb: REDIS_DBS.sweep, secrets });
-    opts.log(JSON.stringify(result));
-    sweeps.push(result);
-  }
+  const { idle, sweeps, million } = await runSweeps(opts);
   opts.log(`audit-log scan of ${size.auditRows} rows…`);
   const audit = await auditScanCost({
     redisDb: REDIS_DBS.rotations,
@@ -132,7 +161,9 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
     throttled,
     vaults,
     lateness,
+    idle,
     sweeps,
+    million,
     audit,
   };
   const chaos =
@@ -180,6 +211,21 @@ if (require.main === module) {
     severalVaults(options).then(
       (r) => {
         process.stdout.write(`${JSON.stringify(r)}\n${severalVaultsSection(r)}\n`);
+        process.exit(0);
+      },
+      (error: unknown) => {
+        process.stderr.write(
+          `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+        );
+        process.exit(1);
+      },
+    );
+  } else if (arg('--only') === 'sweeps') {
+    // The sweep sections alone, printed (issue 17's memory and Redis figures without the whole bench).
+    const log = (line: string): void => void process.stdout.write(`${line}\n`);
+    runSweeps({ size, log }).then(
+      (r) => {
+        log(sweepSection(r));
         process.exit(0);
       },
       (error: unknown) => {

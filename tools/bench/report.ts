@@ -20,6 +20,10 @@ export interface BenchResults {
   vaults?: SeveralVaults;
   lateness: Lateness;
   sweeps: SweepScale[];
+  /** The daemon at rest after sweeping a small vault. */
+  idle?: { secrets: number; idleRssMb: number };
+  /** A million secrets over ten vaults (smoke: a few hundred over two). */
+  million?: SweepScale;
   /** The reads backstop's scan cost and added queries. */
   audit?: AuditScanCost;
 }
@@ -249,52 +253,121 @@ Checkouts go on the \`usage-events\` queue one by one, spread evenly, to a runni
 \`processedOn\`) − its due time (checkout + grace, the job's \`dueAt\`).`;
 }
 
-function sweepSection(r: BenchResults): string {
-  const biggest = r.sweeps[r.sweeps.length - 1];
+/** Before issue 17 (BENCHMARKS.md of 2026-12-01; the issue's own table said 14.8 s, 312 MB, ~1.2 KB). */
+const BEFORE_17 = {
+  sweep100k: '10.94 s (issue: 14.8 s)',
+  peak100k: '306.2 MB (issue: 312 MB)',
+  bytes: '1196 B (issue: ~1.2 KB)',
+};
+
+function targetsTable(r: Pick<BenchResults, 'idle' | 'sweeps' | 'million'>): string {
+  const plain = r.sweeps.filter((s) => s.nodeOptions === undefined);
+  const big = plain[plain.length - 1];
+  const tuned = r.sweeps.find((s) => s.nodeOptions !== undefined);
+  const m = r.million;
+  const rows: Array<Array<string | number>> = [];
+  if (big !== undefined) {
+    rows.push([`sweep, ${big.secrets} secrets`, `${big.sweepSeconds} s`, '-', BEFORE_17.sweep100k]);
+    rows.push([
+      `daemon peak RSS, ${big.secrets} secrets`,
+      `${big.daemonPeakRssMb} MB`,
+      '≤ 150 MB',
+      BEFORE_17.peak100k,
+    ]);
+    if (tuned !== undefined) {
+      rows.push([
+        `daemon peak RSS, ${tuned.secrets} secrets, \`NODE_OPTIONS=${tuned.nodeOptions ?? ''}\``,
+        `${tuned.daemonPeakRssMb} MB`,
+        '≤ 150 MB',
+        BEFORE_17.peak100k,
+      ]);
+    }
+    rows.push([
+      `Redis per managed secret, ${big.secrets} secrets, P13D`,
+      `${big.redisBytesPerSecret} B`,
+      '≤ 100 B',
+      BEFORE_17.bytes,
+    ]);
+  }
+  if (r.idle !== undefined) {
+    rows.push([
+      `daemon idle RSS (${r.idle.secrets} secrets, swept, at rest)`,
+      `${r.idle.idleRssMb} MB`,
+      'reported',
+      'not measured',
+    ]);
+  }
+  if (m !== undefined) {
+    rows.push([
+      `sweep, ${m.secrets} secrets in ${m.vaults} vaults`,
+      `${m.sweepSeconds} s`,
+      'reported',
+      'not measured',
+    ]);
+    rows.push([
+      `daemon peak RSS, ${m.secrets} secrets`,
+      `${m.daemonPeakRssMb} MB`,
+      'reported',
+      'not measured',
+    ]);
+    rows.push([
+      `Redis per managed secret, ${m.secrets} secrets`,
+      `${m.redisBytesPerSecret} B (${m.redisKeys} keys)`,
+      'reported',
+      'not measured',
+    ]);
+  }
+  return table(['figure', 'now', 'target', 'before (issue 17)'], rows);
+}
+
+export function sweepSection(r: Pick<BenchResults, 'idle' | 'sweeps' | 'million'>): string {
+  const all = [...r.sweeps, ...(r.million === undefined ? [] : [r.million])];
   return `## Sweep at scale
 
-One sweep of \`rotator daemon\` (a process of its own) over an emulator (a process of its own, loaded from
-a state file written directly) holding that many managed secrets, none overdue, so the sweep lists
-them all through \`SecretClient.listPropertiesOfSecrets\` and schedules one delayed job per secret.
+One sweep of \`rotator daemon\` (a process of its own, \`ROTATOR_SWEEP_INTERVAL=PT5M\`, so a horizon of
+PT15M) over emulated vaults (a process each, loaded from a state file written directly) holding that
+many managed secrets on a P13D schedule, none overdue. The sweep lists every vault (4 at a time),
+queues a delayed job only for the secrets due within the horizon and packs the fleet snapshot.
+
+${targetsTable(r)}
 
 ${table(
   [
     'managed secrets',
+    'vaults',
+    'daemon',
     'sweep',
-    'scheduled',
+    'queued (due within PT15M)',
+    'beyond the horizon',
     'vault requests',
     'daemon peak RSS',
+    'RSS 5 s after',
     'Redis per secret',
-    'Redis used_memory Δ per secret',
+    'Redis keys',
   ],
-  r.sweeps.map((s) => [
+  all.map((s) => [
     s.secrets,
+    s.vaults,
+    s.nodeOptions === undefined ? 'default' : `NODE_OPTIONS=${s.nodeOptions}`,
     `${s.sweepSeconds} s`,
-    s.scheduled,
+    s.queued,
+    s.beyondHorizon,
     s.vaultRequests,
     `${s.daemonPeakRssMb} MB`,
+    `${s.daemonRestRssMb} MB`,
     `${s.redisBytesPerSecret} B`,
-    `${s.redisUsedMemoryDeltaPerSecret} B`,
+    s.redisKeys,
   ]),
 )}
 
 - Vault requests are the list pages (25 secrets a page, Key Vault's maximum): the sweep reads the tags
-  from the listing and never GETs a secret.${
-    biggest === undefined
-      ? ''
-      : ` At ${biggest.secrets} secrets that is ${biggest.vaultRequests} reads per sweep, against a real
-  vault's budget of 4,000 reads per 10 s: the SDK's paging goes one page at a time, so on Azure the
-  listing is bounded by its round trips rather than by the budget, but a sweep interval much below
-  \`PT5M\` would compete with rotations for it.`
-  }
+  from the listing and never GETs a secret.
 - Redis per secret: \`MEMORY USAGE\` of the run's own keys (a dedicated database and key prefix) ÷
-  secrets: the delayed job, its index entries and the schedule hash. The \`used_memory\` delta is
-  the whole instance's, allocator overhead included, and moves with anything else using that Redis.
-- Peak RSS is the daemon process's VmHWM (Linux), sampled while it sweeps.
-- Where the time goes (\`--cpu-prof\` of a 100k sweep): the listing alone takes about 3 s; the rest is
-  100k BullMQ delayed-job adds (500 per \`addBulk\`) and the schedule hash in Redis, plus the
-  rotator's planning (luxon dates ~11% of its CPU, GC ~9%). The sweep now writes each 500-job chunk
-  while the listing goes on; when the listing waited for each chunk, the 100k sweep took 16.5 s here.`;
+  secrets: the delayed jobs of the secrets due within the horizon, the near-future index, the sweep's
+  own queue and the fleet snapshot (gzip-packed lines, ~6 B a secret), which is what grows with the fleet.
+- Peak RSS is the daemon process's VmHWM (Linux), sampled while it sweeps and 5 s after. The daemon's
+  live heap stays near 30 MB through a sweep; its RSS above that is V8 sizing the heap for a 24 GB
+  machine (a young generation grown to 128 MB, an old one collected late), which the tuned row caps.`;
 }
 
 export function renderReport(r: BenchResults, chaos: string | undefined): string {

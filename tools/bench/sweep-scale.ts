@@ -6,7 +6,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Snapshot } from '../../src/emulator';
 import { QUEUE } from '../../src/scheduling';
-import { emulatorAdmin } from './emulator-admin';
+import { emulatorAdmin, type EmulatorAdmin } from './emulator-admin';
 import { freePort, peakRss, startRotator } from './processes';
 import { deleteKeysUnder, memoryUnder, usedMemory } from './redis-keys';
 import { megabytes, requestCount, round } from './stats';
@@ -14,26 +14,51 @@ import { TAG } from '../../src/tags';
 
 export interface SweepScale {
   secrets: number;
+  vaults: number;
   sweepSeconds: number;
-  scheduled: number;
+  /** Secrets due within the horizon: each got a delayed job. */
+  queued: number;
+  /** Secrets due later: no job, no index entry. */
+  beyondHorizon: number;
   vaultRequests: number;
   daemonPeakRssMb: number;
+  /** The daemon's resident memory a few seconds after the sweep, at rest. */
+  daemonRestRssMb: number;
   /** MEMORY USAGE of the run's own keys ÷ secrets: what the schedule costs, whatever else shares Redis. */
   redisBytesPerSecret: number;
+  redisKeys: number;
   /** The instance's used_memory delta ÷ secrets: allocator overhead included, but so is any concurrent work. */
   redisUsedMemoryDeltaPerSecret: number;
+  /** NODE_OPTIONS the daemon ran with, when not the default. */
+  nodeOptions?: string;
 }
+
+/**
+ * V8 sizes the daemon's heap for the machine (24 GB here: a young generation that grows to 128 MB
+ * and an old one collected late), not for its live set of ~30 MB. These caps keep it near the live
+ * set; the bench reports the daemon both ways.
+ */
+export const TUNED_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const DAY = 86_400;
+/** The daemon's defaults: rotate every 13 days, sweep every 5 minutes (horizon PT15M). */
+const INTERVAL_S = 13 * DAY;
+const SWEEP_INTERVAL = 'PT5M';
+/** Seconds the daemon is left alone after its sweep before its resting RSS is read. */
+const REST_S = 5;
 
-/** An emulator state file of `count` managed secrets, each rotated within the last 12 days (none overdue). */
+/**
+ * An emulator state file of `count` managed secrets, rotated at random over the last 13 days but
+ * none within its last 5 minutes of being due, so none is overdue while the bench runs: a P13D
+ * schedule has ~1 secret in 1,900 due in the next 10 minutes.
+ */
 function writeVault(file: string, count: number): void {
   const now = Math.floor(Date.now() / 1000);
   const snapshot: Snapshot = {
     format: 1,
     secrets: Array.from({ length: count }, (_, i) => {
-      const rotated = now - Math.floor(Math.random() * 12 * DAY);
+      const rotated = now - Math.floor(Math.random() * (INTERVAL_S - 300));
       return {
         name: `scale-${i}`,
         versions: [
@@ -52,63 +77,139 @@ function writeVault(file: string, count: number): void {
   writeFileSync(file, JSON.stringify(snapshot));
 }
 
-/** One sweep of `rotator daemon` (a process of its own) over a vault of `count` managed secrets. */
-export async function sweepAtScale(opts: { redisDb: number; secrets: number }): Promise<SweepScale> {
+/** Resident memory now (VmRSS), in bytes. */
+function currentRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  return match === null ? Number.NaN : Number(match[1]) * 1024;
+}
+
+interface Vaults {
+  urls: string[];
+  /** Every emulator's CA in one PEM bundle, for ROTATOR_VAULT_CA_FILE. */
+  caFile: string;
+  admins: EmulatorAdmin[];
+  stop(): Promise<void>;
+}
+
+/** `count` emulator processes (one vault each: the emulator serves one), each loaded from its own state file. */
+async function startVaults(dir: string, count: number, secretsEach: number): Promise<Vaults> {
+  const children: Array<ReturnType<typeof startRotator>> = [];
+  const stop = async (): Promise<void> => {
+    await Promise.all(children.map((c) => c.child.stop()));
+  };
+  try {
+    for (let v = 0; v < count; v += 1) {
+      const dataFile = join(dir, `vault-${v}.json`);
+      writeVault(dataFile, secretsEach);
+      children.push(startRotator(['emulator', '--port', '0', '--data', dataFile], {}));
+    }
+    const listening = await Promise.all(children.map((c) => c.firstJsonLine));
+    const vaults = listening as Array<{ url: string; caFile: string }>;
+    const pems = vaults.map((v) => readFileSync(v.caFile, 'utf8'));
+    const caFile = join(dir, 'ca-bundle.pem');
+    writeFileSync(caFile, pems.join('\n'));
+    return {
+      urls: vaults.map((v) => v.url),
+      caFile,
+      admins: vaults.map((v, i) => emulatorAdmin(v.url, pems[i] ?? '')),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function finishedSweep(
+  sweeps: Queue,
+  daemon: ReturnType<typeof startRotator>,
+  onTick: () => void,
+): Promise<{ seconds: number; summary: { queued?: number; beyondHorizon?: number } }> {
+  for (;;) {
+    if (daemon.child.process.exitCode !== null) throw new Error(`daemon exited: ${daemon.child.output()}`);
+    onTick();
+    const [done] = await sweeps.getJobs(['completed', 'failed'], 0, 0);
+    if (done !== undefined) {
+      if (done.failedReason) throw new Error(`sweep failed: ${done.failedReason}`);
+      return {
+        seconds: round(((done.finishedOn ?? 0) - (done.processedOn ?? 0)) / 1000, 2),
+        summary: (done.returnvalue ?? {}) as { queued?: number; beyondHorizon?: number },
+      };
+    }
+    await sleep(100);
+  }
+}
+
+/**
+ * One sweep of `rotator daemon` (a process of its own) over `vaults` emulated vaults (processes of
+ * their own) holding `secrets` managed secrets between them.
+ */
+export async function sweepAtScale(opts: {
+  redisDb: number;
+  secrets: number;
+  vaults?: number;
+  /** More environment for the daemon (e.g. NODE_OPTIONS to look into its memory). */
+  daemonEnv?: Record<string, string>;
+}): Promise<SweepScale> {
+  const vaultCount = opts.vaults ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'rotator-bench-'));
-  const dataFile = join(dir, 'vault.json');
-  writeVault(dataFile, opts.secrets);
-  const emulator = startRotator(['emulator', '--port', '0', '--data', dataFile], {});
   const redisUrl = `redis://127.0.0.1:6379/${opts.redisDb}`;
   const prefix = `bench-sweep-${process.pid}-${Date.now().toString(36)}`;
   const redis = new Redis(redisUrl);
   const sweeps = new Queue(QUEUE.sweeps, { connection: { url: redisUrl }, prefix });
+  let vaults: Vaults | undefined;
   let daemon: ReturnType<typeof startRotator> | undefined;
   try {
-    const { url, caFile } = (await emulator.firstJsonLine) as { url: string; caFile: string };
-    const admin = emulatorAdmin(url, readFileSync(caFile, 'utf8'));
+    vaults = await startVaults(dir, vaultCount, Math.ceil(opts.secrets / vaultCount));
     const before = await usedMemory(redis);
-    await admin.resetCounters();
+    await Promise.all(vaults.admins.map((a) => a.resetCounters()));
     daemon = startRotator(['daemon'], {
-      ROTATOR_VAULT_URL: url,
-      ROTATOR_VAULT_CA_FILE: caFile,
+      ROTATOR_VAULT_URL: vaults.urls.join(','),
+      ROTATOR_VAULT_CA_FILE: vaults.caFile,
       ROTATOR_VAULT_TOKEN: 'bench',
       REDIS_URL: redisUrl,
       ROTATOR_QUEUE_PREFIX: prefix,
-      ROTATOR_SWEEP_INTERVAL: 'PT1H',
+      ROTATOR_SWEEP_INTERVAL: SWEEP_INTERVAL,
       ROTATOR_HEALTH_PORT: String(await freePort()),
       ROTATOR_LOG_LEVEL: 'warn',
+      ...opts.daemonEnv,
     });
     const pid = daemon.child.process.pid ?? 0;
     let peak = 0;
-    for (;;) {
-      if (daemon.child.process.exitCode !== null) throw new Error(`daemon exited: ${daemon.child.output()}`);
+    const { seconds, summary } = await finishedSweep(sweeps, daemon, () => {
       peak = Math.max(peak, peakRss(pid));
-      const [done] = await sweeps.getJobs(['completed', 'failed'], 0, 0);
-      if (done !== undefined) {
-        if (done.failedReason) throw new Error(`sweep failed: ${done.failedReason}`);
-        const summary = done.returnvalue as { managed?: number } | undefined;
-        const vaultRequests = requestCount(await admin.counters());
-        const scheduled = await redis.hlen(`${prefix}:rotator:schedule`);
-        const after = await usedMemory(redis);
-        const own = await memoryUnder(redis, prefix);
-        return {
-          secrets: opts.secrets,
-          sweepSeconds: round(((done.finishedOn ?? 0) - (done.processedOn ?? 0)) / 1000, 2),
-          scheduled: Math.max(scheduled, summary?.managed ?? 0),
-          vaultRequests,
-          daemonPeakRssMb: megabytes(peak),
-          redisBytesPerSecret: Math.round(own.bytes / opts.secrets),
-          redisUsedMemoryDeltaPerSecret: Math.round((after - before) / opts.secrets),
-        };
-      }
-      await sleep(100);
-    }
+    });
+    const counters = await Promise.all(vaults.admins.map((a) => a.counters()));
+    const after = await usedMemory(redis);
+    const own = await memoryUnder(redis, prefix);
+    await sleep(REST_S * 1000);
+    peak = Math.max(peak, peakRss(pid));
+    return {
+      secrets: opts.secrets,
+      vaults: vaultCount,
+      sweepSeconds: seconds,
+      queued: summary.queued ?? 0,
+      beyondHorizon: summary.beyondHorizon ?? 0,
+      vaultRequests: counters.reduce((sum, c) => sum + requestCount(c), 0),
+      daemonPeakRssMb: megabytes(peak),
+      daemonRestRssMb: megabytes(currentRss(pid)),
+      redisBytesPerSecret: Math.round(own.bytes / opts.secrets),
+      redisKeys: own.keys,
+      redisUsedMemoryDeltaPerSecret: Math.round((after - before) / opts.secrets),
+    };
   } finally {
     await daemon?.child.stop();
-    await emulator.child.stop();
+    await vaults?.stop();
     await sweeps.close();
     await deleteKeysUnder(redis, prefix);
     redis.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The daemon at rest: started over a small vault (100 secrets), swept once, then left alone. */
+export async function idleDaemon(opts: { redisDb: number }): Promise<{ secrets: number; idleRssMb: number }> {
+  const result = await sweepAtScale({ redisDb: opts.redisDb, secrets: 100 });
+  return { secrets: result.secrets, idleRssMb: result.daemonRestRssMb };
 }

@@ -71,7 +71,8 @@ async function lastSweep(runtime: CliRuntime): Promise<ScheduleView | null> {
 }
 
 function renderSchedule(schedule: ScheduleView | null): string {
-  if (schedule === null) return 'no sweep has recorded its schedule yet; `rotator status` lists every due time\n';
+  if (schedule === null)
+    return 'no sweep has recorded its schedule yet; `rotator status` lists every due time\n';
   const next = schedule.nextBeyond === null ? '' : ` (the earliest ${schedule.nextBeyond})`;
   return (
     `last sweep ${schedule.sweptAt}: ${schedule.queued} secrets due within ${schedule.horizon} have a delayed job; ` +
@@ -136,7 +137,9 @@ async function showJobs(io: CliIo, opts: JobsOptions): Promise<void> {
     const { counts, failed } = await collect(runtime, opts, limit);
     const schedule = await lastSweep(runtime);
     if (opts.output === 'json') {
-      io.stdout.write(`${JSON.stringify(opts.failed ? { counts, schedule, failed } : { counts, schedule })}\n`);
+      io.stdout.write(
+        `${JSON.stringify(opts.failed ? { counts, schedule, failed } : { counts, schedule })}\n`,
+      );
       return;
     }
     io.stdout.write(renderJobs(counts, opts.failed ? failed : undefined) + renderSchedule(schedule));
