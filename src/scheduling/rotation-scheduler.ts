@@ -78,14 +78,8 @@ export class RotationScheduler {
     return this.defaults.horizon;
   }
 
-  plan(
-    kind: TriggerKind,
-    vault: string,
-    secret: string,
-    at: JobTimes,
-    extra: Partial<Pick<RotationJobData, 'requestedBy' | 'note' | 'checkoutId' | 'traceparent'>> = {},
-  ): PlannedJob {
-    return planJob(kind, vault, secret, at, extra);
+  plan(...args: Parameters<typeof planJob>): PlannedJob {
+    return planJob(...args);
   }
 
   private options(job: PlannedJob): JobsOptions {
