@@ -1,5 +1,5 @@
 import { metrics, SpanKind, trace, type Counter, type Meter } from '@opentelemetry/api';
-import { UNBROKERED_REASON, type ScanSummary, type UseFinding } from '../audit-watch/scan';
+import { UNBROKERED_REASON, type ScanSummary, type UseFinding } from '../audit-watch';
 import { emitAudit, type AuditLog } from './audit';
 import { counter } from './instruments';
 import { ATTR, SCOPE, SPAN } from './names';
