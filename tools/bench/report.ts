@@ -24,6 +24,8 @@ export interface BenchResults {
   idle?: { secrets: number; idleRssMb: number };
   /** A million secrets over ten vaults (smoke: a few hundred over two). */
   million?: SweepScale;
+  /** The same with the daemon's heap capped (TUNED_NODE_OPTIONS). */
+  millionTuned?: SweepScale;
   /** The reads backstop's scan cost and added queries. */
   audit?: AuditScanCost;
 }
@@ -260,7 +262,7 @@ const BEFORE_17 = {
   bytes: '1196 B (issue: ~1.2 KB)',
 };
 
-function targetsTable(r: Pick<BenchResults, 'idle' | 'sweeps' | 'million'>): string {
+function targetsTable(r: Pick<BenchResults, 'idle' | 'sweeps' | 'million' | 'millionTuned'>): string {
   const plain = r.sweeps.filter((s) => s.nodeOptions === undefined);
   const big = plain[plain.length - 1];
   const tuned = r.sweeps.find((s) => s.nodeOptions !== undefined);
@@ -312,6 +314,14 @@ function targetsTable(r: Pick<BenchResults, 'idle' | 'sweeps' | 'million'>): str
       'reported',
       'not measured',
     ]);
+    if (r.millionTuned !== undefined) {
+      rows.push([
+        `daemon peak RSS, ${m.secrets} secrets, \`NODE_OPTIONS=${r.millionTuned.nodeOptions ?? ''}\``,
+        `${r.millionTuned.daemonPeakRssMb} MB`,
+        'reported',
+        'not measured',
+      ]);
+    }
     rows.push([
       `Redis per managed secret, ${m.secrets} secrets`,
       `${m.redisBytesPerSecret} B (${m.redisKeys} keys)`,
@@ -322,8 +332,12 @@ function targetsTable(r: Pick<BenchResults, 'idle' | 'sweeps' | 'million'>): str
   return table(['figure', 'now', 'target', 'before (issue 17)'], rows);
 }
 
-export function sweepSection(r: Pick<BenchResults, 'idle' | 'sweeps' | 'million'>): string {
-  const all = [...r.sweeps, ...(r.million === undefined ? [] : [r.million])];
+export function sweepSection(r: Pick<BenchResults, 'idle' | 'sweeps' | 'million' | 'millionTuned'>): string {
+  const all = [
+    ...r.sweeps,
+    ...(r.million === undefined ? [] : [r.million]),
+    ...(r.millionTuned === undefined ? [] : [r.millionTuned]),
+  ];
   return `## Sweep at scale
 
 One sweep of \`rotator daemon\` (a process of its own, \`ROTATOR_SWEEP_INTERVAL=PT5M\`, so a horizon of
