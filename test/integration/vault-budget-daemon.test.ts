@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Duration } from 'luxon';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import { DeferredRequestBudget } from '../../src/budget';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
 import { startDaemon, type RunningDaemon } from '../../src/daemon';
-import { QUEUE, RotationScheduler, type RotationJobData } from '../../src/scheduling';
+import { QUEUE, RotationScheduler, scheduleHorizon, type RotationJobData } from '../../src/scheduling';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import { createSecretStores, type SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator } from '../support/emulator';
@@ -57,7 +58,10 @@ describe('a daemon under per-vault request budgets (real Redis, two emulated vau
     emulators[0]?.setFaults({ writeBudget: 1, throttleWindowMs: 1_000 });
     redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     rotations = new Queue(QUEUE.rotations, { connection: { url: redisUrl }, prefix });
-    scheduler = new RotationScheduler(rotations, redis, prefix, systemClock, { attempts: 1 });
+    scheduler = new RotationScheduler(rotations, redis, prefix, systemClock, {
+      attempts: 1,
+      horizon: scheduleHorizon(Duration.fromMillis(config.sweepInterval.ms)),
+    });
     const keyvault = createKeyVaultTarget();
     daemon = await startDaemon({
       config,

@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Duration } from 'luxon';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { systemClock } from '../../src/clock';
 import { loadConfig } from '../../src/config';
-import { QUEUE, RotationScheduler, type RotationJobData } from '../../src/scheduling';
+import { QUEUE, RotationScheduler, scheduleHorizon, type RotationJobData } from '../../src/scheduling';
 import { createSecretStores, type SecretStore } from '../../src/vault';
 import { emulatorAdmin, type EmulatorAdmin } from './emulator-admin';
 import { freePort, startRotator, type Child } from './processes';
@@ -198,6 +199,7 @@ export async function severalVaults(opts: SeveralVaultsOptions): Promise<Several
     const config = loadConfig(env);
     const scheduler = new RotationScheduler(rotations, redis, prefix, systemClock, {
       attempts: config.maxAttempts,
+      horizon: scheduleHorizon(Duration.fromMillis(config.sweepInterval.ms)),
     });
     for (const v of vaults) {
       await v.admin.setFaults({
