@@ -47,6 +47,21 @@ export async function admitWrite(
   );
 }
 
+/**
+ * Runs a job's `work` (a rotation or a retirement follow-up) once its vault admits it with a write
+ * slot, which its first write then spends; without a budget, runs it at once. A refusal throws
+ * VAULT_BUDGET_EXHAUSTED before `work` starts, so the caller's span and requests never begin.
+ */
+export async function runAdmitted<T>(
+  budget: RequestBudget | undefined,
+  vault: string,
+  work: () => Promise<T>,
+  spread: AdmissionSpread = NO_SPREAD,
+): Promise<T> {
+  if (budget === undefined) return work();
+  return withAdmittedSlot(await admitWrite(budget, vault, spread), work);
+}
+
 /** Runs `work` with `slot` waiting for its first write request to the slot's vault. */
 export function withAdmittedSlot<T>(slot: BudgetSlot, work: () => Promise<T>): Promise<T> {
   return admitted.run({ slot }, work);

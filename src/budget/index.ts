@@ -16,6 +16,7 @@ export { decideSlot, type LogDecision, type LogState } from './sliding-log';
 export {
   admitWrite,
   quarterWindowSpread,
+  runAdmitted,
   takeAdmittedSlot,
   withAdmittedSlot,
   type AdmissionSpread,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { admitWrite, withAdmittedSlot, type AdmissionSpread, type RequestBudget } from '../budget';
+import { runAdmitted, type AdmissionSpread, type RequestBudget } from '../budget';
 import type { Clock } from '../clock';
 import { RedisRotationLock } from '../locking';
 import {
@@ -28,7 +28,7 @@ interface RunnerDeps {
   instrumentRetirement?: DaemonDeps['instrumentRetirement'];
   /** Every vault the daemon may read an admin connection from: the managed ones and the policy's. */
   readableStores?: readonly SecretStore[];
-  /** Admits each rotation with one write slot of its vault, or postpones it (VAULT_BUDGET_EXHAUSTED). */
+  /** Admits each rotation and retirement with one write slot of its vault, or postpones it (VAULT_BUDGET_EXHAUSTED). */
   budget?: RequestBudget;
   admissionSpread?: AdmissionSpread;
 }
@@ -54,19 +54,15 @@ export function createRotationRunner(
     sleep,
     defaultIntervalMs: deps.defaultIntervalMs,
   };
+  // Admitted before the span: a job sent back to wait for its vault's budget has not started yet.
+  const admitted = <T>(store: SecretStore, work: () => Promise<T>): Promise<T> =>
+    runAdmitted(deps.budget, store.vaultUrl, work, deps.admissionSpread);
   const rotate: RotateFn = async (request, store, job) => {
     const run = (onStep?: RotationDeps['onStep']): Promise<RotationResult> =>
       rotateSecret(request, { ...engineDeps, store, onStep });
     const instrumented = (): Promise<RotationResult> =>
       deps.instrumentRotation === undefined ? run() : deps.instrumentRotation(run, request, job);
-    // Before the span: a job sent back to wait for its vault's budget is not a rotation yet.
-    const result =
-      deps.budget === undefined
-        ? await instrumented()
-        : await withAdmittedSlot(
-            await admitWrite(deps.budget, store.vaultUrl, deps.admissionSpread),
-            instrumented,
-          );
+    const result = await admitted(store, instrumented);
     // Lost if the process dies right here: Key Vault's pending tag lets the next sweep add it again.
     if (result.retirement?.state === 'pending' && result.retirement.version !== undefined) {
       await deps.retirements.schedule({
@@ -81,9 +77,12 @@ export function createRotationRunner(
   const retire: RetireFn = (request, store, jobId) => {
     const run = (onStep?: RotationDeps['onStep']): Promise<RetirementResult> =>
       retirePending(request, { ...engineDeps, store, onStep });
-    return deps.instrumentRetirement === undefined
-      ? run()
-      : deps.instrumentRetirement(run, { secret: request.secretName, vault: store.vaultUrl, jobId });
+    // A retirement writes to the vault too (disable, retirement tag): admitted like a rotation.
+    return admitted(store, () =>
+      deps.instrumentRetirement === undefined
+        ? run()
+        : deps.instrumentRetirement(run, { secret: request.secretName, vault: store.vaultUrl, jobId }),
+    );
   };
   return { rotate, retire };
 }

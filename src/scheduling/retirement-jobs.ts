@@ -8,6 +8,7 @@ import { findStore, type SecretStore } from '../vault';
 import { describeIssues } from './job-data';
 import { secretKey } from './job-ids';
 import type { OutcomeStore } from './outcome-store';
+import { postpone, postponementMs } from './postpone';
 
 /** The follow-up jobs share the `rotations` queue (its limiter, backoff and `rotator jobs`) under this name. */
 export const RETIRE_JOB = 'retire';
@@ -90,8 +91,8 @@ export interface RetirementWorkerDeps {
 }
 
 /**
- * Processes `retire` jobs. Early (a clock ahead of the vault's) or locked: moved back to delayed
- * without spending an attempt. A failure is retried with backoff, and once the attempts are spent the
+ * Processes `retire` jobs. Early (a clock ahead of the vault's), locked, or refused by its vault's
+ * spent request budget: moved back to delayed without spending an attempt. A failure is retried with backoff, and once the attempts are spent the
  * job fails visibly (`rotator jobs --failed`) while Key Vault still says `pending`, so the sweep adds it again.
  */
 export function createRetirementProcessor(deps: RetirementWorkerDeps) {
@@ -125,10 +126,9 @@ export function createRetirementProcessor(deps: RetirementWorkerDeps) {
       return result;
     } catch (error) {
       if (error instanceof DelayedError) throw error;
-      if (isRotatorError(error) && error.code === 'ROTATION_LOCKED' && token !== undefined) {
-        await job.moveToDelayed(Date.now() + deps.lockedRetryMs, token);
-        throw new DelayedError();
-      }
+      // Locked by another worker, or refused admission by its vault's budget: as a rotation job does.
+      const waitMs = postponementMs(error, deps.lockedRetryMs);
+      if (waitMs !== undefined && token !== undefined) return postpone(job, token, waitMs, log);
       const text = isRotatorError(error)
         ? error.toOneLine()
         : error instanceof Error

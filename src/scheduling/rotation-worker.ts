@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import { DateTime } from 'luxon';
 import type { Logger } from 'pino';
 import type { Clock } from '../clock';
@@ -9,6 +9,7 @@ import { describeIssues, rotationJobSchema, type RotationJobData, type RotationJ
 import { secretKey } from './job-ids';
 import { failureOutcome, type AttemptInfo } from './failure-outcome';
 import type { OutcomeStore } from './outcome-store';
+import { postpone, postponementMs } from './postpone';
 
 /** Runs one rotation; the daemon wraps the engine with its lock, targets and tracing. */
 export type RotateFn = (
@@ -54,14 +55,8 @@ async function failed(
   const id = job.id ?? '';
   const outcome = failureOutcome(error, attempt.attempt);
   if (outcome === 'postponed' && token !== undefined) {
-    // Not a failure: another worker is on it, or its vault's budget frees in retryAfterMs. Wait
-    // without spending an attempt.
-    const budget = isRotatorError(error) && error.code === 'VAULT_BUDGET_EXHAUSTED';
-    const waitMs = budget ? (error.retryAfterMs ?? deps.lockedRetryMs) : deps.lockedRetryMs;
-    if (budget) log.debug({ waitMs }, 'vault budget spent; job postponed');
-    else log.info('secret is locked by another rotation; job postponed');
-    await job.moveToDelayed(Date.now() + waitMs, token);
-    throw new DelayedError();
+    // Not a failure: another worker is on it, or its vault's budget frees in retryAfterMs.
+    return postpone(job, token, postponementMs(error, deps.lockedRetryMs) ?? deps.lockedRetryMs, log);
   }
   if (outcome === 'satisfied') {
     log.warn('secret no longer exists; scheduled job dropped');

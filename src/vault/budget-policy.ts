@@ -1,3 +1,4 @@
+import { AbortError, type AbortSignalLike } from '@azure/abort-controller';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { classOf, takeAdmittedSlot, type BudgetSlot, type RequestBudget } from '../budget';
 import { RotatorError } from '../errors';
@@ -5,8 +6,11 @@ import { RotatorError } from '../errors';
 type PipelinePolicy = NonNullable<SecretClientOptions['additionalPolicies']>[number]['policy'];
 type Headers = { get(name: string): string | undefined };
 
+type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];
+
 export interface BudgetPolicyOptions {
-  sleep(ms: number): Promise<void>;
+  /** Rejects with an AbortError once `abortSignal` aborts, as `delay` of @azure/core-util does. */
+  sleep(ms: number, options: { abortSignal?: AbortSignalLike; abortErrorMsg?: string }): Promise<void>;
   /** The longest one request waits for its slot before failing as throttled (a transient failure). */
   maxWaitMs: number;
   /** The pause after a 429 that names no Retry-After: real 429s have been seen without it. */
@@ -29,17 +33,28 @@ export function retryAfterMs(headers: Headers, now: number): number | undefined 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+const ABORTED = 'The request was aborted while it waited for its vault request budget.';
+
+/** The SDK's own AbortError, so callers that already tell an abort from a failure keep doing so. */
+function throwIfAborted(signal: AbortSignalLike | undefined): void {
+  if (signal?.aborted === true) throw new AbortError(ABORTED);
+}
+
 async function slotFor(
   budget: RequestBudget,
   vaultUrl: string,
-  method: string,
+  request: PipelineRequest,
   options: BudgetPolicyOptions,
 ): Promise<BudgetSlot> {
-  const kind = classOf(method);
+  const kind = classOf(request.method);
+  const signal = request.abortSignal;
+  // Before any slot is taken or spent: an aborted request is never sent.
+  throwIfAborted(signal);
   const admitted = kind === 'write' ? takeAdmittedSlot(vaultUrl) : undefined;
   if (admitted !== undefined) return admitted;
   let waited = 0;
   for (;;) {
+    throwIfAborted(signal);
     const decision = await budget.take(vaultUrl, kind);
     if (decision.granted) return decision.slot;
     if (waited + decision.waitMs > options.maxWaitMs) {
@@ -49,7 +64,7 @@ async function slotFor(
       });
     }
     // Waits only as long as the log says: a slot frees exactly then, unless another replica takes it.
-    await options.sleep(decision.waitMs);
+    await options.sleep(decision.waitMs, { abortSignal: signal, abortErrorMsg: ABORTED });
     waited += decision.waitMs;
   }
 }
@@ -57,7 +72,8 @@ async function slotFor(
 /**
  * Counts each request to one vault against its budget as it is sent, retries included (the policy
  * sits after the SDK's retry policy), waiting for a slot when the budget is spent; a 429 pauses that
- * vault for every replica, for as long as the vault asked.
+ * vault for every replica, for as long as the vault asked. An abort ends the wait at once, and the
+ * aborted request takes no slot.
  */
 export function requestBudgetPolicy(
   vaultUrl: string,
@@ -67,7 +83,7 @@ export function requestBudgetPolicy(
   return {
     name: 'rotatorRequestBudgetPolicy',
     sendRequest: async (request, next) => {
-      const slot = await slotFor(budget, vaultUrl, request.method, options);
+      const slot = await slotFor(budget, vaultUrl, request, options);
       try {
         const response = await next(request);
         if (response.status === 429) {

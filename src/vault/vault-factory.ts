@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { delay } from '@azure/core-util';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { RequestBudget } from '../budget';
@@ -16,12 +17,11 @@ export function createVaultCredential(config: Pick<Config, 'vaultToken'>): Token
     : staticTokenCredential(config.vaultToken);
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 function budgetPolicies(url: string, budget: RequestBudget | undefined) {
   if (budget === undefined) return [];
   const policy = requestBudgetPolicy(url, budget, {
-    sleep,
+    // The SDK's own abortable wait: an aborted request stops waiting for its slot.
+    sleep: delay,
     maxWaitMs: 30_000,
     defaultPauseMs: 1_000,
     now: () => Date.now(),

@@ -4,9 +4,10 @@ import {
   type PipelineRequest,
   type PipelineResponse,
 } from '@azure/core-rest-pipeline';
+import { AbortError, type AbortSignalLike } from '@azure/abort-controller';
 import { admitWrite, quarterWindowSpread, withAdmittedSlot, type BudgetLimits } from '../../src/budget';
 import { isRotatorError } from '../../src/errors';
-import { requestBudgetPolicy, retryAfterMs } from '../../src/vault/budget-policy';
+import { requestBudgetPolicy, retryAfterMs, type BudgetPolicyOptions } from '../../src/vault/budget-policy';
 import { MemoryRequestBudget } from '../support/memory-request-budget';
 
 const A = 'https://a.vault.azure.net';
@@ -18,13 +19,21 @@ const LIMITS: BudgetLimits = {
   subscription: { writes: { max: 10, windowMs: window }, others: { max: 10, windowMs: window } },
 };
 
-/** A clock that only moves when the policy sleeps: every wait is exact and instant. */
+/**
+ * A clock that only moves when the policy sleeps: every wait is exact and instant. A wait given a
+ * signal the test will abort (`hold`) instead stays pending until that abort, as the SDK's `delay` does.
+ */
 function setUp(maxWaitMs = 60_000) {
   let now = 0;
   const slept: number[] = [];
   const budget = new MemoryRequestBudget(LIMITS, () => now);
-  const sleep = (ms: number): Promise<void> => {
+  const held = new Set<AbortSignalLike>();
+  const sleep: BudgetPolicyOptions['sleep'] = (ms, { abortSignal, abortErrorMsg }) => {
     slept.push(ms);
+    if (abortSignal !== undefined && held.has(abortSignal))
+      return new Promise((_, reject) =>
+        abortSignal.addEventListener('abort', () => reject(new AbortError(abortErrorMsg))),
+      );
     now += ms;
     return Promise.resolve();
   };
@@ -38,12 +47,19 @@ function setUp(maxWaitMs = 60_000) {
       now += 5; // the vault takes 5 ms to answer
       return Promise.resolve({ request, status, headers: createHttpHeaders(headers) });
     };
-  const send = (vault: string, method: 'GET' | 'PUT', status = 200, headers = {}) =>
+  const send = (
+    vault: string,
+    method: 'GET' | 'PUT',
+    status = 200,
+    headers = {},
+    abortSignal?: AbortSignal,
+  ) =>
     policy(vault).sendRequest(
-      createPipelineRequest({ url: `${vault}/secrets/x`, method }),
+      createPipelineRequest({ url: `${vault}/secrets/x`, method, abortSignal }),
       answer(status, headers),
     );
-  return { budget, send, sent, slept, advance: (ms: number) => (now += ms) };
+  const hold = (signal: AbortSignal) => held.add(signal);
+  return { budget, send, sent, slept, hold, advance: (ms: number) => (now += ms) };
 }
 
 describe('the request budget policy of the Key Vault client', () => {
@@ -130,6 +146,69 @@ describe('the request budget policy of the Key Vault client', () => {
     const error: unknown = await t.send(A, 'PUT').catch((e: unknown) => e);
     expect(isRotatorError(error) && error.code).toBe('VAULT_THROTTLED');
     expect(t.sent).toHaveLength(2);
+  });
+});
+
+describe('an aborted request and the budget policy', () => {
+  const takes = (t: ReturnType<typeof setUp>) => t.budget.calls.filter((c) => c.startsWith('take')).length;
+
+  it('stops waiting for a slot when its request is aborted, with the SDK AbortError, and takes none', async () => {
+    const t = setUp();
+    await t.send(A, 'PUT');
+    await t.send(A, 'PUT');
+    const controller = new AbortController();
+    t.hold(controller.signal);
+    const waiting = t.send(A, 'PUT', 200, {}, controller.signal).catch((e: unknown) => e);
+    // Let the refused take happen and the wait begin, then abort it.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(t.slept).toEqual([10_000 - 5]);
+    const takesBefore = takes(t);
+    controller.abort();
+    const error = await waiting;
+    expect(error).toBeInstanceOf(AbortError);
+    expect((error as Error).name).toBe('AbortError');
+    expect(takes(t)).toBe(takesBefore);
+    expect(t.sent).toHaveLength(2);
+  });
+
+  it('takes no slot at all, nor the admitted one, for a request aborted before it is sent', async () => {
+    const t = setUp();
+    const controller = new AbortController();
+    controller.abort();
+    const slot = await admitWrite(t.budget, A);
+    await withAdmittedSlot(slot, async () => {
+      const error: unknown = await t.send(A, 'PUT', 200, {}, controller.signal).catch((e: unknown) => e);
+      expect((error as Error).name).toBe('AbortError');
+      // The admitted slot is still there for the rotation's next write.
+      await t.send(A, 'PUT');
+    });
+    expect(t.budget.calls.filter((c) => c.startsWith('take write'))).toHaveLength(1);
+    expect(t.sent).toHaveLength(1);
+  });
+
+  it('stops waiting even when the wait itself ignores the signal: no slot is taken after the abort', async () => {
+    const t = setUp();
+    await t.send(A, 'PUT');
+    await t.send(A, 'PUT');
+    const controller = new AbortController();
+    // A wait that resolves as usual, the abort arriving during it.
+    const error: unknown = await requestBudgetPolicy(A, t.budget, {
+      sleep: () => {
+        controller.abort();
+        return Promise.resolve();
+      },
+      maxWaitMs: 60_000,
+      defaultPauseMs: 1_000,
+      now: () => 0,
+    })
+      .sendRequest(
+        createPipelineRequest({ url: `${A}/secrets/x`, method: 'PUT', abortSignal: controller.signal }),
+        () => Promise.reject(new Error('must not be sent')),
+      )
+      .catch((e: unknown) => e);
+    expect((error as Error).name).toBe('AbortError');
+    // The two sends and the one refused take before the wait: none after it.
+    expect(t.budget.calls.filter((c) => c.startsWith('take write'))).toHaveLength(3);
   });
 });
 

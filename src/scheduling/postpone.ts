@@ -1,0 +1,26 @@
+import { DelayedError, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { isRotatorError } from '../errors';
+
+/**
+ * How long a job that met `error` waits before it runs again, when that error is no failure: another
+ * worker holds the secret's lock, or its vault's request budget is spent (until a slot frees, spread).
+ * Undefined for every other error.
+ */
+export function postponementMs(error: unknown, lockedRetryMs: number): number | undefined {
+  if (!isRotatorError(error)) return undefined;
+  if (error.code === 'ROTATION_LOCKED') return lockedRetryMs;
+  if (error.code === 'VAULT_BUDGET_EXHAUSTED') return error.retryAfterMs ?? lockedRetryMs;
+  return undefined;
+}
+
+/**
+ * Puts a rotation or retirement job back to delayed for `waitMs` without spending an attempt
+ * (BullMQ's DelayedError), so a spent vault's jobs wait while other vaults' jobs run.
+ */
+export async function postpone(job: Job, token: string, waitMs: number, log: Logger): Promise<never> {
+  log.debug({ waitMs }, 'job postponed: its secret is locked or its vault budget is spent');
+  // BullMQ compares the timestamp with its own wall clock, not the rotator's injected one.
+  await job.moveToDelayed(Date.now() + waitMs, token);
+  throw new DelayedError();
+}
