@@ -128,7 +128,7 @@ export function createRetirementProcessor(deps: RetirementWorkerDeps) {
       if (error instanceof DelayedError) throw error;
       // Locked by another worker, or refused admission by its vault's budget: as a rotation job does.
       const waitMs = postponementMs(error, deps.lockedRetryMs);
-      if (waitMs !== undefined && token !== undefined) return postpone(job, token, waitMs, log);
+      if (waitMs !== undefined && token !== undefined) return postpone(job, token, { error, waitMs }, log);
       const text = isRotatorError(error)
         ? error.toOneLine()
         : error instanceof Error

@@ -56,7 +56,8 @@ async function failed(
   const outcome = failureOutcome(error, attempt.attempt);
   if (outcome === 'postponed' && token !== undefined) {
     // Not a failure: another worker is on it, or its vault's budget frees in retryAfterMs.
-    return postpone(job, token, postponementMs(error, deps.lockedRetryMs) ?? deps.lockedRetryMs, log);
+    const waitMs = postponementMs(error, deps.lockedRetryMs) ?? deps.lockedRetryMs;
+    return postpone(job, token, { error, waitMs }, log);
   }
   if (outcome === 'satisfied') {
     log.warn('secret no longer exists; scheduled job dropped');
