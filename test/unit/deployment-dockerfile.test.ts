@@ -9,6 +9,7 @@ import {
   repoFile,
   type DockerInstruction,
 } from '../support/deployment-files';
+import { imageNodeOptions } from '../../tools/bench/sweep-scale';
 
 const dockerfile = repoFile('Dockerfile');
 const instructions = dockerInstructions(dockerfile);
@@ -33,6 +34,15 @@ describe('Dockerfile', () => {
     expect(
       validate('FROM node:22\nHEALTHCHECK --bogus=1 CMD true\nUSER\n').some((d) => d.severity === ERROR),
     ).toBe(true);
+  });
+
+  it('runs every command with a small young generation, the NODE_OPTIONS the bench measures the daemon with', () => {
+    const env = runtime
+      .filter((i) => i.keyword === 'ENV')
+      .map((i) => i.args)
+      .join(' ');
+    expect(env).toMatch(/NODE_OPTIONS=--max-semi-space-size=1\b/);
+    expect(imageNodeOptions(REPO_ROOT)).toBe('--max-semi-space-size=1');
   });
 
   it('builds in one stage with dev dependencies and runs with production ones only', () => {

@@ -7,7 +7,7 @@ import { describeMachine } from './machine';
 import { renderReport, severalVaultsSection, sweepSection, type BenchResults } from './report';
 import { requestsPerRotation } from './requests-per-rotation';
 import { severalVaults, type SeveralVaultsOptions } from './several-vaults';
-import { idleDaemon, sweepAtScale, TUNED_NODE_OPTIONS } from './sweep-scale';
+import { idleDaemon, imageNodeOptions, sweepAtScale } from './sweep-scale';
 import { LIMIT_MODES, rotationThroughput, throttledThroughput } from './throughput';
 import { repoRoot } from '../repo-root';
 
@@ -78,7 +78,7 @@ export async function runSweeps(
 ): Promise<Pick<BenchResults, 'idle' | 'sweeps' | 'million' | 'millionTuned'>> {
   const size = SIZES[opts.size];
   opts.log('idle daemon…');
-  const idle = await idleDaemon({ redisDb: REDIS_DBS.sweep });
+  const idle = await idleDaemon({ redisDb: REDIS_DBS.sweep, nodeOptions: imageNodeOptions() });
   opts.log(JSON.stringify(idle));
   const sweeps = [];
   for (const secrets of size.sweeps) {
@@ -88,6 +88,7 @@ export async function runSweeps(
     sweeps.push(result);
   }
   const biggest = size.sweeps[size.sweeps.length - 1] ?? 0;
+  const TUNED_NODE_OPTIONS = imageNodeOptions();
   opts.log(`sweep over ${biggest} secrets, daemon with NODE_OPTIONS=${TUNED_NODE_OPTIONS}…`);
   const tuned = await sweepAtScale({
     redisDb: REDIS_DBS.sweep,

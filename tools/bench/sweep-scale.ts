@@ -11,6 +11,7 @@ import { freePort, peakRss, startRotator } from './processes';
 import { deleteKeysUnder, memoryUnder, usedMemory } from './redis-keys';
 import { megabytes, requestCount, round } from './stats';
 import { TAG } from '../../src/tags';
+import { repoRoot } from '../repo-root';
 
 export interface SweepScale {
   secrets: number;
@@ -34,11 +35,19 @@ export interface SweepScale {
 }
 
 /**
- * V8 sizes the daemon's heap for the machine (24 GB here: a young generation that grows to 128 MB
- * and an old one collected late), not for its live set of ~30 MB. These caps keep it near the live
- * set; the bench reports the daemon both ways.
+ * The NODE_OPTIONS the image runs every `rotator` command with (the Dockerfile's `ENV`), read from
+ * the Dockerfile itself so the bench measures the daemon as shipped. V8 sizes the heap for the
+ * machine (a young generation that grows to 128 MB here), not for the daemon's ~30 MB live set; the
+ * bench reports the daemon both ways.
  */
-export const TUNED_NODE_OPTIONS = '--max-semi-space-size=4 --max-old-space-size=192';
+export function imageNodeOptions(root: string = repoRoot()): string {
+  const match = /^\s*NODE_OPTIONS=(\S+)/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'));
+  if (match?.[1] === undefined)
+    throw new Error(
+      'the Dockerfile sets no NODE_OPTIONS: the bench measures the daemon as the image runs it',
+    );
+  return match[1].replace(/^"|"$/g, '');
+}
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const DAY = 86_400;
@@ -209,7 +218,12 @@ export async function sweepAtScale(opts: {
 }
 
 /** The daemon at rest: started over a small vault (100 secrets), swept once, then left alone. */
-export async function idleDaemon(opts: { redisDb: number }): Promise<{ secrets: number; idleRssMb: number }> {
-  const result = await sweepAtScale({ redisDb: opts.redisDb, secrets: 100 });
-  return { secrets: result.secrets, idleRssMb: result.daemonRestRssMb };
+export async function idleDaemon(opts: {
+  redisDb: number;
+  nodeOptions?: string;
+}): Promise<{ secrets: number; idleRssMb: number; nodeOptions?: string }> {
+  const daemonEnv: Record<string, string> =
+    opts.nodeOptions === undefined ? {} : { NODE_OPTIONS: opts.nodeOptions };
+  const result = await sweepAtScale({ redisDb: opts.redisDb, secrets: 100, daemonEnv });
+  return { secrets: result.secrets, idleRssMb: result.daemonRestRssMb, nodeOptions: opts.nodeOptions };
 }
