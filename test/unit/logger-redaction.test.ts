@@ -1,17 +1,6 @@
-import { Writable } from 'node:stream';
 import { RotatorError } from '../../src/errors';
 import { createLogger } from '../../src/logging/logger';
-
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
+import { capture } from '../support/log-capture';
 
 const VALUE = 'Leaked-Value-7f3a';
 

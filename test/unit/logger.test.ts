@@ -1,16 +1,5 @@
-import { Writable } from 'node:stream';
 import { createLogger } from '../../src/logging';
-
-function capture(): { stream: Writable; text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return { stream, text: () => chunks.join('') };
-}
+import { capture } from '../support/log-capture';
 
 describe('createLogger', () => {
   it('writes structured JSON with a level label and an ISO time', () => {
