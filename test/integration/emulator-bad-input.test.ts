@@ -1,18 +1,12 @@
 import { request } from 'node:https';
-import { RestError } from '@azure/core-rest-pipeline';
-import { authed, rawRequest, startTestEmulator, type TestEmulator } from '../support/emulator';
+import { authed, rawRequest, restError, useTestEmulator } from '../support/emulator';
 
-let emu: TestEmulator;
-
-beforeAll(async () => {
-  emu = await startTestEmulator();
-});
-afterAll(() => emu.close());
+const kv = useTestEmulator();
 
 const API = 'api-version=7.5';
 
 function put(path: string, body: string | Buffer, contentType = 'application/json') {
-  return rawRequest(emu, { method: 'PUT', path, headers: authed({ 'content-type': contentType }), body });
+  return rawRequest(kv.emu, { method: 'PUT', path, headers: authed({ 'content-type': contentType }), body });
 }
 
 function expectKvError(res: { status: number; json: unknown }, status: number, code: string): void {
@@ -20,19 +14,9 @@ function expectKvError(res: { status: number; json: unknown }, status: number, c
   expect(res.json).toEqual({ error: { code, message: expect.any(String) as unknown } });
 }
 
-async function restError(p: Promise<unknown>): Promise<RestError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof RestError) return e;
-    throw e;
-  }
-  throw new Error('expected a RestError');
-}
-
 afterEach(async () => {
   // Whatever the previous request did, the emulator must still serve a normal client.
-  const client = emu.client();
+  const client = kv.emu.client();
   await client.setSecret('still-alive', 'yes');
   expect((await client.getSecret('still-alive')).value).toBe('yes');
 });
@@ -57,7 +41,7 @@ describe('the emulator rejects bad input in Key Vault error shape and keeps serv
   });
 
   test('a chunked body that grows past 1 MB is cut off: 413 or a reset, never buffered', async () => {
-    const url = new URL(emu.url);
+    const url = new URL(kv.emu.url);
     const outcome = await new Promise<string>((resolve) => {
       const req = request(
         {
@@ -65,7 +49,7 @@ describe('the emulator rejects bad input in Key Vault error shape and keeps serv
           port: url.port,
           method: 'PUT',
           path: `/secrets/ok?${API}`,
-          ca: emu.caPem,
+          ca: kv.emu.caPem,
           agent: false,
           headers: authed({ 'content-type': 'application/json' }),
         },
@@ -97,7 +81,7 @@ describe('the emulator rejects bad input in Key Vault error shape and keeps serv
     ['/secrets/a%5Cb', 'encoded backslash'],
     ['/secrets/%E0%A4%A', 'broken percent-encoding'],
   ])('path trick %s (%s) is 400 BadParameter', async (path) => {
-    const res = await rawRequest(emu, { method: 'GET', path: `${path}?${API}`, headers: authed() });
+    const res = await rawRequest(kv.emu, { method: 'GET', path: `${path}?${API}`, headers: authed() });
     expectKvError(res, 400, 'BadParameter');
   });
 
@@ -119,19 +103,19 @@ describe('the emulator rejects bad input in Key Vault error shape and keeps serv
 
   test('unknown paths and wrong methods get Key Vault-shaped 404 and 405', async () => {
     expectKvError(
-      await rawRequest(emu, { method: 'GET', path: `/keys?${API}`, headers: authed() }),
+      await rawRequest(kv.emu, { method: 'GET', path: `/keys?${API}`, headers: authed() }),
       404,
       'NotFound',
     );
     expectKvError(
-      await rawRequest(emu, { method: 'POST', path: `/secrets/ok?${API}`, headers: authed() }),
+      await rawRequest(kv.emu, { method: 'POST', path: `/secrets/ok?${API}`, headers: authed() }),
       405,
       'MethodNotAllowed',
     );
   });
 
   test('limits on tags, value size and contentType are enforced through the SDK', async () => {
-    const client = emu.client();
+    const client = kv.emu.client();
     const tags16 = Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`t${i}`, 'v']));
     expect((await restError(client.setSecret('tags', 'v', { tags: tags16 }))).code).toBe('BadParameter');
     const tags15 = Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`t${i}`, 'v']));
@@ -156,7 +140,7 @@ describe('the emulator rejects bad input in Key Vault error shape and keeps serv
   });
 
   test('maxresults outside 1..25 is 400 BadParameter', async () => {
-    const res = await rawRequest(emu, {
+    const res = await rawRequest(kv.emu, {
       method: 'GET',
       path: `/secrets?${API}&maxresults=26`,
       headers: authed(),

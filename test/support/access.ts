@@ -1,10 +1,10 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROLE } from '../../src/access/identity';
 import type { TestIdentity } from '../../tools/demo/test-issuer';
 import { createCertificates } from '../../src/emulator/certificates';
+import { rawHttps, type RawResponse } from './raw-https';
 
 export const API_AUDIENCE = 'api://rotator-e2e';
 
@@ -32,55 +32,12 @@ export async function apiTlsFiles(): Promise<{
   return { certFile, keyFile, caFile: certs.caFile, caPem: certs.caPem };
 }
 
-export interface ApiAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  json: unknown;
-  text: string;
-}
-
 /** A raw HTTPS call to the API, for what the CLI never sends (no token, huge or broken bodies). */
 export function rawApi(
   url: string,
   caPem: string,
   opts: { method: string; path: string; headers?: Record<string, string>; body?: string },
-): Promise<ApiAnswer> {
-  const target = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: target.hostname,
-        port: target.port,
-        method: opts.method,
-        path: opts.path,
-        ca: caPem,
-        agent: false,
-        headers: {
-          ...(opts.body !== undefined && {
-            'content-type': 'application/json',
-            'content-length': Buffer.byteLength(opts.body),
-          }),
-          ...opts.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text) as unknown;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json, text });
-        });
-      },
-    );
-    // The server may close mid-upload after refusing a body; the answer, if any, already arrived.
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
+): Promise<RawResponse> {
+  const json = opts.body !== undefined && { 'content-type': 'application/json' };
+  return rawHttps(url, caPem, { ...opts, headers: { ...json, ...opts.headers } });
 }

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { RestError } from '@azure/core-rest-pipeline';
 import { SecretClient } from '@azure/keyvault-secrets';
 import type { TokenCredential } from '@azure/core-auth';
@@ -10,6 +9,7 @@ import {
   type RunningEmulator,
 } from '../../src/emulator';
 import { createSecretStores, type SecretStore } from '../../src/vault';
+import { rawHttps, type RawRequest, type RawResponse } from './raw-https';
 
 export interface TestEmulator extends RunningEmulator {
   /** A real SecretClient trusting this emulator's CA, with short retry delays for fast tests. */
@@ -61,53 +61,41 @@ export async function startTestEmulator(opts: EmulatorOptions = {}): Promise<Tes
   };
 }
 
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-  json: unknown;
+/**
+ * A test file's emulator and a client of it, started before its tests (once, or afresh for each test
+ * where tests change its faults) and closed after them; read `emu` and `client` inside the tests.
+ */
+export function useTestEmulator(fresh: 'per-file' | 'per-test' = 'per-file'): {
+  readonly emu: TestEmulator;
+  readonly client: SecretClient;
+} {
+  let running: { emu: TestEmulator; client: SecretClient } | undefined;
+  const [before, after] = fresh === 'per-test' ? [beforeEach, afterEach] : [beforeAll, afterAll];
+  before(async () => {
+    const emu = await startTestEmulator();
+    running = { emu, client: emu.client() };
+  });
+  after(async () => {
+    await running?.emu.close();
+    running = undefined;
+  });
+  const started = (): { emu: TestEmulator; client: SecretClient } => {
+    if (running === undefined) throw new Error('the test emulator is read outside a test');
+    return running;
+  };
+  return {
+    get emu() {
+      return started().emu;
+    },
+    get client() {
+      return started().client;
+    },
+  };
 }
 
 /** Bypasses the SDK to send what it never would: bad JSON, huge bodies, odd paths. */
-export function rawRequest(
-  emulator: TestEmulator,
-  opts: { method: string; path: string; headers?: Record<string, string>; body?: string | Buffer },
-): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const url = new URL(emulator.url);
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: opts.method,
-        path: opts.path,
-        ca: emulator.caPem,
-        agent: false,
-        headers: {
-          ...(opts.body !== undefined && { 'content-length': Buffer.byteLength(opts.body) }),
-          ...opts.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = text ? (JSON.parse(text) as unknown) : undefined;
-          } catch {
-            json = undefined;
-          }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-        });
-      },
-    );
-    // The server may close mid-upload after refusing a body; the response, if any, already arrived.
-    req.on('error', reject);
-    if (opts.body !== undefined) req.write(opts.body);
-    req.end();
-  });
+export function rawRequest(emulator: TestEmulator, opts: RawRequest): Promise<RawResponse> {
+  return rawHttps(emulator.url, emulator.caPem, opts);
 }
 
 /** Authorized raw request with an api-version, for probing validation past the challenge. */
