@@ -7,34 +7,32 @@ import {
   type TestIdentity,
   type TestIssuer,
 } from '../../tools/demo/test-issuer';
-import { ROLE } from '../../src/access/identity';
 import { RedisAccessStore } from '../../src/access-store/redis-access-store';
-import { API_AUDIENCE, apiTlsFiles, PEOPLE, rawApi } from '../support/access';
-import { freePort, runRotator, startDaemonProcess, type CliResult } from '../support/cli-process';
+import {
+  API_AUDIENCE,
+  brokeredEnv,
+  forcedRotation,
+  PEOPLE,
+  rawApi,
+  startAccessDaemon,
+  type DaemonProcess,
+} from '../support/access';
+import { runRotator, type CliResult } from '../support/cli-process';
 import { emulatorStore, startTestEmulator, vaultEnv, type TestEmulator } from '../support/emulator';
-import { dumpRedis } from '../support/redis-scan';
-import { pause, waitFor } from '../support/wait';
+import { deletePrefix, dumpRedis } from '../support/redis-scan';
+import type { RawResponse } from '../support/raw-https';
+import { pause } from '../support/wait';
 
 const REDIS_URL = 'redis://127.0.0.1:6379/1';
 // Every CLI call is a process; on a loaded machine (2 cores, many tests) each takes seconds.
 jest.setTimeout(240_000);
 const NO_STACK = /\n\s+at /;
-const erin: TestIdentity = {
-  oid: 'e4170000-0000-4000-8000-000000000005',
-  upn: 'erin@contoso.example',
-  roles: [ROLE.checkout, ROLE.approve],
-};
-const batchJob: TestIdentity = {
-  oid: 'ba7c0000-0000-4000-8000-000000000006',
-  appId: 'ba7c0000-0000-4000-8000-0000000000aa',
-  roles: [ROLE.checkout],
-};
 
 describe('zero standing access: request → approve → checkout → forced rotation (processes: daemon with the access API, CLI)', () => {
   let issuer: TestIssuer;
   let emulator: TestEmulator;
   let store: SecretStore;
-  let daemon: Awaited<ReturnType<typeof startDaemonProcess>>;
+  let daemon: DaemonProcess;
   let apiUrl: string;
   let apiCa: { caFile: string; caPem: string };
   const prefix = `t-access-${randomUUID().slice(0, 8)}`;
@@ -43,13 +41,9 @@ describe('zero standing access: request → approve → checkout → forced rota
   const token = (who: TestIdentity, options: Partial<MintOptions> = {}): Promise<string> =>
     issuer.mint(who, { audience: API_AUDIENCE, ...options });
 
-  /** The CLI in brokered mode: no vault, no Redis, only the API and a token. */
+  /** The CLI in brokered mode, and its stderr free of stack traces. */
   async function cli(args: string[], bearer: string): Promise<CliResult> {
-    const result = await runRotator(args, {
-      ROTATOR_API_URL: apiUrl,
-      ROTATOR_API_CA_FILE: apiCa.caFile,
-      ROTATOR_API_TOKEN: bearer,
-    });
+    const result = await runRotator(args, brokeredEnv(apiUrl, apiCa.caFile, bearer));
     expect(result.stderr).not.toMatch(NO_STACK);
     return result;
   }
@@ -62,8 +56,6 @@ describe('zero standing access: request → approve → checkout → forced rota
     issuer = await startTestIssuer();
     emulator = await startTestEmulator();
     store = emulatorStore(emulator);
-    const tls = await apiTlsFiles();
-    apiCa = tls;
     await store.set('svc-guarded', 'Guarded-initial-1', {
       tags: { 'rotation-target': 'keyvault', 'rotation-approval': 'required' },
     });
@@ -72,9 +64,7 @@ describe('zero standing access: request → approve → checkout → forced rota
     });
     await store.set('svc-open', 'Open-initial-3', { tags: { 'rotation-target': 'keyvault' } });
     await store.set('plain', 'not-managed-4');
-    const apiPort = await freePort();
-    apiUrl = `https://127.0.0.1:${apiPort}`;
-    daemon = await startDaemonProcess(
+    ({ daemon, apiUrl, apiCa } = await startAccessDaemon(
       {
         ...vaultEnv(emulator),
         REDIS_URL,
@@ -82,26 +72,16 @@ describe('zero standing access: request → approve → checkout → forced rota
         ROTATOR_USAGE_GRACE: 'PT4S',
         ROTATOR_SWEEP_INTERVAL: 'PT5S',
         ROTATOR_RETRY_BACKOFF: 'PT0.2S',
-        ROTATOR_API_PORT: String(apiPort),
-        ROTATOR_API_TLS_CERT_FILE: tls.certFile,
-        ROTATOR_API_TLS_KEY_FILE: tls.keyFile,
-        ROTATOR_API_AUDIENCE: API_AUDIENCE,
-        ROTATOR_API_ISSUER: issuer.issuer,
         ROTATOR_APPROVAL_TIMEOUT: 'PT10M',
         ROTATOR_ACCESS_MAX: 'PT1H',
-        // The test issuer's CA, trusted by Node itself for the discovery document and keys.
-        NODE_EXTRA_CA_CERTS: issuer.caFile,
       },
-      await freePort(),
-    );
+      issuer,
+    ));
   }, 90_000);
 
   afterAll(async () => {
     await daemon?.stop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deletePrefix(REDIS_URL, prefix);
     await emulator?.close();
     await issuer?.close();
   });
@@ -164,14 +144,7 @@ describe('zero standing access: request → approve → checkout → forced rota
     expect({ code: again.code, stdout: again.stdout }).toEqual({ code: 1, stdout: '' });
     expect(again.stderr).toContain('APPROVAL_EXPIRED');
 
-    const rotated = await waitFor(
-      'the forced rotation after the checkout',
-      async () => {
-        const latest = await store.get('svc-guarded');
-        return latest?.tags['rotation-reason'] === 'usage' ? latest : undefined;
-      },
-      30_000,
-    );
+    const rotated = await forcedRotation(store, 'svc-guarded', 30_000);
     expect(rotated.value).not.toBe(before?.value);
 
     const used = JSON.parse((await cli(['requests', '--output', 'json'], bob)).stdout) as Array<{
@@ -206,7 +179,7 @@ describe('zero standing access: request → approve → checkout → forced rota
   it('lets a role holder check out a secret without an approval policy with a reason and a ticket (a workload too)', async () => {
     const result = await cli(
       ['checkout', 'svc-open', '--reason', 'nightly export', '--ticket', 'CHG-7'],
-      await token(batchJob),
+      await token(PEOPLE.batchJob),
     );
     expect(result.code).toBe(0);
     expect(result.stdout).toBe('Open-initial-3\n');
@@ -219,6 +192,10 @@ describe('zero standing access: request → approve → checkout → forced rota
     afterEach(async () => {
       expect((await tags('svc-bad'))['checked-out-at']).toBeUndefined();
     });
+
+    /** A checkout of svc-bad sent by hand, with what the CLI never sends. */
+    const postCheckout = (body: string, headers: Record<string, string> = {}): Promise<RawResponse> =>
+      rawApi(apiUrl, apiCa.caPem, { method: 'POST', path: '/v1/secrets/svc-bad/checkout', headers, body });
 
     it.each<[string, Partial<MintOptions>, string]>([
       ['an expired token', { expiresIn: -600 }, 'TOKEN_EXPIRED'],
@@ -240,11 +217,7 @@ describe('zero standing access: request → approve → checkout → forced rota
     });
 
     it('a missing token: 401 with WWW-Authenticate: Bearer error="invalid_token" and a JSON error', async () => {
-      const answer = await rawApi(apiUrl, apiCa.caPem, {
-        method: 'POST',
-        path: '/v1/secrets/svc-bad/checkout',
-        body: JSON.stringify({ reason: 'x', ticket: 'T-1' }),
-      });
+      const answer = await postCheckout(JSON.stringify({ reason: 'x', ticket: 'T-1' }));
       expect(answer.status).toBe(401);
       expect(answer.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
       expect(answer.json).toEqual({
@@ -253,7 +226,7 @@ describe('zero standing access: request → approve → checkout → forced rota
     });
 
     it('a self-approval', async () => {
-      const self = await token(erin);
+      const self = await token(PEOPLE.erin);
       const id = (
         await cli(['request', 'svc-bad', '--reason', 'INC-9 probe', '--ticket', 'INC-9'], self)
       ).stdout.trim();
@@ -343,28 +316,16 @@ describe('zero standing access: request → approve → checkout → forced rota
 
     it('an oversized or malformed body', async () => {
       const auth = { authorization: `Bearer ${await token(PEOPLE.bob)}` };
-      const huge = await rawApi(apiUrl, apiCa.caPem, {
-        method: 'POST',
-        path: '/v1/secrets/svc-bad/checkout',
-        headers: auth,
-        body: JSON.stringify({ reason: 'x'.repeat(64 * 1024), ticket: 'T-1' }),
-      });
+      const huge = await postCheckout(JSON.stringify({ reason: 'x'.repeat(64 * 1024), ticket: 'T-1' }), auth);
       expect(huge.status).toBe(413);
       expect(huge.json).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
-      const broken = await rawApi(apiUrl, apiCa.caPem, {
-        method: 'POST',
-        path: '/v1/secrets/svc-bad/checkout',
-        headers: auth,
-        body: '{"reason": "x", "ticket": ',
-      });
+      const broken = await postCheckout('{"reason": "x", "ticket": ', auth);
       expect(broken.status).toBe(400);
       expect(broken.json).toMatchObject({ error: { code: 'BODY_MALFORMED' } });
-      const extra = await rawApi(apiUrl, apiCa.caPem, {
-        method: 'POST',
-        path: '/v1/secrets/svc-bad/checkout',
-        headers: auth,
-        body: JSON.stringify({ reason: 'x', ticket: 'T-1', actor: 'mallory' }),
-      });
+      const extra = await postCheckout(
+        JSON.stringify({ reason: 'x', ticket: 'T-1', actor: 'mallory' }),
+        auth,
+      );
       expect(extra.status).toBe(400);
     });
 

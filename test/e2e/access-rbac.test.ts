@@ -2,13 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { startTestIssuer, type TestIssuer } from '../../tools/demo/test-issuer';
 import { isRotatorError } from '../../src/errors';
-import { API_AUDIENCE, apiTlsFiles, PEOPLE } from '../support/access';
-import { freePort, runRotator, spawnEmulator, startDaemonProcess } from '../support/cli-process';
-import { emulatorStore } from '../support/emulator';
-import { waitFor } from '../support/wait';
+import {
+  API_AUDIENCE,
+  brokeredEnv,
+  forcedRotation,
+  PEOPLE,
+  startAccessDaemon,
+  type DaemonProcess,
+} from '../support/access';
+import { runRotator, spawnEmulator } from '../support/cli-process';
+import { emulatorStore, vaultEnv } from '../support/emulator';
+import { deletePrefix } from '../support/redis-scan';
 
 /**
  * The point of zero standing access, proved against the emulator's RBAC (`rotator emulator --rbac`):
@@ -23,9 +29,9 @@ describe('RBAC: no human vault role, access only through the broker (emulator --
   let emulator: Awaited<ReturnType<typeof spawnEmulator>>;
   let vault: { url: string; caFile: string };
   let rotatorToken: string;
-  let daemon: Awaited<ReturnType<typeof startDaemonProcess>>;
+  let daemon: DaemonProcess;
   let apiUrl: string;
-  let apiCaFile: string;
+  let apiCa: { caFile: string };
   const prefix = `t-rbac-${randomUUID().slice(0, 8)}`;
 
   beforeAll(async () => {
@@ -46,38 +52,23 @@ describe('RBAC: no human vault role, access only through the broker (emulator --
     await emulatorStore(vault, rotatorToken).set('svc-payroll', 'Payroll-initial-1', {
       tags: { 'rotation-target': 'keyvault', 'rotation-approval': 'required' },
     });
-    const tls = await apiTlsFiles();
-    apiCaFile = tls.caFile;
-    const apiPort = await freePort();
-    apiUrl = `https://127.0.0.1:${apiPort}`;
-    daemon = await startDaemonProcess(
+    ({ daemon, apiUrl, apiCa } = await startAccessDaemon(
       {
-        ROTATOR_VAULT_URL: vault.url,
-        ROTATOR_VAULT_CA_FILE: vault.caFile,
         // The daemon's own identity: the only principal with a role on the vault.
-        ROTATOR_VAULT_TOKEN: rotatorToken,
+        ...vaultEnv(vault, rotatorToken),
         REDIS_URL,
         ROTATOR_QUEUE_PREFIX: prefix,
         ROTATOR_USAGE_GRACE: 'PT3S',
         ROTATOR_RETRY_BACKOFF: 'PT0.2S',
-        ROTATOR_API_PORT: String(apiPort),
-        ROTATOR_API_TLS_CERT_FILE: tls.certFile,
-        ROTATOR_API_TLS_KEY_FILE: tls.keyFile,
-        ROTATOR_API_AUDIENCE: API_AUDIENCE,
-        ROTATOR_API_ISSUER: issuer.issuer,
-        NODE_EXTRA_CA_CERTS: issuer.caFile,
       },
-      await freePort(),
-    );
+      issuer,
+    ));
   }, 90_000);
 
   afterAll(async () => {
     await daemon?.stop();
     await emulator?.stop();
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deletePrefix(REDIS_URL, prefix);
     await issuer?.close();
   });
 
@@ -91,11 +82,9 @@ describe('RBAC: no human vault role, access only through the broker (emulator --
     expect(isRotatorError(refused) && refused.message).toContain('HTTP 403');
 
     const env = (who: keyof typeof PEOPLE): Promise<Record<string, string>> =>
-      issuer.mint(PEOPLE[who], { audience: API_AUDIENCE }).then((token) => ({
-        ROTATOR_API_URL: apiUrl,
-        ROTATOR_API_CA_FILE: apiCaFile,
-        ROTATOR_API_TOKEN: token,
-      }));
+      issuer
+        .mint(PEOPLE[who], { audience: API_AUDIENCE })
+        .then((token) => brokeredEnv(apiUrl, apiCa.caFile, token));
     const id = (
       await runRotator(
         ['request', 'svc-payroll', '--reason', 'payroll rerun', '--ticket', 'INC-77'],
@@ -110,15 +99,7 @@ describe('RBAC: no human vault role, access only through the broker (emulator --
     expect(checkout.code).toBe(0);
     expect(checkout.stdout).toBe('Payroll-initial-1\n');
     // The forced rotation follows, by the daemon's identity, the only one the vault lets in.
-    const officer = emulatorStore(vault, rotatorToken);
-    const rotated = await waitFor(
-      'the forced rotation',
-      async () => {
-        const latest = await officer.get('svc-payroll');
-        return latest?.tags['rotation-reason'] === 'usage' ? latest : undefined;
-      },
-      60_000,
-    );
+    const rotated = await forcedRotation(emulatorStore(vault, rotatorToken), 'svc-payroll', 60_000);
     expect(rotated.value).not.toBe('Payroll-initial-1');
   }, 120_000);
 });

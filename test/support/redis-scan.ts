@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
 
 /** Every key under `pattern` with its content as text, whatever the Redis type, for leak scans. */
 export async function dumpRedis(redis: Redis, pattern = '*'): Promise<string> {
@@ -29,4 +29,14 @@ export async function deleteKeys(redis: Redis, pattern: string): Promise<void> {
     cursor = next;
     if (keys.length > 0) await redis.del(...keys);
   } while (cursor !== '0');
+}
+
+/** Connects to `url`, deletes a test's keys under `prefix` and disconnects: a test file's clean-up. */
+export async function deletePrefix(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url);
+  try {
+    await deleteKeys(redis, `${prefix}:*`);
+  } finally {
+    redis.disconnect();
+  }
 }
