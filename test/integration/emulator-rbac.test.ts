@@ -4,22 +4,32 @@ import { join } from 'node:path';
 import { request as httpsRequest } from 'node:https';
 import type { TokenCredential } from '@azure/core-auth';
 import { SecretClient } from '@azure/keyvault-secrets';
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { SignJWT } from 'jose';
 import { createEmulatorClientOptions } from '../../src/emulator/client-options';
 import { loadRbacPolicy } from '../../src/emulator/rbac/rbac-file';
 import { RotatorError } from '../../src/errors';
 import { runRotator, spawnEmulator } from '../support/cli-process';
 import { rawRequest, restError, startTestEmulator, type TestEmulator } from '../support/emulator';
-import { startTestOidc, type TestOidc } from '../support/emulator-oidc';
+import {
+  startTestIssuer,
+  type MintOptions,
+  type TestIdentity,
+  type TestIssuer,
+} from '../../tools/demo/test-issuer';
 
 const OFFICER = 'aaaaaaaa-0000-4000-8000-000000000001';
 const READER = 'aaaaaaaa-0000-4000-8000-000000000002';
 const SCOPED = 'aaaaaaaa-0000-4000-8000-000000000003';
 const NOBODY = 'aaaaaaaa-0000-4000-8000-000000000004';
 
-let oidc: TestOidc;
+let oidc: TestIssuer;
 let emu: TestEmulator;
 let dir: string;
+
+/** A Key Vault access token for `oid` (an app-only token unless `upn` makes it a person's). */
+function vaultToken(who: TestIdentity, options: Partial<MintOptions> = {}): Promise<string> {
+  return oidc.mint(who, { audience: 'https://vault.azure.net', ...options });
+}
 
 function writeRbac(name: string, content: unknown): string {
   const file = join(dir, name);
@@ -29,7 +39,7 @@ function writeRbac(name: string, content: unknown): string {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'emulator-rbac-'));
-  oidc = await startTestOidc();
+  oidc = await startTestIssuer();
   const file = writeRbac('rbac.json', {
     issuer: oidc.issuer,
     issuers: [`https://sts.windows.net/${oidc.tenantId}/`],
@@ -41,7 +51,7 @@ beforeAll(async () => {
     ],
   });
   emu = await startTestEmulator({ rbac: loadRbacPolicy(file) });
-  const officer = clientAs(await oidc.token({ oid: OFFICER, appid: 'app-officer' }));
+  const officer = clientAs(await vaultToken({ oid: OFFICER, appId: 'app-officer' }));
   await officer.setSecret('scoped-a', 'value-a');
   await officer.setSecret('scoped-b', 'value-b');
 });
@@ -71,7 +81,7 @@ const bearer = (token: string): Record<string, string> => ({ authorization: `Bea
 
 describe('rotator emulator --rbac: identities and roles as Key Vault enforces them', () => {
   test('an identity with no role is refused get and list with 403 ForbiddenByRbac', async () => {
-    const nobody = clientAs(await oidc.token({ oid: NOBODY, upn: 'mallory@contoso.example' }));
+    const nobody = clientAs(await vaultToken({ oid: NOBODY, upn: 'mallory@contoso.example' }));
     const get = await restError(nobody.getSecret('scoped-a'));
     expect(get.statusCode).toBe(403);
     expect(get.code).toBe('Forbidden');
@@ -81,7 +91,7 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
     const raw = await rawRequest(emu, {
       method: 'GET',
       path: '/secrets/scoped-a?api-version=7.5',
-      headers: bearer(await oidc.token({ oid: NOBODY })),
+      headers: bearer(await vaultToken({ oid: NOBODY })),
     });
     const body = raw.json as { error: { code: string; message: string; innererror: { code: string } } };
     expect(raw.status).toBe(403);
@@ -99,18 +109,18 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
   });
 
   test('Secrets User reads and lists but may not write; Secrets Officer writes', async () => {
-    const reader = clientAs(await oidc.token({ oid: READER }));
+    const reader = clientAs(await vaultToken({ oid: READER }));
     expect((await reader.getSecret('scoped-b')).value).toBe('value-b');
     expect(await listAll(reader)).toEqual(expect.arrayContaining(['scoped-a', 'scoped-b']));
     const set = await restError(reader.setSecret('scoped-b', 'hijacked'));
     expect(set.statusCode).toBe(403);
     expect(set.message).toContain('Microsoft.KeyVault/vaults/secrets/setSecret/action');
-    const officer = clientAs(await oidc.token({ oid: OFFICER }));
+    const officer = clientAs(await vaultToken({ oid: OFFICER }));
     expect((await officer.getSecret('scoped-b')).value).toBe('value-b');
   });
 
   test('a secret-scope assignment reaches that secret only, and never lists the vault', async () => {
-    const scoped = clientAs(await oidc.token({ oid: SCOPED }));
+    const scoped = clientAs(await vaultToken({ oid: SCOPED }));
     expect((await scoped.getSecret('scoped-a')).value).toBe('value-a');
     expect((await scoped.getSecret('SCOPED-A')).value).toBe('value-a');
     expect((await restError(scoped.getSecret('scoped-b'))).statusCode).toBe(403);
@@ -118,7 +128,7 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
     const raw = await rawRequest(emu, {
       method: 'GET',
       path: '/secrets?api-version=7.5',
-      headers: bearer(await oidc.token({ oid: SCOPED })),
+      headers: bearer(await vaultToken({ oid: SCOPED })),
     });
     expect(raw.status).toBe(403);
     expect(raw.text).toContain('Microsoft.KeyVault/vaults/secrets/readMetadata/action');
@@ -126,34 +136,31 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
   });
 
   test("the v1 issuer form and Key Vault's application id as audience are accepted when configured", async () => {
-    const v1 = await oidc.token({ oid: READER }, { issuer: `https://sts.windows.net/${oidc.tenantId}/` });
+    const v1 = await vaultToken(
+      { oid: READER },
+      { version: 1, claims: { iss: `https://sts.windows.net/${oidc.tenantId}/` } },
+    );
     expect((await clientAs(v1).getSecret('scoped-b')).value).toBe('value-b');
-    const byAppId = await oidc.token({ oid: READER }, { audience: 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093' });
+    const byAppId = await vaultToken({ oid: READER }, { audience: 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093' });
     expect((await clientAs(byAppId).getSecret('scoped-b')).value).toBe('value-b');
   });
 
   test.each([
-    ['expired', () => oidc.token({ oid: OFFICER }, { expiresIn: Math.floor(Date.now() / 1000) - 3600 })],
+    ['expired', () => vaultToken({ oid: OFFICER }, { expiresIn: -3600 })],
     [
       'for another audience',
-      () => oidc.token({ oid: OFFICER }, { audience: 'https://management.azure.com' }),
+      () => vaultToken({ oid: OFFICER }, { audience: 'https://management.azure.com' }),
     ],
     [
       'from another issuer',
-      () => oidc.token({ oid: OFFICER }, { issuer: 'https://login.microsoftonline.com/other/v2.0' }),
+      () => vaultToken({ oid: OFFICER }, { claims: { iss: 'https://login.microsoftonline.com/other/v2.0' } }),
     ],
-    ['signed by an unknown key', async () => oidc.token({ oid: OFFICER }, { key: await oidc.foreignKey() })],
+    ['signed by an unknown key', () => vaultToken({ oid: OFFICER }, { signing: 'unpublished' })],
     [
-      'unsigned (alg none)',
-      () =>
-        Promise.resolve(
-          new UnsecuredJWT({ oid: OFFICER })
-            .setIssuer(oidc.issuer)
-            .setAudience('https://vault.azure.net')
-            .setExpirationTime('1h')
-            .encode(),
-        ),
+      'with a signature that does not match its published key',
+      () => vaultToken({ oid: OFFICER }, { signing: 'tampered' }),
     ],
+    ['unsigned (alg none)', () => vaultToken({ oid: OFFICER }, { signing: 'none' })],
     [
       'signed with HS256',
       () =>
@@ -176,7 +183,7 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
     expect(res.status).toBe(401);
     expect(res.headers['www-authenticate']).toContain('resource="https://vault.azure.net"');
     expect(res.json).toMatchObject({ error: { code: 'Unauthorized' } });
-    const reader = clientAs(await oidc.token({ oid: READER }));
+    const reader = clientAs(await vaultToken({ oid: READER }));
     expect((await reader.getSecret('scoped-a')).value).toBe('value-a');
   });
 
@@ -184,7 +191,7 @@ describe('rotator emulator --rbac: identities and roles as Key Vault enforces th
     await rawRequest(emu, {
       method: 'GET',
       path: '/secrets/scoped-b?api-version=7.5',
-      headers: { ...bearer(await oidc.token({ oid: NOBODY })), 'x-ms-client-request-id': 'rbac-corr-1' },
+      headers: { ...bearer(await vaultToken({ oid: NOBODY })), 'x-ms-client-request-id': 'rbac-corr-1' },
     });
     const row = emu.requestLog.visible().find((r) => r['CorrelationId'] === 'rbac-corr-1');
     expect(row).toMatchObject({
