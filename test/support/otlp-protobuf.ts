@@ -10,6 +10,24 @@ import { Root, type Type } from 'protobufjs';
 const KEY_VALUE = {
   fields: { key: { type: 'string', id: 1 }, value: { type: 'AnyValue', id: 2 } },
 };
+const repeated = (type: string, id: number) => ({ rule: 'repeated', type, id });
+/** A span and a link name the span the same way, with the same field numbers. */
+const SPAN_CONTEXT = { traceId: { type: 'bytes', id: 1 }, spanId: { type: 'bytes', id: 2 } };
+
+/**
+ * The envelope every signal shares: Export<Request>ServiceRequest → Resource<Kind> → Scope<Kind> → its
+ * items (spans, log records, metrics), each level with field numbers 1 (resource or scope) and 2.
+ */
+function signal(kind: string, request: string, items: string, item: string): Record<string, unknown> {
+  return {
+    [`Scope${kind}`]: { fields: { scope: { type: 'Scope', id: 1 }, [items]: repeated(item, 2) } },
+    [`Resource${kind}`]: {
+      fields: { resource: { type: 'Resource', id: 1 }, [`scope${kind}`]: repeated(`Scope${kind}`, 2) },
+    },
+    [`Export${request}ServiceRequest`]: { fields: { [`resource${kind}`]: repeated(`Resource${kind}`, 1) } },
+  };
+}
+
 const SCHEMA = {
   nested: {
     KeyValue: KEY_VALUE,
@@ -37,64 +55,33 @@ const SCHEMA = {
         bytesValue: { type: 'bytes', id: 7 },
       },
     },
-    ArrayValue: { fields: { values: { rule: 'repeated', type: 'AnyValue', id: 1 } } },
-    KeyValueList: { fields: { values: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
-    Resource: { fields: { attributes: { rule: 'repeated', type: 'KeyValue', id: 1 } } },
+    ArrayValue: { fields: { values: repeated('AnyValue', 1) } },
+    KeyValueList: { fields: { values: repeated('KeyValue', 1) } },
+    Resource: { fields: { attributes: repeated('KeyValue', 1) } },
     Scope: { fields: { name: { type: 'string', id: 1 }, version: { type: 'string', id: 2 } } },
-    Link: {
-      fields: {
-        traceId: { type: 'bytes', id: 1 },
-        spanId: { type: 'bytes', id: 2 },
-        attributes: { rule: 'repeated', type: 'KeyValue', id: 4 },
-      },
-    },
-    Event: {
-      fields: { name: { type: 'string', id: 2 }, attributes: { rule: 'repeated', type: 'KeyValue', id: 3 } },
-    },
+    Link: { fields: { ...SPAN_CONTEXT, attributes: repeated('KeyValue', 4) } },
+    Event: { fields: { name: { type: 'string', id: 2 }, attributes: repeated('KeyValue', 3) } },
     Span: {
       fields: {
-        traceId: { type: 'bytes', id: 1 },
-        spanId: { type: 'bytes', id: 2 },
+        ...SPAN_CONTEXT,
         parentSpanId: { type: 'bytes', id: 4 },
         name: { type: 'string', id: 5 },
         kind: { type: 'int32', id: 6 },
-        attributes: { rule: 'repeated', type: 'KeyValue', id: 9 },
-        events: { rule: 'repeated', type: 'Event', id: 11 },
-        links: { rule: 'repeated', type: 'Link', id: 13 },
+        attributes: repeated('KeyValue', 9),
+        events: repeated('Event', 11),
+        links: repeated('Link', 13),
       },
     },
-    ScopeSpans: {
-      fields: { scope: { type: 'Scope', id: 1 }, spans: { rule: 'repeated', type: 'Span', id: 2 } },
-    },
-    ResourceSpans: {
-      fields: {
-        resource: { type: 'Resource', id: 1 },
-        scopeSpans: { rule: 'repeated', type: 'ScopeSpans', id: 2 },
-      },
-    },
-    ExportTraceServiceRequest: {
-      fields: { resourceSpans: { rule: 'repeated', type: 'ResourceSpans', id: 1 } },
-    },
+    ...signal('Spans', 'Trace', 'spans', 'Span'),
     LogRecord: {
       fields: {
         severityText: { type: 'string', id: 3 },
         body: { type: 'AnyValue', id: 5 },
-        attributes: { rule: 'repeated', type: 'KeyValue', id: 6 },
+        attributes: repeated('KeyValue', 6),
         traceId: { type: 'bytes', id: 9 },
       },
     },
-    ScopeLogs: {
-      fields: { scope: { type: 'Scope', id: 1 }, logRecords: { rule: 'repeated', type: 'LogRecord', id: 2 } },
-    },
-    ResourceLogs: {
-      fields: {
-        resource: { type: 'Resource', id: 1 },
-        scopeLogs: { rule: 'repeated', type: 'ScopeLogs', id: 2 },
-      },
-    },
-    ExportLogsServiceRequest: {
-      fields: { resourceLogs: { rule: 'repeated', type: 'ResourceLogs', id: 1 } },
-    },
+    ...signal('Logs', 'Logs', 'logRecords', 'LogRecord'),
     Metric: {
       fields: {
         name: { type: 'string', id: 1 },
@@ -102,18 +89,7 @@ const SCHEMA = {
         unit: { type: 'string', id: 3 },
       },
     },
-    ScopeMetrics: {
-      fields: { scope: { type: 'Scope', id: 1 }, metrics: { rule: 'repeated', type: 'Metric', id: 2 } },
-    },
-    ResourceMetrics: {
-      fields: {
-        resource: { type: 'Resource', id: 1 },
-        scopeMetrics: { rule: 'repeated', type: 'ScopeMetrics', id: 2 },
-      },
-    },
-    ExportMetricsServiceRequest: {
-      fields: { resourceMetrics: { rule: 'repeated', type: 'ResourceMetrics', id: 1 } },
-    },
+    ...signal('Metrics', 'Metrics', 'metrics', 'Metric'),
   },
 };
 
