@@ -10,12 +10,7 @@ import { loadRbacPolicy } from '../../src/emulator/rbac/rbac-file';
 import { RotatorError } from '../../src/errors';
 import { runRotator, spawnEmulator } from '../support/cli-process';
 import { rawRequest, restError, startTestEmulator, type TestEmulator } from '../support/emulator';
-import {
-  startTestIssuer,
-  type MintOptions,
-  type TestIdentity,
-  type TestIssuer,
-} from '../../tools/demo/test-issuer';
+import { startTestIssuer, type MintOptions, type TestIssuer } from '../../tools/demo/test-issuer';
 
 const OFFICER = 'aaaaaaaa-0000-4000-8000-000000000001';
 const READER = 'aaaaaaaa-0000-4000-8000-000000000002';
@@ -27,7 +22,10 @@ let emu: TestEmulator;
 let dir: string;
 
 /** A Key Vault access token for `oid` (an app-only token unless `upn` makes it a person's). */
-function vaultToken(who: TestIdentity, options: Partial<MintOptions> = {}): Promise<string> {
+function vaultToken(
+  who: { oid: string; upn?: string; appId?: string },
+  options: Partial<MintOptions> = {},
+): Promise<string> {
   return oidc.mint(who, { audience: 'https://vault.azure.net', ...options });
 }
 

@@ -1,25 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCertificates } from '../../src/emulator/certificates';
 import { alertFigures } from '../support/alert-evaluation';
-
-interface Envelope {
-  name: string;
-  time?: string;
-  tags?: Record<string, string>;
-  data?: {
-    baseType?: string;
-    baseData?: {
-      id?: string;
-      name?: string;
-      message?: string;
-      properties?: Record<string, string>;
-      metrics?: Array<{ name: string; value: number }>;
-    };
-  };
-}
+import { runTelemetryChild, type Envelope } from '../support/telemetry-namespace';
 
 interface ChildOutput {
   envelopes: Envelope[];
@@ -28,55 +11,13 @@ interface ChildOutput {
   logs: string;
 }
 
-const CHILD = join(__dirname, '..', 'support', 'telemetry-child.js');
-
-/**
- * The real Azure Monitor distro and exporter, run in a child process inside a network namespace of its
- * own (only loopback exists there, so the distro's metadata probe to 169.254.169.254 cannot leave the
- * machine), against a local HTTPS server given as the connection string's ingestion endpoint.
- */
-function runChild(dir: string, caFile: string): Promise<{ code: number | null; output: string }> {
-  const script = [
-    'ip link set lo up',
-    'redis-server --port 6399 --save "" --appendonly no --daemonize yes --logfile /dev/null',
-    `node ${JSON.stringify(CHILD)}`,
-    'code=$?',
-    'redis-cli -p 6399 shutdown nosave >/dev/null 2>&1',
-    'exit $code',
-  ].join('; ');
-  return new Promise((resolve) => {
-    const child = spawn('unshare', ['-rn', 'sh', '-c', script], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_EXTRA_CA_CERTS: caFile,
-        APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
-        REDIS_URL: 'redis://127.0.0.1:6399',
-        INGEST_CERT: join(dir, 'cert.pem'),
-        INGEST_KEY: join(dir, 'key.pem'),
-        OUT: join(dir, 'out.json'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    child.once('exit', (code) => resolve({ code, output }));
-  });
-}
-
 describe('telemetry through the real Azure Monitor exporter to a local ingestion endpoint', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rotator-telemetry-'));
   let result: ChildOutput;
   let childOutput = '';
 
   beforeAll(async () => {
-    const certs = await createCertificates(dir);
-    writeFileSync(join(dir, 'cert.pem'), certs.certPem);
-    writeFileSync(join(dir, 'key.pem'), certs.keyPem);
-    const run = await runChild(dir, certs.caFile);
-    childOutput = run.output;
-    if (run.code !== 0) throw new Error(`telemetry child failed (${run.code}):\n${run.output}`);
-    result = JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as ChildOutput;
+    ({ result, output: childOutput } = await runTelemetryChild<ChildOutput>('telemetry-child.js', dir, 6399));
   }, 90_000);
 
   afterAll(() => {

@@ -3,11 +3,8 @@
 // distro and exporter with offline storage on, a daemon that rotates and checks out while the fake
 // ingestion endpoint is down, then the endpoint comes back on the same port.
 const { readdirSync, readFileSync, statSync, writeFileSync } = require('node:fs');
-const { createServer } = require('node:https');
 const { join } = require('node:path');
-const dist = (p) => require(`../../dist/${p}`);
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const kit = require('./telemetry-child-common');
 
 function storedFiles(dir) {
   const found = [];
@@ -33,82 +30,15 @@ function reservePort() {
   );
 }
 
-function startIngestion(port) {
-  const envelopes = [];
-  const server = createServer(
-    { cert: readFileSync(process.env.INGEST_CERT), key: readFileSync(process.env.INGEST_KEY) },
-    (req, res) => {
-      const chunks = [];
-      req.on('data', (c) => chunks.push(c));
-      req.on('end', () => {
-        const items = req.url.includes('/track') ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : [];
-        envelopes.push(...items);
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ itemsReceived: items.length, itemsAccepted: items.length, errors: [] }));
-      });
-    },
-  );
-  return new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve({ server, envelopes })));
-}
-
 async function main() {
   const port = await reservePort();
-  const { startTelemetry } = dist('telemetry/setup');
-  const telemetry = startTelemetry({
-    connectionString: `InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://127.0.0.1:${port}/`,
-    storageDirectory: process.env.STORAGE_DIR,
-    serviceName: 'rotator',
-    serviceVersion: 'test',
-    console: 'off',
+  const telemetry = kit.startAzureMonitor(port, { storageDirectory: process.env.STORAGE_DIR });
+  const { emulator, daemon, logLines, usage } = await kit.startRotation({
+    token: 'outage',
+    env: { ROTATOR_SWEEP_INTERVAL: 'PT1H' },
+    secrets: ['svc-a', 'svc-b', 'svc-c'].map((name) => [name, `initial-${name}`, kit.overdueTags()]),
   });
-  const { Queue } = require('bullmq');
-  const { DateTime } = require('luxon');
-  const { loadConfig } = dist('config');
-  const { startEmulator } = dist('emulator');
-  const { startDaemon } = dist('daemon/daemon');
-  const { createLogger } = dist('logging/logger');
-  const { daemonTelemetryHooks } = dist('telemetry');
-  const { createKeyVaultTarget } = dist('targets/keyvault');
-  const { createSecretStores } = dist('vault');
-  const { systemClock } = dist('clock/clock');
-
-  const emulator = await startEmulator({ port: 0 });
-  const config = loadConfig({
-    ROTATOR_VAULT_URL: emulator.url,
-    ROTATOR_VAULT_CA_FILE: emulator.caFile,
-    ROTATOR_VAULT_TOKEN: 'outage',
-    REDIS_URL: process.env.REDIS_URL,
-    ROTATOR_ROTATION_INTERVAL: 'P1D',
-    ROTATOR_USAGE_GRACE: 'PT1S',
-    ROTATOR_SWEEP_INTERVAL: 'PT1H',
-  });
-  const [store] = createSecretStores(config);
-  const names = ['svc-a', 'svc-b', 'svc-c'];
-  for (const name of names) {
-    await store.set(name, `initial-${name}`, {
-      tags: { 'rotation-target': 'keyvault', 'rotated-at': DateTime.utc().minus({ days: 2 }).toISO() },
-    });
-  }
-  const logLines = [];
-  const logger = createLogger({ level: 'info' }, { write: (line) => logLines.push(line) });
-  const keyvault = createKeyVaultTarget();
-  const daemon = await startDaemon({
-    config,
-    stores: [store],
-    targets: (kind) => (kind === 'keyvault' ? keyvault : undefined),
-    logger,
-    clock: systemClock,
-    healthPort: 0,
-    ...daemonTelemetryHooks(logger),
-  });
-  const usage = new Queue('usage-events', { connection: { url: process.env.REDIS_URL }, prefix: 'bull' });
-  await usage.add('checkout', {
-    secret: 'svc-a',
-    actor: 'alice',
-    reason: 'INC-9 outage test',
-    at: DateTime.utc().toISO(),
-    checkoutId: 'checkout-outage-1',
-  });
+  await kit.checkout(usage, 'svc-a', 'INC-9 outage test', 'checkout-outage-1');
   const auditIds = () =>
     logLines
       .map((l) => JSON.parse(l))
@@ -119,7 +49,7 @@ async function main() {
   const deadline = Date.now() + 120_000;
   while (auditIds().length < 5) {
     if (Date.now() > deadline) throw new Error(`only ${auditIds().length} audit records`);
-    await sleep(200);
+    await kit.sleep(200);
   }
   // Ingestion is down: wait until the exporter has stored every audit record it could not send.
   const ids = auditIds();
@@ -131,12 +61,12 @@ async function main() {
   while (!ids.every((id) => storedText().includes(id))) {
     if (Date.now() > storedBy)
       throw new Error('the exporter did not store the audit records while ingestion was down');
-    await sleep(500);
+    await kit.sleep(500);
   }
   const stored = storedFiles(process.env.STORAGE_DIR);
   const storedDuringOutage = stored.length;
   const upAt = Date.now();
-  const ingestion = await startIngestion(port);
+  const ingestion = await kit.startIngestion(port);
   const received = () =>
     new Set(
       ingestion.envelopes
@@ -144,7 +74,7 @@ async function main() {
         .map((e) => e.data.baseData.properties.audit_id),
     );
   const until = Date.now() + Number(process.env.DELIVERY_TIMEOUT_MS ?? 180_000);
-  while (!ids.every((id) => received().has(id)) && Date.now() < until) await sleep(1000);
+  while (!ids.every((id) => received().has(id)) && Date.now() < until) await kit.sleep(1000);
   const deliveredAfterMs = Date.now() - upAt;
   await usage.close();
   await daemon.stop();
@@ -163,10 +93,4 @@ async function main() {
   );
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    process.stderr.write(`${error.stack}\n`);
-    process.exit(1);
-  },
-);
+kit.runMain(main);
