@@ -188,6 +188,11 @@ describe('zero standing access: request → approve → checkout → forced rota
 
   describe('bad input: refused with a clear error, no usage recorded and no value released', () => {
     const guardedCheckout = ['checkout', 'svc-bad', '--reason', 'INC-9 probe', '--ticket', 'INC-9'];
+    /** Requests access to svc-bad as the bearer's identity; resolves with the request id. */
+    const requestProbe = async (bearer: string, ...more: string[]): Promise<string> =>
+      (
+        await cli(['request', 'svc-bad', '--reason', 'INC-9 probe', '--ticket', 'INC-9', ...more], bearer)
+      ).stdout.trim();
 
     afterEach(async () => {
       expect((await tags('svc-bad'))['checked-out-at']).toBeUndefined();
@@ -227,9 +232,7 @@ describe('zero standing access: request → approve → checkout → forced rota
 
     it('a self-approval', async () => {
       const self = await token(PEOPLE.erin);
-      const id = (
-        await cli(['request', 'svc-bad', '--reason', 'INC-9 probe', '--ticket', 'INC-9'], self)
-      ).stdout.trim();
+      const id = await requestProbe(self);
       const result = await cli(['approve', id], self);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('SELF_APPROVAL');
@@ -239,9 +242,7 @@ describe('zero standing access: request → approve → checkout → forced rota
     it('a replayed approval, and a checkout with a denied request', async () => {
       const bob = await token(PEOPLE.bob);
       const carol = await token(PEOPLE.carol);
-      const id = (
-        await cli(['request', 'svc-bad', '--reason', 'INC-9 probe', '--ticket', 'INC-9'], bob)
-      ).stdout.trim();
+      const id = await requestProbe(bob);
       const noReason = await cli(['deny', id], carol);
       expect(noReason.code).toBe(2);
       expect((await cli(['deny', id, '--reason', 'not this one'], carol)).code).toBe(0);
@@ -286,12 +287,7 @@ describe('zero standing access: request → approve → checkout → forced rota
 
     it('a checkout outside the window', async () => {
       const bob = await token(PEOPLE.bob);
-      const id = (
-        await cli(
-          ['request', 'svc-bad', '--reason', 'INC-9 probe', '--ticket', 'INC-9', '--duration', 'PT1S'],
-          bob,
-        )
-      ).stdout.trim();
+      const id = await requestProbe(bob, '--duration', 'PT1S');
       expect((await cli(['approve', id], await token(PEOPLE.carol))).code).toBe(0);
       await pause(1_500);
       const result = await cli([...guardedCheckout, '--request', id], bob);

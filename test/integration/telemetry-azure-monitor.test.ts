@@ -86,14 +86,14 @@ describe('telemetry through the real Azure Monitor exporter to a local ingestion
     const names = new Set(
       ofType('MetricData').flatMap((e) => (e.data?.baseData?.metrics ?? []).map((m) => m.name)),
     );
-    for (const metric of [
-      'rotator.rotations',
-      'rotator.rotation.duration',
-      'rotator.secret.age',
-      'rotator.secrets.overdue',
-    ]) {
-      expect(names).toContain(metric);
-    }
+    expect([...names]).toEqual(
+      expect.arrayContaining([
+        'rotator.rotations',
+        'rotator.rotation.duration',
+        'rotator.secret.age',
+        'rotator.secrets.overdue',
+      ]),
+    );
   });
 
   it('writes audit records for every checkout and rotation as RotatorAudit custom events', () => {
