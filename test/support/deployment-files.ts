@@ -31,8 +31,8 @@ export const IDENTITY_VARIABLES = [
   'AZURE_FEDERATED_TOKEN_FILE',
   'AZURE_AUTHORITY_HOST',
 ] as const;
-/** Read by Node itself: where temp files go (the emulator's CA), and the production flag. */
-export const NODE_VARIABLES = ['TMPDIR', 'NODE_ENV'] as const;
+/** Read by Node itself: where temp files go (the emulator's CA), the production flag, V8's heap options. */
+export const NODE_VARIABLES = ['TMPDIR', 'NODE_ENV', 'NODE_OPTIONS'] as const;
 
 export function isTelemetryVariable(name: string): boolean {
   return /^OTEL_[A-Z0-9_]+$/.test(name) || /^APPLICATIONINSIGHTS_[A-Z0-9_]+$/.test(name);
