@@ -121,6 +121,9 @@ ${table(
     'rotations/s ÷ raw sets/s',
     'target',
     'previous',
+    'CPU µs per raw set',
+    'CPU µs per rotation',
+    'CPU ratio',
   ],
   [
     [
@@ -132,6 +135,9 @@ ${table(
       t.ratio,
       `≥ ${RATIO_TARGET.value}`,
       `${RATIO_TARGET.previous} (${RATIO_TARGET.previousDate})`,
+      t.cpuUsPerRawSet,
+      t.cpuUsPerRotation,
+      t.cpuRatio,
     ],
   ],
 )}
@@ -141,7 +147,10 @@ targets queued at once, run by the daemon's worker with \`ROTATOR_WORKER_CONCURR
 rate limit. A keyvault rotation costs a GET, a PUT and a version list (only the PUT is a write), so a
 rotator adding no work of its own would reach about 0.5 to 0.33 (a GET costs the emulator less than a
 PUT); the difference is the rotator's own work on the same 2 cores (BullMQ job moves, the Redis lock,
-the outcome record).
+the outcome record). The emulator, the SDK client and the daemon share this process, so the CPU columns
+(its CPU per raw set and per rotation, all threads) compare the two runs less moved by whatever else
+runs on the 2 cores meanwhile, which the wall-clock ratio is not; they leave out Redis's own CPU and the
+time a rotation waits on Redis, so the CPU ratio is an upper bound of what the wall-clock one can reach.
 
 ### Under a vault's request budget
 
