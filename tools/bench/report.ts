@@ -152,6 +152,17 @@ the outcome record). The emulator, the SDK client and the daemon share this proc
 runs on the 2 cores meanwhile, which the wall-clock ratio is not; they leave out Redis's own CPU and the
 time a rotation waits on Redis, so the CPU ratio is an upper bound of what the wall-clock one can reach.
 
+Where a rotation's time goes (\`--cpu-prof\` of the rotation phase, 4,000 rotations, 2026-12-01): the three
+Key Vault requests through the SDK and the in-process emulator take about 45% of the process's samples
+(a driver making the same GET, PUT and version list with no rotator runs at 0.47 of raw sets here, about
+560 µs of CPU per rotation against 230 µs per raw set); the Redis client and BullMQ about 20% (each command
+is a socket write, the biggest single cost of one); waiting on Redis (idle) 10 to 15%; the rotator's own
+JavaScript (engine, worker, luxon, zod, pino) about 7%. Per rotation, besides queueing the job, the
+daemon sends about 5 Redis commands: BullMQ's finish-and-fetch-next (1; a move to active only when a
+worker was idle), the retirement follow-up's delayed job (1), the lock's SET NX and release script (2) and
+the outcome record (1); Redis runs about 50 commands inside BullMQ's scripts for them (6 event-stream
+appends among them).
+
 ### Under a vault's request budget
 
 The emulator throttles like Key Vault: a budget per sliding window, scaled down from 300 per 10 s
