@@ -6,6 +6,21 @@ import type { LockLease, RotationLock } from '../rotation';
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
 
+/** The scripts as ioredis commands: sent by SHA (EVALSHA, reloaded on NOSCRIPT), not as text each time. */
+interface LockScripts {
+  rotatorLockRenew(key: string, token: string, leaseMs: string): Promise<number>;
+  rotatorLockRelease(key: string, token: string): Promise<number>;
+}
+
+function withLockScripts(redis: Redis): Redis & LockScripts {
+  const scripted = redis as Redis & Partial<LockScripts>;
+  if (scripted.rotatorLockRelease === undefined) {
+    redis.defineCommand('rotatorLockRenew', { numberOfKeys: 1, lua: RENEW });
+    redis.defineCommand('rotatorLockRelease', { numberOfKeys: 1, lua: RELEASE });
+  }
+  return scripted as Redis & LockScripts;
+}
+
 interface RedisLockOptions {
   prefix: string;
   leaseMs?: number;
@@ -17,12 +32,14 @@ interface RedisLockOptions {
  */
 export class RedisRotationLock implements RotationLock {
   private readonly leaseMs: number;
+  private readonly redis: Redis & LockScripts;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly options: RedisLockOptions,
   ) {
     this.leaseMs = options.leaseMs ?? 30_000;
+    this.redis = withLockScripts(redis);
   }
 
   async acquire(key: string): Promise<LockLease | undefined> {
@@ -34,7 +51,7 @@ export class RedisRotationLock implements RotationLock {
     const timer = setInterval(
       () => {
         this.redis
-          .eval(RENEW, 1, redisKey, token, String(this.leaseMs))
+          .rotatorLockRenew(redisKey, token, String(this.leaseMs))
           .then((renewed) => {
             if (renewed !== 1) held = false;
           })
@@ -50,7 +67,7 @@ export class RedisRotationLock implements RotationLock {
       release: async () => {
         clearInterval(timer);
         held = false;
-        await this.redis.eval(RELEASE, 1, redisKey, token);
+        await this.redis.rotatorLockRelease(redisKey, token);
       },
     };
   }

@@ -88,8 +88,11 @@ export class RotationScheduler {
       delay: Math.max(0, job.runAt.toMillis() - this.clock.now().toMillis()),
       attempts: this.defaults.attempts,
       backoff: { type: 'rotator' },
-      // Completed jobs are kept a while so that re-adding the same trigger stays a no-op.
-      removeOnComplete: { age: 14 * 24 * 3600, count: 50_000 },
+      // Completed jobs are kept an hour (bounded in number) so re-adding the same trigger meanwhile is a
+      // no-op in Redis; later, the engine's trigger check makes it one: a rotation committed at or after
+      // the trigger satisfies it (scheduled: last rotation + 1 ms; usage: the checkout; recover: epoch).
+      // Kept for 14 days they cost Redis about a kilobyte per rotation.
+      removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 90 * 24 * 3600 },
     };
   }

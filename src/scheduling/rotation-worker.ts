@@ -113,13 +113,21 @@ export function createRotationProcessor(deps: RotationWorkerDeps) {
     };
     try {
       const result = await deps.rotate(request, store, { id, data, attempt });
-      await deps.outcomes.record(key, {
-        outcome: result.outcome,
-        at: deps.clock.now().toISO() ?? '',
-        reason: data.reason,
-        rotationId: result.rotationId,
-        jobId: id,
-      });
+      // Not awaited: the daemon's one connection sends it before BullMQ's finish of this job, and Redis
+      // runs one connection's commands in order, so it is recorded before the job shows completed
+      // without a round trip of its own. It is only the operator's view (outcome-store.ts): a failure
+      // to record is logged, and the rotation it describes stands.
+      deps.outcomes
+        .record(key, {
+          outcome: result.outcome,
+          at: deps.clock.now().toISO() ?? '',
+          reason: data.reason,
+          rotationId: result.rotationId,
+          jobId: id,
+        })
+        .catch((error: unknown) =>
+          log.warn({ err: error instanceof Error ? error.message : String(error) }, 'outcome not recorded'),
+        );
       log.info(
         { outcome: result.outcome, rotationId: result.rotationId, recovery: result.recovery },
         'rotation job done',

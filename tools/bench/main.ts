@@ -116,24 +116,31 @@ export async function runSweeps(
   };
 }
 
-export async function runBench(opts: BenchOptions): Promise<BenchResults> {
-  const size = SIZES[opts.size];
-  const started = performance.now();
-  const machine = await describeMachine(`redis://127.0.0.1:6379/${REDIS_DBS.rotations}`);
-  opts.log(JSON.stringify(machine));
-  opts.log('requests per rotation…');
-  const requests = await requestsPerRotation({ redisDb: REDIS_DBS.rotations, rotations: size.rotations });
-  opts.log(JSON.stringify(requests));
-  opts.log('throughput…');
-  const throughput = await rotationThroughput({
-    redisDb: REDIS_DBS.rotations,
-    rotations: size.throughput,
-    concurrency: 8,
-  });
-  opts.log(JSON.stringify(throughput));
+/** The bench's sections, in the order a full run takes them; `--only` names some of them. */
+export const SECTIONS = [
+  'requests',
+  'throughput',
+  'throttled',
+  'several-vaults',
+  'lateness',
+  'sweeps',
+  'audit',
+] as const;
+export type Section = (typeof SECTIONS)[number];
+
+type Sized = (typeof SIZES)[keyof typeof SIZES];
+type Parts = Omit<BenchResults, 'date' | 'command' | 'size' | 'totalSeconds' | 'machine'>;
+type Log = (line: string) => void;
+
+function logged<T>(log: Log, result: T): T {
+  log(JSON.stringify(result));
+  return result;
+}
+
+async function throttledRuns(size: Sized, log: Log): Promise<Parts['throttled']> {
   const throttled = [];
   for (const mode of LIMIT_MODES) {
-    opts.log(`throttled (${mode})…`);
+    log(`throttled (${mode})…`);
     const result = await throttledThroughput({
       redisDb: REDIS_DBS.rotations,
       rotations: size.throttled,
@@ -143,43 +150,67 @@ export async function runBench(opts: BenchOptions): Promise<BenchResults> {
       requestsPerRotation: 3,
       mode,
     });
-    opts.log(JSON.stringify(result));
-    throttled.push(result);
+    throttled.push(logged(log, result));
   }
-  opts.log('several vaults…');
-  const vaults = await severalVaults(severalVaultsOptions(opts.size));
-  opts.log(JSON.stringify(vaults));
-  opts.log('forced-rotation lateness…');
-  const lateness = await forcedRotationLateness({
-    redisDb: REDIS_DBS.rotations,
-    checkouts: size.checkouts,
-    spreadMs: size.spreadMs,
-  });
-  opts.log(JSON.stringify(lateness));
-  const { idle, sweeps, million, millionTuned } = await runSweeps(opts);
-  opts.log(`audit-log scan of ${size.auditRows} rows…`);
-  const audit = await auditScanCost({
-    redisDb: REDIS_DBS.rotations,
-    rows: size.auditRows,
-    pollRunMs: size.auditPollRunMs,
-  });
-  opts.log(JSON.stringify(audit));
+  return throttled;
+}
+
+/** Each section's run: it logs what it measured and returns its part of the results. */
+const RUN: Record<Section, (size: keyof typeof SIZES, log: Log) => Promise<Partial<Parts>>> = {
+  requests: async (s, log) => {
+    log('requests per rotation…');
+    const args = { redisDb: REDIS_DBS.rotations, rotations: SIZES[s].rotations };
+    return { requests: logged(log, await requestsPerRotation(args)) };
+  },
+  throughput: async (s, log) => {
+    log('throughput…');
+    const args = { redisDb: REDIS_DBS.rotations, rotations: SIZES[s].throughput, concurrency: 8 };
+    return { throughput: logged(log, await rotationThroughput(args)) };
+  },
+  throttled: async (s, log) => ({ throttled: await throttledRuns(SIZES[s], log) }),
+  'several-vaults': async (s, log) => {
+    log('several vaults…');
+    return { vaults: logged(log, await severalVaults(severalVaultsOptions(s))) };
+  },
+  lateness: async (s, log) => {
+    log('forced-rotation lateness…');
+    const args = { redisDb: REDIS_DBS.rotations, checkouts: SIZES[s].checkouts, spreadMs: SIZES[s].spreadMs };
+    return { lateness: logged(log, await forcedRotationLateness(args)) };
+  },
+  sweeps: (s, log) => runSweeps({ size: s, log }),
+  audit: async (s, log) => {
+    log(`audit-log scan of ${SIZES[s].auditRows} rows…`);
+    const args = {
+      redisDb: REDIS_DBS.rotations,
+      rows: SIZES[s].auditRows,
+      pollRunMs: SIZES[s].auditPollRunMs,
+    };
+    return { audit: logged(log, await auditScanCost(args)) };
+  },
+};
+
+/** Runs some sections only (`--only throughput,lateness`): their figures are logged, no report is written. */
+export async function runSections(
+  opts: Pick<BenchOptions, 'size' | 'log'>,
+  sections: Section[],
+): Promise<void> {
+  opts.log(JSON.stringify(await describeMachine(`redis://127.0.0.1:6379/${REDIS_DBS.rotations}`)));
+  for (const section of sections) await RUN[section](opts.size, opts.log);
+}
+
+export async function runBench(opts: BenchOptions): Promise<BenchResults> {
+  const started = performance.now();
+  const machine = await describeMachine(`redis://127.0.0.1:6379/${REDIS_DBS.rotations}`);
+  opts.log(JSON.stringify(machine));
+  const parts: Partial<Parts> = {};
+  for (const section of SECTIONS) Object.assign(parts, await RUN[section](opts.size, opts.log));
   const results: BenchResults = {
     date: new Date().toISOString().slice(0, 10),
     command: opts.size === 'full' ? 'npm run bench' : `npm run bench -- --size ${opts.size}`,
     size: opts.size,
     totalSeconds: Math.round((performance.now() - started) / 1000),
     machine,
-    requests,
-    throughput,
-    throttled,
-    vaults,
-    lateness,
-    idle,
-    sweeps,
-    million,
-    millionTuned,
-    audit,
+    ...(parts as Parts),
   };
   const chaos =
     opts.chaosFile !== undefined && existsSync(opts.chaosFile)
@@ -211,8 +242,22 @@ if (require.main === module) {
     return at < 0 ? undefined : process.argv[at + 1];
   };
   const size = arg('--size') === 'smoke' ? 'smoke' : 'full';
-  // `--only several-vaults`: that section alone, printed (for tuning it without the whole bench).
-  if (arg('--only') === 'several-vaults') {
+  const log: Log = (line) => void process.stdout.write(`${line}\n`);
+  const fail = (error: unknown): never => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exit(1);
+  };
+  const only = arg('--only')?.split(',');
+  const unknown = only?.filter((name) => !(SECTIONS as readonly string[]).includes(name)) ?? [];
+  if (unknown.length > 0) {
+    process.stderr.write(`bench: unknown section ${unknown.join(', ')}; sections: ${SECTIONS.join(', ')}\n`);
+    process.exit(2);
+  }
+  const alone = only?.length === 1 ? only[0] : undefined;
+  // `--only several-vaults` alone: that section printed, with its figures tunable (--rotations, --writes…).
+  if (alone === 'several-vaults') {
     const number = (name: string, fallback: number): number => Number(arg(name) ?? fallback);
     const base = severalVaultsOptions(size);
     const options = {
@@ -223,49 +268,23 @@ if (require.main === module) {
       concurrency: number('--concurrency', base.concurrency),
       replicas: number('--replicas', base.replicas),
     };
-    severalVaults(options).then(
-      (r) => {
-        process.stdout.write(`${JSON.stringify(r)}\n${severalVaultsSection(r)}\n`);
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(
-          `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-        );
-        process.exit(1);
-      },
-    );
-  } else if (arg('--only') === 'sweeps') {
+    severalVaults(options).then((r) => {
+      process.stdout.write(`${JSON.stringify(r)}\n${severalVaultsSection(r)}\n`);
+      process.exit(0);
+    }, fail);
+  } else if (alone === 'sweeps') {
     // The sweep sections alone, printed (issue 17's memory and Redis figures without the whole bench).
-    const log = (line: string): void => void process.stdout.write(`${line}\n`);
-    runSweeps({ size, log }).then(
-      (r) => {
-        log(sweepSection(r));
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(
-          `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-        );
-        process.exit(1);
-      },
-    );
-  } else
-    runBench({
-      size,
-      out: arg('--out') ?? join(root, 'BENCHMARKS.md'),
-      chaosFile: join(root, 'CHAOS-RESULTS.md'),
-      log: (line) => process.stdout.write(`${line}\n`),
-    }).then(
-      (r) => {
-        process.stdout.write(`BENCHMARKS.md written in ${r.totalSeconds} s\n`);
-        process.exit(0);
-      },
-      (error: unknown) => {
-        process.stderr.write(
-          `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-        );
-        process.exit(1);
-      },
-    );
+    runSweeps({ size, log }).then((r) => {
+      log(sweepSection(r));
+      process.exit(0);
+    }, fail);
+  } else if (only !== undefined) {
+    runSections({ size, log }, only as Section[]).then(() => process.exit(0), fail);
+  } else {
+    const out = arg('--out') ?? join(root, 'BENCHMARKS.md');
+    runBench({ size, out, chaosFile: join(root, 'CHAOS-RESULTS.md'), log }).then((r) => {
+      process.stdout.write(`BENCHMARKS.md written in ${r.totalSeconds} s\n`);
+      process.exit(0);
+    }, fail);
+  }
 }

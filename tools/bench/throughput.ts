@@ -11,8 +11,15 @@ export interface Throughput {
   rawSetsPerSecond: number;
   rotationsPerSecond: number;
   requestsPerSecondWhileRotating: number;
-  /** rotations/s ÷ raw sets/s: a keyvault rotation costs a GET and a PUT, so 0.5 is the ceiling. */
+  /** rotations/s ÷ raw sets/s: a keyvault rotation costs a GET, a PUT and a version list, so below 0.5. */
   ratio: number;
+  /**
+   * The bench process's CPU (emulator, SDK client and daemon share it) per raw set and per rotation, and
+   * their ratio: what the wall-clock ratio would be on an idle machine, less moved by other load on it.
+   */
+  cpuUsPerRawSet: number;
+  cpuUsPerRotation: number;
+  cpuRatio: number;
 }
 
 export interface Throttled {
@@ -36,7 +43,11 @@ export interface Throttled {
  * The emulator's raw write rate: `concurrency` loops calling `SecretClient.setSecret` back to back
  * (a client of its own, configured as the daemon's), after one warm-up call that meets the challenge.
  */
-async function rawSetsPerSecond(rig: Rig, sets: number, concurrency: number): Promise<number> {
+async function rawSetsPerSecond(
+  rig: Rig,
+  sets: number,
+  concurrency: number,
+): Promise<{ perSecond: number; cpuUs: number }> {
   const client = new SecretClient(
     rig.store.vaultUrl,
     staticTokenCredential('bench'),
@@ -50,9 +61,16 @@ async function rawSetsPerSecond(rig: Rig, sets: number, concurrency: number): Pr
     for (let i = next++; i < sets; i = next++) await client.setSecret(`raw-${i}`, `Raw-value-${i}`);
   };
   const start = performance.now();
+  const cpu = process.cpuUsage();
   await Promise.all(Array.from({ length: concurrency }, loop));
-  return sets / ((performance.now() - start) / 1000);
+  return { perSecond: sets / ((performance.now() - start) / 1000), cpuUs: cpuMicros(cpu) / sets };
 }
+
+/** This process's CPU (user + system, all its threads) since `from`. */
+const cpuMicros = (from: NodeJS.CpuUsage): number => {
+  const used = process.cpuUsage(from);
+  return used.user + used.system;
+};
 
 /** Rotation throughput against the emulator, next to the emulator's raw set-secret throughput. */
 export async function rotationThroughput(opts: {
@@ -70,19 +88,24 @@ export async function rotationThroughput(opts: {
     await rig.startDaemon();
     await rig.admin.resetCounters();
     const start = performance.now();
+    const cpu = process.cpuUsage();
     await queueManualRotations(rig, names);
     const done = await rig.waitForRotations(names.length);
     const seconds = (performance.now() - start) / 1000;
+    const cpuUsPerRotation = cpuMicros(cpu) / names.length;
     if (done.failed > 0) throw new Error(`${done.failed} rotations failed during the throughput bench`);
     const requests = requestCount(await rig.admin.counters());
     const rotationsPerSecond = names.length / seconds;
     return {
       concurrency: opts.concurrency,
       rotations: names.length,
-      rawSetsPerSecond: round(raw),
+      rawSetsPerSecond: round(raw.perSecond),
       rotationsPerSecond: round(rotationsPerSecond),
       requestsPerSecondWhileRotating: round(requests / seconds),
-      ratio: round(rotationsPerSecond / raw, 2),
+      ratio: round(rotationsPerSecond / raw.perSecond, 2),
+      cpuUsPerRawSet: round(raw.cpuUs, 0),
+      cpuUsPerRotation: round(cpuUsPerRotation, 0),
+      cpuRatio: round(raw.cpuUs / cpuUsPerRotation, 2),
     };
   } finally {
     await rig.close();
