@@ -23,14 +23,17 @@ export interface CliRuntime {
   close(): Promise<void>;
 }
 
+function requireVault(config: Config): void {
+  if (config.vaultUrls.length > 0) return;
+  throw new RotatorError('CONFIG_INVALID', 'ROTATOR_VAULT_URL is not set', {
+    hint: 'export ROTATOR_VAULT_URL=https://<vault>.vault.azure.net (the demo prints the emulator’s)',
+    exitCode: 2,
+  });
+}
+
 export function openRuntime(env: Environment, options: { needsVault?: boolean } = {}): CliRuntime {
   const config = loadConfig(env);
-  if ((options.needsVault ?? true) && config.vaultUrls.length === 0) {
-    throw new RotatorError('CONFIG_INVALID', 'ROTATOR_VAULT_URL is not set', {
-      hint: 'export ROTATOR_VAULT_URL=https://<vault>.vault.azure.net (the demo prints the emulator’s)',
-      exitCode: 2,
-    });
-  }
+  if (options.needsVault ?? true) requireVault(config);
   const stores = createSecretStores(config);
   let connection: Promise<Redis> | undefined;
   const queues: Array<Queue> = [];

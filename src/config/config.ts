@@ -96,6 +96,10 @@ function positiveDuration<D extends string>(defaultValue: D): { default: D; allo
   return { default: defaultValue, allowed: `a positive ISO-8601 duration such as ${defaultValue}` };
 }
 
+/** Long enough to show every part of the format, so it stands apart from the table. */
+const VAULT_BUDGETS_ALLOWED =
+  'off, or a JSON object such as {"default":{"writes":300,"others":4000,"window":"PT10S"},"subscription":{"writes":1500},"https://myvault.vault.azure.net":{"writes":150}} (README "Request budgets")';
+
 /** Each variable: its default and what is allowed, so a bad value is reported with the fix. */
 const VARIABLES = {
   ROTATOR_VAULT_URL: {
@@ -134,10 +138,7 @@ const VARIABLES = {
     default: 'off',
     allowed: 'off, or rotations/ISO-8601 duration, e.g. 8/PT1S (a cap over all vaults)',
   },
-  ROTATOR_VAULT_BUDGETS: {
-    allowed:
-      'off, or a JSON object such as {"default":{"writes":300,"others":4000,"window":"PT10S"},"subscription":{"writes":1500},"https://myvault.vault.azure.net":{"writes":150}} (README "Request budgets")',
-  },
+  ROTATOR_VAULT_BUDGETS: { allowed: VAULT_BUDGETS_ALLOWED },
   ROTATOR_MAX_ATTEMPTS: { default: '6', allowed: 'an integer from 1 to 50' },
   ROTATOR_REDIS_EVICTION_CHECK: { default: 'refuse', allowed: 'refuse or warn' },
   ROTATOR_RETRY_BACKOFF: {

@@ -1,5 +1,17 @@
 import { createGzip, gunzipSync, gzipSync } from 'node:zlib';
-import type { FleetSecret, FleetSecrets } from './fleet-snapshot';
+
+/** One managed secret as the last sweep saw it. */
+export interface FleetSecret {
+  secret: string;
+  vault: string;
+  /** ISO-8601 UTC of the rotation its schedule counts from. */
+  lastRotated: string;
+}
+
+/** The secrets of a snapshot: an array, or packed (what the sweep writes and every replica reads). */
+export interface FleetSecrets extends Iterable<FleetSecret> {
+  readonly length: number;
+}
 
 /** Text is handed to the compressor in pieces this large: fewer stream writes, little held. */
 const FLUSH_AT = 64 * 1024;

@@ -1,18 +1,7 @@
 import type { Redis } from 'ioredis';
-import { PackedFleet } from './fleet-packing';
+import { PackedFleet, type FleetSecrets } from './fleet-packing';
 
-/** One managed secret as the last sweep saw it. */
-export interface FleetSecret {
-  secret: string;
-  vault: string;
-  /** ISO-8601 UTC of the rotation its schedule counts from. */
-  lastRotated: string;
-}
-
-/** The secrets of a snapshot: an array, or packed (what the sweep writes and every replica reads). */
-export interface FleetSecrets extends Iterable<FleetSecret> {
-  readonly length: number;
-}
+export type { FleetSecret, FleetSecrets } from './fleet-packing';
 
 /** What the schedule held in Redis at the sweep: jobs only for rotations due within the horizon. */
 export interface FleetSchedule {

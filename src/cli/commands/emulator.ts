@@ -80,14 +80,9 @@ async function serveEmulator(io: CliIo, opts: EmulatorFlags): Promise<void> {
   });
 }
 
-export function registerEmulatorCommand(program: Command, io: CliIo): void {
-  program
-    .command('emulator')
-    .description(
-      'Run the Key Vault emulator over HTTPS; prints {"url","caFile","logsUrl","workspaceId"} as one JSON line once it listens',
-    )
-    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8443)
-    .option('--data <file>', 'keep state in this file across restarts')
+/** Throttling and injected failures, as a vault under load answers. */
+function addFaultOptions(command: Command): Command {
+  return command
     .option(
       '--throttle-budget <n>',
       'requests per window before 429, like a vault (Key Vault: 300 PUT / 10 s)',
@@ -110,7 +105,18 @@ export function registerEmulatorCommand(program: Command, io: CliIo): void {
       'answer this fraction (0..1) of requests with 429 or 503 at random',
       parseFraction,
     )
-    .option('--latency <ms>', 'add this many ms to every request', parseCount)
+    .option('--latency <ms>', 'add this many ms to every request', parseCount);
+}
+
+export function registerEmulatorCommand(program: Command, io: CliIo): void {
+  const command = program
+    .command('emulator')
+    .description(
+      'Run the Key Vault emulator over HTTPS; prints {"url","caFile","logsUrl","workspaceId"} as one JSON line once it listens',
+    )
+    .option('--port <n>', 'port to listen on (0 picks a free one)', parsePort, 8443)
+    .option('--data <file>', 'keep state in this file across restarts');
+  addFaultOptions(command)
     .option(
       '--settle-ms <ms>',
       'delete, recover and purge finish this long after they are answered, as Key Vault does them asynchronously (0 = at once)',
