@@ -34,17 +34,18 @@ export function openQueues(
   const prefix = config.queuePrefix;
   const rotations = new Queue<RotationJobData>(QUEUE.rotations, { connection: redis, prefix });
   const sweeps = new Queue(QUEUE.sweeps, { connection: redis, prefix });
+  const horizon = scheduleHorizon(Duration.fromMillis(config.sweepInterval.ms));
   return {
     name: 'queues',
     rotations,
     sweeps,
     scheduler: new RotationScheduler(rotations, redis, prefix, clock, {
       attempts: config.maxAttempts,
-      horizon: scheduleHorizon(Duration.fromMillis(config.sweepInterval.ms)),
+      horizon,
     }),
     outcomes: new OutcomeStore(redis, prefix),
     fleet: new FleetSnapshotStore(redis, prefix),
-    retirements: new RetirementScheduler(rotations, clock, config.maxAttempts),
+    retirements: new RetirementScheduler(rotations, clock, config.maxAttempts, horizon),
     stop: async () => {
       await Promise.all([rotations.close(), sweeps.close()]);
     },

@@ -1,4 +1,5 @@
 import { DelayedError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { DateTime, type Duration } from 'luxon';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Clock } from '../clock/clock';
@@ -6,6 +7,7 @@ import { isRotatorError, RotatorError } from '../errors';
 import type { RetirementRequest, RetirementResult } from '../rotation';
 import { findStore, type SecretStore } from '../vault';
 import { describeIssues } from './job-data';
+import { withinHorizon } from './horizon';
 import { secretKey } from './job-ids';
 import type { OutcomeStore } from './outcome-store';
 import { postpone, postponementMs } from './postpone';
@@ -34,11 +36,20 @@ const LIVE_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'wai
 
 /** Adds the delayed follow-up of a rotation with overlap; one job id per retired version. */
 export class RetirementScheduler {
+  /**
+   * `horizon`: as for rotations, Redis holds only the follow-ups due within it. Key Vault's
+   * `retirement` tag (pending, with its time) is the durable record the sweep adds the rest from.
+   */
   constructor(
     private readonly queue: Queue,
     private readonly clock: Clock,
     private readonly attempts: number,
+    private readonly horizon: Duration,
   ) {}
+
+  private near(r: PendingRetirement): boolean {
+    return withinHorizon(DateTime.fromISO(r.at, { zone: 'utc' }), this.clock.now(), this.horizon);
+  }
 
   private baseId(r: PendingRetirement): string {
     return `${RETIRE_JOB}.${secretKey(r.vault, r.secret)}.${r.version}`;
@@ -51,22 +62,29 @@ export class RetirementScheduler {
       delay: Math.max(0, Date.parse(r.at) - this.clock.now().toMillis()),
       attempts: this.attempts,
       backoff: { type: 'rotator' },
-      removeOnComplete: { age: 14 * 24 * 3600, count: 50_000 },
+      // Kept briefly, as rotation jobs are: a follow-up added again later finds the retirement proven.
+      removeOnComplete: { age: 3600, count: 10_000 },
       removeOnFail: { age: 90 * 24 * 3600 },
     });
   }
 
-  /** After a rotation: the job that retires the previous credential when the overlap ends. */
-  async schedule(r: PendingRetirement): Promise<void> {
+  /**
+   * After a rotation: the job that retires the previous credential when the overlap ends, if that is
+   * within the horizon; a later end is left to the sweep. Returns whether a job was added.
+   */
+  async schedule(r: PendingRetirement): Promise<boolean> {
+    if (!this.near(r)) return false;
     await this.add(r, this.baseId(r));
+    return true;
   }
 
   /**
-   * From the sweep, for every pending or unproven retirement Key Vault records: a job unless one is
-   * already waiting. One lost with Redis is added again; one that failed or ended unproven gets a
+   * From the sweep, for every pending or unproven retirement Key Vault records that is due within the
+   * horizon: a job unless one is already waiting. One lost with Redis is added again; one that failed or ended unproven gets a
    * fresh id, so the retirement is tried again.
    */
   async ensure(r: PendingRetirement): Promise<void> {
+    if (!this.near(r)) return;
     const base = this.baseId(r);
     const job = await this.queue.getJob(base);
     if (job === undefined) return this.add(r, base);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
-import { DateTime } from 'luxon';
+import { DateTime, Duration } from 'luxon';
 import pino from 'pino';
 import { quarterWindowSpread, takeAdmittedSlot, type BudgetLimits, type BudgetSlot } from '../../src/budget';
 import type { Clock } from '../../src/clock';
@@ -58,7 +58,7 @@ describe('retirement follow-ups under the vault request budget (real Redis and B
       targets: () => undefined,
       clock,
       defaultIntervalMs: 3_600_000,
-      retirements: new RetirementScheduler(queue, clock, 3),
+      retirements: new RetirementScheduler(queue, clock, 3, Duration.fromISO('PT15M')),
       budget,
       admissionSpread: quarterWindowSpread(LIMITS, () => 0.5),
       // Stands for the engine inside its span: it sees the write slot the retirement was admitted with.

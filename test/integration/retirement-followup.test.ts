@@ -3,7 +3,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { DateTime, Duration } from 'luxon';
 import pino from 'pino';
-import { systemClock, type Clock } from '../../src/clock/clock';
+import { ManualClock, systemClock, type Clock } from '../../src/clock/clock';
 import { isRotatorError } from '../../src/errors';
 import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import {
@@ -187,9 +187,46 @@ describe('retirement after an overlap: durable, crash-safe, proven', () => {
     expect((await versions('kv-retire-fails')).find((v) => v.version === old)?.enabled).toBe(false);
   });
 
+  /** A sweep over the vault with this clock; retirement follow-ups held in Redis within `horizon`. */
+  function sweeper(clock: Clock, horizon: string) {
+    const retirements = new RetirementScheduler(queue, clock, 3, Duration.fromISO(horizon));
+    return () =>
+      sweepVaults({
+        stores: [store],
+        scheduler: new RotationScheduler(queue as Queue<RotationJobData>, redis, prefix, clock, {
+          attempts: 3,
+          horizon: Duration.fromISO(horizon),
+        }),
+        retirements,
+        outcomes: new OutcomeStore(redis, prefix),
+        clock,
+        defaults: { interval: Duration.fromISO('P13D'), grace: Duration.fromISO('PT30M') },
+        logger: pino({ level: 'silent' }),
+      });
+  }
+
+  const retireJobs = async (secret: string) =>
+    (await queue.getJobs(['delayed', 'waiting'])).filter(
+      (j) => j.name === 'retire' && (j.data as { secret: string }).secret === secret,
+    );
+
+  it('a retirement due beyond the horizon has no job in Redis until a sweep finds it within', async () => {
+    const { old } = await rotatedWithOverlap('kv-far-retire');
+    // The overlap ends in about 2 h: a PT15M horizon leaves it to Key Vault's tag.
+    const clock = new ManualClock(DateTime.utc().toISO() ?? '');
+    const summary = await sweeper(clock, 'PT15M')();
+    expect(summary.overlapping).toBeGreaterThanOrEqual(1);
+    expect(await retireJobs('kv-far-retire')).toHaveLength(0);
+    // Ten minutes before the overlap ends, the sweep adds the follow-up.
+    clock.advance('PT1H50M');
+    await sweeper(clock, 'PT15M')();
+    const [job] = await retireJobs('kv-far-retire');
+    expect(job?.data).toMatchObject({ version: old });
+  });
+
   it('Redis lost while a retirement is pending: the sweep finds it in Key Vault and adds its job again', async () => {
     const { old } = await rotatedWithOverlap('kv-redis-lost');
-    const retirements = new RetirementScheduler(queue, systemClock, 3);
+    const retirements = new RetirementScheduler(queue, systemClock, 3, Duration.fromISO('P1D'));
     const sweep = () =>
       sweepVaults({
         stores: [store],
