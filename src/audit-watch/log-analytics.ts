@@ -2,6 +2,7 @@ import { Agent } from 'node:https';
 import type { TokenCredential } from '@azure/identity';
 import { LogsQueryClient, LogsQueryResultStatus, type LogsQueryResult } from '@azure/monitor-query-logs';
 import { RotatorError } from '../errors';
+import { retryAfterMs } from '../http';
 import { rowsFromTable, type AuditRow } from './audit-row';
 import type { AuditQuery } from './kql';
 
@@ -27,12 +28,6 @@ interface RestLike {
   response?: { headers?: { get(name: string): string | undefined } };
 }
 
-function retryAfterMs(error: RestLike): number | undefined {
-  const header = error.response?.headers?.get('retry-after');
-  const seconds = header === undefined ? NaN : Number(header);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
-
 /** The service's errors as ours: throttled and unreachable are retried by the watcher, never dropped. */
 export function translateLogsError(error: unknown, workspaceId: string): RotatorError {
   const rest: RestLike = typeof error === 'object' && error !== null ? error : {};
@@ -41,7 +36,8 @@ export function translateLogsError(error: unknown, workspaceId: string): Rotator
     return new RotatorError('AUDIT_THROTTLED', `${where} throttled the audit query`, {
       hint: 'the watcher backs off and reads the same range again; raise ROTATOR_AUDIT_POLL if this persists',
       cause: error,
-      retryAfterMs: retryAfterMs(rest),
+      // An HTTP-date Retry-After is the service's wall clock, so it is compared with ours.
+      retryAfterMs: retryAfterMs(rest.response?.headers, Date.now()),
     });
   }
   if (rest.statusCode === 401 || rest.statusCode === 403) {

@@ -2,9 +2,9 @@ import { AbortError, type AbortSignalLike } from '@azure/abort-controller';
 import type { SecretClientOptions } from '@azure/keyvault-secrets';
 import { classOf, takeAdmittedSlot, type BudgetSlot, type RequestBudget } from '../budget';
 import { RotatorError } from '../errors';
+import { retryAfterMs } from '../http';
 
 type PipelinePolicy = NonNullable<SecretClientOptions['additionalPolicies']>[number]['policy'];
-type Headers = { get(name: string): string | undefined };
 
 type PipelineRequest = Parameters<PipelinePolicy['sendRequest']>[0];
 
@@ -17,20 +17,6 @@ export interface BudgetPolicyOptions {
   defaultPauseMs: number;
   /** For an HTTP-date Retry-After. */
   now(): number;
-}
-
-/** How long a 429 asked the caller to wait: `retry-after-ms`, `x-ms-retry-after-ms`, or `Retry-After`. */
-export function retryAfterMs(headers: Headers, now: number): number | undefined {
-  for (const name of ['retry-after-ms', 'x-ms-retry-after-ms']) {
-    const ms = Number(headers.get(name));
-    if (headers.get(name) !== undefined && Number.isFinite(ms) && ms >= 0) return ms;
-  }
-  const value = headers.get('retry-after');
-  if (value === undefined || value.trim() === '') return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 const ABORTED = 'The request was aborted while it waited for its vault request budget.';

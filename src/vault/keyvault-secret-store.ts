@@ -4,6 +4,7 @@ import {
   type SecretProperties as SdkProperties,
 } from '@azure/keyvault-secrets';
 import { isRotatorError, RotatorError } from '../errors';
+import { retryAfterMs } from '../http';
 import type { SecretProperties, SecretStore, SecretWithValue, SetSecretOptions } from './secret-store';
 
 /** What the adapter needs from the SDK's errors; RestError has these fields. */
@@ -17,13 +18,6 @@ function asRestError(error: unknown): RestLikeError {
   return typeof error === 'object' && error !== null ? error : {};
 }
 
-function retryAfterMs(error: RestLikeError): number | undefined {
-  const header = error.response?.headers?.get('retry-after');
-  if (header === undefined) return undefined;
-  const seconds = Number(header);
-  return Number.isFinite(seconds) ? seconds * 1000 : undefined;
-}
-
 /** Turns the SDK's errors into ours, with a code and what to do; the message never holds a value. */
 export function translateVaultError(error: unknown, vaultUrl: string, operation: string): RotatorError {
   // Already ours: the request budget's policy gave up waiting for a slot.
@@ -31,9 +25,10 @@ export function translateVaultError(error: unknown, vaultUrl: string, operation:
   const rest = asRestError(error);
   const where = `${operation} on ${vaultUrl}`;
   if (rest.statusCode === 429) {
-    const retry = retryAfterMs(rest);
+    // An HTTP-date Retry-After is the vault's wall clock, so it is compared with ours.
+    const retry = retryAfterMs(rest.response?.headers, Date.now());
     return new RotatorError('VAULT_THROTTLED', `Key Vault throttled ${where}`, {
-      hint: `retry after ${retry === undefined ? 'a backoff' : `${retry} ms`}; lower the rotation rate limit if this persists`,
+      hint: `retry after ${retry === undefined ? 'a backoff' : `${retry} ms`}; if this persists, lower the vault's budget in ROTATOR_VAULT_BUDGETS (another client shares the vault)`,
       cause: error,
       retryAfterMs: retry,
     });

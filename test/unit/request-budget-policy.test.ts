@@ -7,7 +7,8 @@ import {
 import { AbortError, type AbortSignalLike } from '@azure/abort-controller';
 import { admitWrite, quarterWindowSpread, withAdmittedSlot, type BudgetLimits } from '../../src/budget';
 import { isRotatorError } from '../../src/errors';
-import { requestBudgetPolicy, retryAfterMs, type BudgetPolicyOptions } from '../../src/vault/budget-policy';
+import { retryAfterMs } from '../../src/http';
+import { requestBudgetPolicy, type BudgetPolicyOptions } from '../../src/vault/budget-policy';
 import { MemoryRequestBudget } from '../support/memory-request-budget';
 
 const A = 'https://a.vault.azure.net';

@@ -9,6 +9,7 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { RotatorError } from '../../errors/rotator-error';
+import { retryAfterMs } from '../../http';
 
 export const GRAPH_DEFAULT_ROOT = 'https://graph.microsoft.com';
 export const GRAPH_VERSION = 'v1.0';
@@ -96,15 +97,6 @@ export interface GraphTransportOptions {
   maxRetryAfterSeconds?: number;
 }
 
-function retryAfterSeconds(response: Response | undefined): number | undefined {
-  const header = response?.headers.get('retry-after') ?? null;
-  if (header === null) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds)) return seconds;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : (date - Date.now()) / 1000;
-}
-
 /** The middleware chain: authentication → retry (429/503/504, Retry-After) → fetch. */
 export function graphMiddleware(options: GraphTransportOptions): Middleware[] {
   return [
@@ -114,7 +106,7 @@ export function graphMiddleware(options: GraphTransportOptions): Middleware[] {
         options.retryDelaySeconds ?? 3,
         options.maxRetries ?? 3,
         (_delay, _attempt, _request, _options, response) =>
-          (retryAfterSeconds(response) ?? 0) <= (options.maxRetryAfterSeconds ?? 30),
+          (retryAfterMs(response?.headers, Date.now()) ?? 0) <= (options.maxRetryAfterSeconds ?? 30) * 1000,
       ),
     ),
     new FetchHandler(options.fetch ?? fetch),
