@@ -9,6 +9,7 @@ import { findStore, type SecretStore } from '../vault';
 import { describeIssues } from './job-data';
 import { withinHorizon } from './horizon';
 import { secretKey } from './job-ids';
+import { FINISHED_JOB_RETENTION } from './queues';
 import type { OutcomeStore } from './outcome-store';
 import { postpone, postponementMs } from './postpone';
 
@@ -62,9 +63,7 @@ export class RetirementScheduler {
       delay: Math.max(0, Date.parse(r.at) - this.clock.now().toMillis()),
       attempts: this.attempts,
       backoff: { type: 'rotator' },
-      // Kept briefly, as rotation jobs are: a follow-up added again later finds the retirement proven.
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 90 * 24 * 3600 },
+      ...FINISHED_JOB_RETENTION,
     });
   }
 

@@ -4,6 +4,7 @@ import type { DateTime, Duration } from 'luxon';
 import type { Clock } from '../clock';
 import type { RotationJobData } from './job-data';
 import { rotationJobId, secretKey, type TriggerKind } from './job-ids';
+import { FINISHED_JOB_RETENTION } from './queues';
 
 interface RotationJobDefaults {
   attempts: number;
@@ -88,12 +89,7 @@ export class RotationScheduler {
       delay: Math.max(0, job.runAt.toMillis() - this.clock.now().toMillis()),
       attempts: this.defaults.attempts,
       backoff: { type: 'rotator' },
-      // Completed jobs are kept an hour (bounded in number) so re-adding the same trigger meanwhile is a
-      // no-op in Redis; later, the engine's trigger check makes it one: a rotation committed at or after
-      // the trigger satisfies it (scheduled: last rotation + 1 ms; usage: the checkout; recover: epoch).
-      // Kept for 14 days they cost Redis about a kilobyte per rotation.
-      removeOnComplete: { age: 3600, count: 10_000 },
-      removeOnFail: { age: 90 * 24 * 3600 },
+      ...FINISHED_JOB_RETENTION,
     };
   }
 
