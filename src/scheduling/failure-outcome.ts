@@ -19,12 +19,23 @@ export interface AttemptInfo {
  * fails at once; a transient one is retried until the attempts run out, and then quarantined.
  */
 export function failureOutcome(error: unknown, attempt: AttemptInfo): FailureOutcome {
-  if (isRotatorError(error) && error.code === 'ROTATION_LOCKED') return 'postponed';
-  // The vault's request budget is spent: the job waits for it, like for a lock.
-  if (isRotatorError(error) && error.code === 'VAULT_BUDGET_EXHAUSTED') return 'postponed';
+  // Another worker's lock, or the vault's spent request budget: the job waits, without an attempt.
+  if (postponementMs(error, 0) !== undefined) return 'postponed';
   if (isRotatorError(error) && error.code === 'SECRET_NOT_FOUND' && attempt.reason !== 'manual') {
     return 'satisfied';
   }
   if (isRotatorError(error) && error.permanent) return 'failed';
   return attempt.attempt >= attempt.maxAttempts ? 'quarantined' : 'retrying';
+}
+
+/**
+ * How long a job that met `error` waits before it runs again, when that error is no failure: another
+ * worker holds the secret's lock, or its vault's request budget is spent (until a slot frees, spread).
+ * Undefined for every other error.
+ */
+export function postponementMs(error: unknown, lockedRetryMs: number): number | undefined {
+  if (!isRotatorError(error)) return undefined;
+  if (error.code === 'ROTATION_LOCKED') return lockedRetryMs;
+  if (error.code === 'VAULT_BUDGET_EXHAUSTED') return error.retryAfterMs ?? lockedRetryMs;
+  return undefined;
 }

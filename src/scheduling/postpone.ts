@@ -3,18 +3,6 @@ import type { Logger } from 'pino';
 import { isRotatorError } from '../errors';
 
 /**
- * How long a job that met `error` waits before it runs again, when that error is no failure: another
- * worker holds the secret's lock, or its vault's request budget is spent (until a slot frees, spread).
- * Undefined for every other error.
- */
-export function postponementMs(error: unknown, lockedRetryMs: number): number | undefined {
-  if (!isRotatorError(error)) return undefined;
-  if (error.code === 'ROTATION_LOCKED') return lockedRetryMs;
-  if (error.code === 'VAULT_BUDGET_EXHAUSTED') return error.retryAfterMs ?? lockedRetryMs;
-  return undefined;
-}
-
-/**
  * Puts a rotation or retirement job that met `error` back to delayed for `waitMs` without spending an
  * attempt (BullMQ's DelayedError), so a spent vault's jobs wait while other vaults' jobs run.
  */

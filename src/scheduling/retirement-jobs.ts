@@ -11,7 +11,8 @@ import { withinHorizon } from './horizon';
 import { secretKey } from './job-ids';
 import { FINISHED_JOB_RETENTION } from './queues';
 import type { OutcomeStore } from './outcome-store';
-import { postpone, postponementMs } from './postpone';
+import { postponementMs } from './failure-outcome';
+import { postpone } from './postpone';
 
 /** The follow-up jobs share the `rotations` queue (its limiter, backoff and `rotator jobs`) under this name. */
 export const RETIRE_JOB = 'retire';

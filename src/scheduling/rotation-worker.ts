@@ -7,9 +7,9 @@ import type { RotationRequest, RotationResult } from '../rotation';
 import { findStore, type SecretStore } from '../vault';
 import { describeIssues, rotationJobSchema, type RotationJobData, type RotationJobResult } from './job-data';
 import { secretKey } from './job-ids';
-import { failureOutcome, type AttemptInfo } from './failure-outcome';
+import { failureOutcome, postponementMs, type AttemptInfo } from './failure-outcome';
 import type { OutcomeStore } from './outcome-store';
-import { postpone, postponementMs } from './postpone';
+import { postpone } from './postpone';
 
 /** Runs one rotation; the daemon wraps the engine with its lock, targets and tracing. */
 export type RotateFn = (

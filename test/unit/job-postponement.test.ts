@@ -1,5 +1,5 @@
 import { RotatorError } from '../../src/errors';
-import { postponementMs } from '../../src/scheduling/postpone';
+import { postponementMs } from '../../src/scheduling/failure-outcome';
 
 describe('which errors postpone a rotation or retirement job instead of spending an attempt', () => {
   it("waits the lock retry for another worker's lock", () => {
