@@ -1,7 +1,16 @@
-import type { SecretStore } from '../vault';
+import type { SecretStore, SecretWithValue } from '../vault';
+import { parseRetirement, RETIREMENT_TAG } from './retirement-record';
 
 /**
- * For secrets whose credential is the Key Vault version itself (`keyvault` targets): after a commit,
+ * Whether `current` was committed by a rotation, which recorded on it the retirement of the version
+ * it replaced (pending, proven or unproven): the rotator then knows no older version is readable.
+ */
+export function retiresItsPredecessor(current: SecretWithValue): boolean {
+  return parseRetirement(current.tags[RETIREMENT_TAG]) !== undefined;
+}
+
+/**
+ * For secrets whose credential is the Key Vault version itself (`keyvault` targets): around a commit,
  * only the new version and the one before it stay readable, so consumers that have not re-read yet
  * keep working for one rotation interval while older credentials stop being readable. Key Vault keeps
  * versions forever (and a backup fails past 500), so disabling is the only way to retire them.

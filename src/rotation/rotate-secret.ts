@@ -7,7 +7,7 @@ import { assertCanPrepare, assertFenced, newFence, type Fence } from './fencing'
 import { settlePending } from './recover-interrupted';
 import type { LockLease } from './rotation-lock';
 import { closePending } from './close-pending';
-import { disableOlderVersions } from './disable-old-versions';
+import { disableOlderVersions, retiresItsPredecessor } from './disable-old-versions';
 import {
   assertCanRefuse,
   committedTags,
@@ -109,6 +109,14 @@ async function commitAndRetire(
   const overlapMs = ctx.schedule?.overlapMs ?? 0;
   const overlapEnd = overlapMs > 0 ? (now.plus(overlapMs).toUTC().toISO() ?? '') : undefined;
   await stamp.guard();
+  if (target.kind === 'keyvault' && !retiresItsPredecessor(current)) {
+    // At most one older credential stays readable: the replaced one, through its overlap. A version
+    // the rotator committed carries the retirement of the one before it, and every version older than
+    // that was disabled when it was committed (by induction), so only a version the rotator did not
+    // commit (a first rotation, a value set by hand) can have more readable versions behind it; those
+    // are disabled now, before the commit, so a crash after it cannot leave them readable.
+    await disableOlderVersions(store, current.name, [current.version]);
+  }
   // The pending retirement is written with the commit itself: no extra write.
   const committed = await store.set(current.name, applied.value, {
     contentType: current.contentType,
@@ -127,11 +135,6 @@ async function commitAndRetire(
     overlapEnd,
     stamp.guard,
   );
-  if (target.kind === 'keyvault') {
-    // At most one older credential stays readable: the replaced one, through its overlap (its
-    // follow-up disables it); older ones are disabled now (disable-old-versions.ts).
-    await disableOlderVersions(store, current.name, [committed.version, current.version]);
-  }
   if (stamp.pendingVersion !== undefined) {
     await closePending(store, pendingSecretName(current.name), stamp.pendingVersion, {
       for: current.name,

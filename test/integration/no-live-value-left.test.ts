@@ -5,7 +5,7 @@ import { systemClock } from '../../src/clock/clock';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { isRotatorError } from '../../src/errors';
 import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
-import { pendingSecretName, rotateSecret, type RotationDeps } from '../../src/rotation';
+import { pendingSecretName, retirePending, rotateSecret, type RotationDeps } from '../../src/rotation';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import type { TargetContext } from '../../src/rotation';
 import type { SecretStore } from '../../src/vault';
@@ -118,6 +118,68 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
     expect(total).toBe(5);
     expect(enabled).toBe(2);
     expect((await store.get('kv-versions'))?.enabled).toBe(true);
+  });
+
+  it('disables every readable version behind one the rotator did not commit, before its commit', async () => {
+    for (let i = 1; i <= 4; i += 1) {
+      await store.set('kv-by-hand', `By-Hand-Value-${i}`, { tags: { 'rotation-target': 'keyvault' } });
+    }
+    const before = (await store.get('kv-by-hand'))?.version;
+    await rotateSecret(request('kv-by-hand'), deps());
+    const enabled: string[] = [];
+    for await (const props of store.listVersions('kv-by-hand'))
+      if (props.enabled) enabled.push(props.version);
+    expect(enabled).toHaveLength(2);
+    expect(enabled).toContain(before);
+  });
+
+  it('leaves no older version readable when a first rotation crashes just after its commit', async () => {
+    for (let i = 1; i <= 3; i += 1) {
+      await store.set('kv-crash-commit', `Crash-Value-${i}`, { tags: { 'rotation-target': 'keyvault' } });
+    }
+    const crashing = deps({
+      onStep: (step) => {
+        if (step === 'committed') throw new Error('simulated crash');
+      },
+    });
+    const once = request('kv-crash-commit');
+    await expect(rotateSecret(once, crashing)).rejects.toThrow('simulated crash');
+    expect((await rotateSecret(once, deps())).outcome).toBe('satisfied');
+    expect(await readableValues(store, 'kv-crash-commit')).toHaveLength(2);
+  });
+
+  it('lists no versions to rotate a keyvault secret after its follow-up, and keeps one older readable', async () => {
+    await store.set('kv-steady', 'Steady-Initial-1', { tags: { 'rotation-target': 'keyvault' } });
+    const listed: string[] = [];
+    const counting = new Proxy(store, {
+      get: (target, property, receiver) =>
+        property === 'listVersions'
+          ? (name: string) => {
+              listed.push(name);
+              return target.listVersions(name);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const afterOverlap = { now: () => DateTime.utc().plus({ days: 3 }) };
+    const rotateThenFollowUp = async (): Promise<void> => {
+      const { retirement } = await rotateSecret(request('kv-steady'), deps({ store: counting }));
+      const retiredVersion = retirement?.version ?? '';
+      await retirePending({ secretName: 'kv-steady', retiredVersion }, deps({ clock: afterOverlap }));
+    };
+    await rotateThenFollowUp();
+    expect(listed).toEqual(['kv-steady']);
+    for (let i = 0; i < 3; i += 1) await rotateThenFollowUp();
+    expect(listed).toEqual(['kv-steady']);
+    expect(await readableValues(store, 'kv-steady')).toHaveLength(1);
+    await rotateSecret(request('kv-steady'), deps({ store: counting }));
+    expect(await readableValues(store, 'kv-steady')).toHaveLength(2);
+    // A value set by hand carries no retirement: the next rotation lists again and disables behind it.
+    await store.set('kv-steady', 'Set-By-Hand-2', { tags: { 'rotation-target': 'keyvault' } });
+    await rotateSecret(request('kv-steady'), deps({ store: counting }));
+    expect(listed).toEqual(['kv-steady', 'kv-steady']);
+    const readable = await readableValues(store, 'kv-steady');
+    expect(readable).toHaveLength(2);
+    expect(readable).toContain('Set-By-Hand-2');
   });
 
   it('stops with TARGET_CANNOT_VERIFY, before any change, when the target accepts a wrong credential', async () => {

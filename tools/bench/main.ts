@@ -156,15 +156,22 @@ async function throttledRuns(size: Sized, log: Log): Promise<Parts['throttled']>
 }
 
 /** Each section's run: it logs what it measured and returns its part of the results. */
-const RUN: Record<Section, (size: keyof typeof SIZES, log: Log) => Promise<Partial<Parts>>> = {
+type RunSection = (size: keyof typeof SIZES, log: Log, cpuProfile?: string) => Promise<Partial<Parts>>;
+
+const RUN: Record<Section, RunSection> = {
   requests: async (s, log) => {
     log('requests per rotation…');
     const args = { redisDb: REDIS_DBS.rotations, rotations: SIZES[s].rotations };
     return { requests: logged(log, await requestsPerRotation(args)) };
   },
-  throughput: async (s, log) => {
+  throughput: async (s, log, cpuProfile) => {
     log('throughput…');
-    const args = { redisDb: REDIS_DBS.rotations, rotations: SIZES[s].throughput, concurrency: 8 };
+    const args = {
+      redisDb: REDIS_DBS.rotations,
+      rotations: SIZES[s].throughput,
+      concurrency: 8,
+      ...(cpuProfile !== undefined && { cpuProfile, log }),
+    };
     return { throughput: logged(log, await rotationThroughput(args)) };
   },
   throttled: async (s, log) => ({ throttled: await throttledRuns(SIZES[s], log) }),
@@ -191,11 +198,11 @@ const RUN: Record<Section, (size: keyof typeof SIZES, log: Log) => Promise<Parti
 
 /** Runs some sections only (`--only throughput,lateness`): their figures are logged, no report is written. */
 export async function runSections(
-  opts: Pick<BenchOptions, 'size' | 'log'>,
+  opts: Pick<BenchOptions, 'size' | 'log'> & { cpuProfile?: string },
   sections: Section[],
 ): Promise<void> {
   opts.log(JSON.stringify(await describeMachine(`redis://127.0.0.1:6379/${REDIS_DBS.rotations}`)));
-  for (const section of sections) await RUN[section](opts.size, opts.log);
+  for (const section of sections) await RUN[section](opts.size, opts.log, opts.cpuProfile);
 }
 
 export async function runBench(opts: BenchOptions): Promise<BenchResults> {
@@ -279,7 +286,11 @@ if (require.main === module) {
       process.exit(0);
     }, fail);
   } else if (only !== undefined) {
-    runSections({ size, log }, only as Section[]).then(() => process.exit(0), fail);
+    const cpuProfile = arg('--cpu-prof');
+    runSections({ size, log, ...(cpuProfile !== undefined && { cpuProfile }) }, only as Section[]).then(
+      () => process.exit(0),
+      fail,
+    );
   } else {
     const out = arg('--out') ?? join(root, 'BENCHMARKS.md');
     runBench({ size, out, chaosFile: join(root, 'CHAOS-RESULTS.md'), log }).then((r) => {

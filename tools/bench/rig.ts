@@ -37,8 +37,14 @@ export interface Rig {
   scheduler: RotationScheduler;
   prefix: string;
   startDaemon(): Promise<RunningDaemon>;
-  /** Waits until `count` rotation jobs have completed or failed; polls Redis only, never the vault. */
-  waitForRotations(count: number, timeoutMs?: number): Promise<{ completed: number; failed: number }>;
+  /**
+   * Waits until `count` rotation jobs have completed or failed; polls Redis only (every `pollMs`,
+   * default 20), never the vault.
+   */
+  waitForRotations(
+    count: number,
+    options?: { timeoutMs?: number; pollMs?: number },
+  ): Promise<{ completed: number; failed: number }>;
   close(): Promise<void>;
 }
 
@@ -100,7 +106,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       await sweeps.close();
       return daemon;
     },
-    waitForRotations: async (count, timeoutMs = 300_000) => {
+    waitForRotations: async (count, { timeoutMs = 300_000, pollMs = 20 } = {}) => {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const counts = await rotations.getJobCounts('completed', 'failed');
@@ -108,7 +114,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
         if (done.completed + done.failed >= count) return done;
         if (Date.now() > deadline)
           throw new Error(`only ${done.completed + done.failed}/${count} rotations finished`);
-        await sleep(20);
+        await sleep(pollMs);
       }
     },
     close: async () => {

@@ -2,22 +2,38 @@ import { readFileSync } from 'node:fs';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { clientOptionsTrusting, staticTokenCredential } from '../../src/vault';
 import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
-import { requestCount, round } from './stats';
+import { profiled } from './cpu-profile';
+import { rotatedAndFollowedUp } from './steady-state';
+import { percentile, requestCount, round } from './stats';
 
 export interface Throughput {
   concurrency: number;
   rotations: number;
   /** `SecretClient.setSecret` calls per second, `concurrency` loops at once, in the same run. */
   rawSetsPerSecond: number;
+  /** GET + PUT pairs per second through the rotator's vault adapter with nothing else: the floor. */
+  floorPairsPerSecond: number;
   rotationsPerSecond: number;
   requestsPerSecondWhileRotating: number;
-  /** rotations/s ÷ raw sets/s: a keyvault rotation costs a GET, a PUT and a version list, so below 0.5. */
-  ratio: number;
+  /** Alternating rounds of raw sets, floor pairs and rotations, each round a slice of the secrets. */
+  rounds: number;
   /**
-   * The bench process's CPU (emulator, SDK client and daemon share it) per raw set and per rotation, and
-   * their ratio: what the wall-clock ratio would be on an idle machine, less moved by other load on it.
+   * rotations/s ÷ raw sets/s, the median over the rounds of each round's pair (a machine whose speed
+   * drifts meets both sides of a pair alike): a rotation costs a GET and a PUT, so below 0.5.
+   */
+  ratio: number;
+  /** The lowest and highest round's ratio: how much the machine moved during the run. */
+  ratioRange: [number, number];
+  /** Floor pairs/s ÷ raw sets/s (median of rounds): the most any rotation of a GET and a PUT can reach. */
+  floorRatio: number;
+  /** Rotations/s ÷ floor pairs/s (median of rounds): 1 would be a rotator adding no work of its own. */
+  ofFloor: number;
+  /**
+   * The bench process's CPU (emulator, SDK client and daemon share it) per raw set, per floor pair and
+   * per rotation, and raw ÷ rotation: what the wall-clock ratio would be on an otherwise idle machine.
    */
   cpuUsPerRawSet: number;
+  cpuUsPerFloorPair: number;
   cpuUsPerRotation: number;
   cpuRatio: number;
 }
@@ -39,15 +55,8 @@ export interface Throttled {
   rotationsPerSecond: number;
 }
 
-/**
- * The emulator's raw write rate: `concurrency` loops calling `SecretClient.setSecret` back to back
- * (a client of its own, configured as the daemon's), after one warm-up call that meets the challenge.
- */
-async function rawSetsPerSecond(
-  rig: Rig,
-  sets: number,
-  concurrency: number,
-): Promise<{ perSecond: number; cpuUs: number }> {
+/** A client of its own, configured as the daemon's, that has met the challenge (one warm-up call). */
+async function rawClient(rig: Rig): Promise<SecretClient> {
   const client = new SecretClient(
     rig.store.vaultUrl,
     staticTokenCredential('bench'),
@@ -56,56 +65,140 @@ async function rawSetsPerSecond(
     }),
   );
   await client.setSecret('raw-warm-up', 'warm-up');
-  let next = 0;
-  const loop = async (): Promise<void> => {
-    for (let i = next++; i < sets; i = next++) await client.setSecret(`raw-${i}`, `Raw-value-${i}`);
-  };
-  const start = performance.now();
-  const cpu = process.cpuUsage();
-  await Promise.all(Array.from({ length: concurrency }, loop));
-  return { perSecond: sets / ((performance.now() - start) / 1000), cpuUs: cpuMicros(cpu) / sets };
+  return client;
 }
 
-/** This process's CPU (user + system, all its threads) since `from`. */
-const cpuMicros = (from: NodeJS.CpuUsage): number => {
-  const used = process.cpuUsage(from);
-  return used.user + used.system;
+/** `concurrency` loops calling `SecretClient.setSecret` back to back for `names`: seconds and CPU µs. */
+async function rawSets(
+  client: SecretClient,
+  names: readonly string[],
+  concurrency: number,
+): Promise<{ seconds: number; cpuUs: number }> {
+  let next = 0;
+  const loop = async (): Promise<void> => {
+    for (let i = next++; i < names.length; i = next++)
+      await client.setSecret(names[i] ?? '', `Raw-value-${i}`);
+  };
+  return measured(() => Promise.all(Array.from({ length: concurrency }, loop)));
+}
+
+/** Wall seconds and this process's CPU (user + system, all its threads) µs of `phase`. */
+async function measured(phase: () => Promise<unknown>): Promise<{ seconds: number; cpuUs: number }> {
+  const start = performance.now();
+  const cpu = process.cpuUsage();
+  await phase();
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - start) / 1000, cpuUs: used.user + used.system };
+}
+
+/** Rounds of raw sets, floor pairs and rotations, alternated so a drift in the machine's speed meets all three. */
+const ROUNDS = 10;
+
+/** A GET and a PUT of each secret through the rotator's own vault adapter, `concurrency` loops: no rotator. */
+async function floorPairs(rig: Rig, names: readonly string[], concurrency: number): Promise<Phase> {
+  let next = 0;
+  const loop = async (): Promise<void> => {
+    for (let i = next++; i < names.length; i = next++) {
+      const name = names[i] ?? '';
+      const current = await rig.store.get(name);
+      // Its tags kept, rotation-retirement among them, as a rotation's commit would carry them.
+      await rig.store.set(name, `Floor-value-${i}`, { tags: current?.tags ?? {} });
+    }
+  };
+  return measured(() => Promise.all(Array.from({ length: concurrency }, loop)));
+}
+
+interface Phase {
+  seconds: number;
+  cpuUs: number;
+}
+
+const add = (sum: Phase, phase: Phase): void => {
+  sum.seconds += phase.seconds;
+  sum.cpuUs += phase.cpuUs;
 };
 
-/** Rotation throughput against the emulator, next to the emulator's raw set-secret throughput. */
+/**
+ * Rotation throughput against the emulator, next to the emulator's raw set-secret throughput and to
+ * the floor (a GET and a PUT of the same secrets with no rotator around them). The secrets are in the
+ * state a scheduled rotation meets (rotated before, that rotation's follow-up done). The three are
+ * measured in alternating rounds; ratios are the median of the rounds' own, rates summed over them.
+ */
 export async function rotationThroughput(opts: {
   redisDb: number;
   rotations: number;
   concurrency: number;
+  /** Writes a CPU profile of the last round of rotations (queueing to the last one done) to this file. */
+  cpuProfile?: string;
+  /** Where the profile's samples went is logged here. */
+  log?: (line: string) => void;
 }): Promise<Throughput> {
   const rig = await startRig({
     redisDb: opts.redisDb,
-    env: { ROTATOR_WORKER_CONCURRENCY: String(opts.concurrency) },
+    env: { ROTATOR_WORKER_CONCURRENCY: String(opts.concurrency), ROTATOR_RATE_LIMIT: 'off' },
   });
   try {
     const names = await seedKeyVaultSecrets(rig.store, 'tp', opts.rotations, opts.concurrency);
-    const raw = await rawSetsPerSecond(rig, opts.rotations, opts.concurrency);
+    await rotatedAndFollowedUp(rig, names, opts.concurrency);
+    const client = await rawClient(rig);
     await rig.startDaemon();
-    await rig.admin.resetCounters();
-    const start = performance.now();
-    const cpu = process.cpuUsage();
-    await queueManualRotations(rig, names);
-    const done = await rig.waitForRotations(names.length);
-    const seconds = (performance.now() - start) / 1000;
-    const cpuUsPerRotation = cpuMicros(cpu) / names.length;
-    if (done.failed > 0) throw new Error(`${done.failed} rotations failed during the throughput bench`);
-    const requests = requestCount(await rig.admin.counters());
-    const rotationsPerSecond = names.length / seconds;
+    const rounds = Array.from({ length: ROUNDS }, (_, r) => names.filter((_, i) => i % ROUNDS === r));
+    const raw = { seconds: 0, cpuUs: 0 };
+    const floor = { seconds: 0, cpuUs: 0 };
+    const rotated = { seconds: 0, cpuUs: 0 };
+    const perRound = { ratio: [] as number[], floor: [] as number[], ofFloor: [] as number[] };
+    let queued = 0;
+    let failed = 0;
+    let requests = 0;
+    for (const [r, slice] of rounds.entries()) {
+      const set = await rawSets(
+        client,
+        slice.map((name) => `raw-${name}`),
+        opts.concurrency,
+      );
+      const pairs = await floorPairs(rig, slice, opts.concurrency);
+      await rig.admin.resetCounters();
+      queued += slice.length;
+      const rotateRound = async (): Promise<void> => {
+        await queueManualRotations(rig, slice);
+        failed = (await rig.waitForRotations(queued, { pollMs: 2 })).failed;
+      };
+      // The last round profiled alone: rotations only, the machine warm.
+      const profile = r === rounds.length - 1 ? opts.cpuProfile : undefined;
+      const run = await measured(async () => {
+        if (profile === undefined) return rotateRound();
+        opts.log?.(
+          `where a rotation's CPU went (%): ${JSON.stringify((await profiled(profile, rotateRound)).shares)}`,
+        );
+      });
+      requests += requestCount(await rig.admin.counters());
+      add(raw, set);
+      add(floor, pairs);
+      add(rotated, run);
+      perRound.ratio.push(set.seconds / run.seconds);
+      perRound.floor.push(set.seconds / pairs.seconds);
+      perRound.ofFloor.push(pairs.seconds / run.seconds);
+    }
+    if (failed > 0) throw new Error(`${failed} rotations failed during the throughput bench`);
+    const rate = (phase: Phase): number => round(names.length / phase.seconds);
+    const cpu = (phase: Phase): number => round(phase.cpuUs / names.length, 0);
+    const median = (values: number[]): number => round(percentile(values, 50), 2);
     return {
       concurrency: opts.concurrency,
       rotations: names.length,
-      rawSetsPerSecond: round(raw.perSecond),
-      rotationsPerSecond: round(rotationsPerSecond),
-      requestsPerSecondWhileRotating: round(requests / seconds),
-      ratio: round(rotationsPerSecond / raw.perSecond, 2),
-      cpuUsPerRawSet: round(raw.cpuUs, 0),
-      cpuUsPerRotation: round(cpuUsPerRotation, 0),
-      cpuRatio: round(raw.cpuUs / cpuUsPerRotation, 2),
+      rounds: ROUNDS,
+      rawSetsPerSecond: rate(raw),
+      floorPairsPerSecond: rate(floor),
+      rotationsPerSecond: rate(rotated),
+      requestsPerSecondWhileRotating: round(requests / rotated.seconds),
+      ratio: median(perRound.ratio),
+      ratioRange: [round(Math.min(...perRound.ratio), 2), round(Math.max(...perRound.ratio), 2)],
+      floorRatio: median(perRound.floor),
+      ofFloor: median(perRound.ofFloor),
+      cpuUsPerRawSet: cpu(raw),
+      cpuUsPerFloorPair: cpu(floor),
+      cpuUsPerRotation: cpu(rotated),
+      cpuRatio: round(raw.cpuUs / rotated.cpuUs, 2),
     };
   } finally {
     await rig.close();
@@ -190,7 +283,7 @@ export async function throttledThroughput(opts: {
     const start = performance.now();
     await queueManualRotations(rig, names);
     const steady = await steadyServedPerSecond(rig, names.length);
-    const done = await rig.waitForRotations(names.length, 600_000);
+    const done = await rig.waitForRotations(names.length, { timeoutMs: 600_000 });
     const seconds = (performance.now() - start) / 1000;
     const counters = await rig.admin.counters();
     await rig.admin.setFaults({});
