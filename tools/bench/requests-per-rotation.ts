@@ -5,6 +5,7 @@ import { createPostgresTarget } from '../../src/targets/postgres';
 import { FakeDirectory } from './fake-entra';
 import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
 import { requestCount, round } from './stats';
+import { rotatedAndFollowedUp } from './steady-state';
 import { TAG } from '../../src/tags';
 
 export interface RequestsPerRotation {
@@ -14,6 +15,9 @@ export interface RequestsPerRotation {
   byOperation: Record<string, number>;
   perRotation: number;
 }
+
+/** Keyvault secrets rotated once by the rotator and that rotation's follow-up done: the steady state. */
+export const KEYVAULT_ROTATED_BEFORE = 'keyvault, rotated before';
 
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 /** The local server has no TLS; the bench's policy allows `disable` for it alone. */
@@ -127,6 +131,8 @@ export async function requestsPerRotation(opts: {
   const pg = await postgresRoles(external);
   try {
     const kv = await seedKeyVaultSecrets(rig.store, 'kv', opts.rotations);
+    const kvBefore = await seedKeyVaultSecrets(rig.store, 'kv-before', opts.rotations);
+    await rotatedAndFollowedUp(rig, kvBefore, 8);
     const pgNames: string[] = [];
     if (pg !== undefined) {
       await rig.store.set('bench-pg-admin', ADMIN_CONNECTION);
@@ -145,7 +151,10 @@ export async function requestsPerRotation(opts: {
     const apps = await seedEntra(rig, directory, 'entra-app', external);
     const users = await seedEntra(rig, directory, 'entra-user', external);
     await rig.startDaemon();
-    const results = [await measure(rig, 'keyvault', kv)];
+    const results = [
+      await measure(rig, 'keyvault', kv),
+      await measure(rig, KEYVAULT_ROTATED_BEFORE, kvBefore),
+    ];
     if (pgNames.length > 0) results.push(await measure(rig, 'postgres', pgNames));
     results.push(await measure(rig, 'entra-app', apps));
     results.push(await measure(rig, 'entra-user', users));
