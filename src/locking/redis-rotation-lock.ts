@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { coalesceWrites } from '../redis';
 import type { LockLease, RotationLock } from '../rotation';
 
 // Compare-and-act scripts: only the holder of the token may renew or release.
@@ -64,10 +65,16 @@ export class RedisRotationLock implements RotationLock {
     timer.unref();
     return {
       held: () => held,
-      release: async () => {
+      release: () => {
         clearInterval(timer);
         held = false;
-        await this.redis.rotatorLockRelease(redisKey, token);
+        // Sent, not awaited: Redis runs one connection's commands in order, so whatever this process
+        // sends next (the next acquire of this key among them) comes after the release, and the
+        // caller's outcome record and BullMQ's finish of the job leave in the same write. A release
+        // that fails leaves the lease to expire, as a crash would.
+        coalesceWrites(this.redis);
+        this.redis.rotatorLockRelease(redisKey, token).catch(() => undefined);
+        return Promise.resolve();
       },
     };
   }

@@ -2,6 +2,7 @@
 export interface LockLease {
   /** False once the lease could not be renewed: the holder must stop before its next write. */
   held(): boolean;
+  /** Resolves once the release is on its way; a release that never arrives ends when the lease expires. */
   release(): Promise<void>;
 }
 

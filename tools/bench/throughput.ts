@@ -161,7 +161,7 @@ export async function rotationThroughput(opts: {
       queued += slice.length;
       const rotateRound = async (): Promise<void> => {
         await queueManualRotations(rig, slice);
-        failed = (await rig.waitForRotations(queued, { pollMs: 2 })).failed;
+        failed = (await rig.waitForRotations(queued, { pollMs: 10 })).failed;
       };
       // The last round profiled alone: rotations only, the machine warm.
       const profile = r === rounds.length - 1 ? opts.cpuProfile : undefined;
