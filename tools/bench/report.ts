@@ -185,18 +185,20 @@ ${t.cpuUsPerRotation - t.cpuUsPerFloorPair} µs (a rotation's ${t.cpuUsPerRotati
 Where a rotation's CPU goes (\`npm run bench -- --only throughput --cpu-prof FILE\` profiles the last round's
 rotations, a sample every 100 µs, and prints this grouping; 400 rotations, 2026-12-01; samples grouped by
 the first frame of their stack outside Node's own code, i.e. the code that asked for the work; idle and
-the profiler left out): the two Key Vault requests about 55% (SDK client 19%, emulator 15%, Node's HTTP
-and socket code on their behalf most of the 22% "Node I/O"); BullMQ 19% (its job moves, through its own
-Redis scripts); the engine with its lock 19% (the lock's SET NX and release script are two Redis round
-trips, and a socket write is the single largest item of the profile: \`writeUtf8String\`, 15 to 18% of all
-samples, HTTP and Redis alike, about 50 µs each on this machine); the worker, runner and scheduling 3%
-(job schema, outcome record); the bench's own queueing and polling 2%; garbage collection 1%. Per
-rotation the daemon sends 4 Redis commands besides the job's queueing: BullMQ's finish-and-fetch-next, the
-lock's SET NX and release, and the outcome record (a retirement follow-up is queued only when its overlap
-ends within the horizon, which the 24-hour keyvault overlap does not). BullMQ's job moves and the lock
-alone take more than the allowance above, so one BullMQ job and one Redis lease per rotation do not leave
-room for ${RATIO_TARGET.value} on this machine; what moved the figure this time is the request the steady state
-no longer makes (the version list: 3 requests per rotation before, 2 now).
+the profiler left out): the two Key Vault requests about 55% (SDK client 18%, emulator 15%, and most of
+the 23% "Node I/O", Node's HTTP and socket code on their behalf); BullMQ 20% (its job moves, through its
+own Redis scripts); the engine with its lock 14%; the worker, runner and scheduling 5% (job schema,
+outcome record, the coalesced write); the bench's own queueing and polling 2%; garbage collection 2%. A
+write to a socket is the single largest item of the profile (\`writeUtf8String\`, 15 to 18% of all
+samples, HTTP and Redis alike, about 50 µs each on this machine), so the daemon sends a rotation's 4 Redis
+commands besides the job's queueing in 2 writes: the lock's SET NX, then the lock's release, the outcome
+record and BullMQ's finish-and-fetch-next together (\`src/redis/coalesce-writes.ts\`; 4 writes before). A
+retirement follow-up is queued only when its overlap ends within the horizon, which the 24-hour
+keyvault overlap does not. BullMQ's job moves alone (a fifth of a rotation's CPU, about
+${Math.round(t.cpuUsPerRotation / 5)} µs in this run) take about the whole allowance of ${ownWorkAllowed(t)} µs, so one BullMQ job per rotation
+does not leave room for ${RATIO_TARGET.value} on this machine; what moved the figure this time is the request
+the steady state no longer makes (the version list: 3 requests per rotation before, 2 now) and the two
+writes saved.
 
 ### Under a vault's request budget
 
