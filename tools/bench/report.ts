@@ -204,7 +204,7 @@ writes saved.
 
 The emulator throttles like Key Vault: a budget per sliding window, scaled down from 300 per 10 s
 to ${budget} requests per ${windowMs / 1000} s to keep the run short, answering 429 with Retry-After beyond it
-(the emulator counts every request against it; a keyvault rotation spends 2). Budget used = requests
+(the emulator counts every request against it; a first rotation of these keyvault secrets spends 3: GET, version list, PUT). Budget used = requests
 served per second in the steady state (from a quarter to three quarters of the rotations done, so
 without the first window's free burst and the tail) ÷ the budget's rate of ${budget / (windowMs / 1000)} requests/s.
 
