@@ -2,11 +2,19 @@ import type { SecretStore, SecretWithValue } from '../vault';
 import { parseRetirement, RETIREMENT_TAG } from './retirement-record';
 
 /**
- * Whether `current` was committed by a rotation, which recorded on it the retirement of the version
- * it replaced (pending, proven or unproven): the rotator then knows no older version is readable.
+ * Whether `current` was committed by a rotation that recorded on it the retirement (pending, proven or
+ * unproven) of the very version it replaced: the rotator then knows no older version is readable. The
+ * record must name `current`'s predecessor as Key Vault reports it (`previousVersion`), so a version
+ * written by hand with tags copied from a rotated one, or an answer without `previousVersion` (an API
+ * version before 2025-07-01), still gets its versions listed.
  */
 export function retiresItsPredecessor(current: SecretWithValue): boolean {
-  return parseRetirement(current.tags[RETIREMENT_TAG]) !== undefined;
+  const record = parseRetirement(current.tags[RETIREMENT_TAG]);
+  return (
+    record !== undefined &&
+    current.previousVersion !== undefined &&
+    record.version === current.previousVersion
+  );
 }
 
 /**

@@ -65,6 +65,7 @@ function toProperties(vaultUrl: string, p: SdkProperties): SecretProperties {
     contentType: p.contentType,
     createdOn: p.createdOn,
     updatedOn: p.updatedOn,
+    ...(p.previousVersion !== undefined && { previousVersion: p.previousVersion }),
   };
 }
 

@@ -182,6 +182,23 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
     expect(readable).toContain('Set-By-Hand-2');
   });
 
+  it('lists versions behind a value set by hand with the tags of a rotated version copied', async () => {
+    await store.set('kv-copied', 'Copied-Initial-1', { tags: { 'rotation-target': 'keyvault' } });
+    const { retirement } = await rotateSecret(request('kv-copied'), deps());
+    const afterOverlap = { now: () => DateTime.utc().plus({ days: 3 }) };
+    await retirePending(
+      { secretName: 'kv-copied', retiredVersion: retirement?.version ?? '' },
+      deps({ clock: afterOverlap }),
+    );
+    const rotated = await store.get('kv-copied');
+    // Its rotation-retirement record names the rotated version's predecessor, not this one's.
+    await store.set('kv-copied', 'Copied-By-Hand-2', { tags: rotated?.tags ?? {} });
+    await rotateSecret(request('kv-copied'), deps());
+    expect(await readableValues(store, 'kv-copied')).toEqual(expect.arrayContaining(['Copied-By-Hand-2']));
+    expect(await readableValues(store, 'kv-copied')).toHaveLength(2);
+    expect(await readableValues(store, 'kv-copied')).not.toContain(rotated?.value);
+  });
+
   it('stops with TARGET_CANNOT_VERIFY, before any change, when the target accepts a wrong credential', async () => {
     await managed('pg-trusting', 'Trusting-Initial-1');
     target.acceptsAnything = true;

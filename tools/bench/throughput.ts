@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { clientOptionsTrusting, staticTokenCredential } from '../../src/vault';
-import { queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
+import { inBatches, queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
 import { profiled } from './cpu-profile';
 import { rotatedAndFollowedUp } from './steady-state';
 import { percentile, requestCount, round } from './stats';
@@ -101,7 +101,7 @@ async function floorPairs(rig: Rig, names: readonly string[], concurrency: numbe
     for (let i = next++; i < names.length; i = next++) {
       const name = names[i] ?? '';
       const current = await rig.store.get(name);
-      // Its tags kept, rotation-retirement among them, as a rotation's commit would carry them.
+      // Its tags kept, as a rotation's commit carries them.
       await rig.store.set(name, `Floor-value-${i}`, { tags: current?.tags ?? {} });
     }
   };
@@ -140,6 +140,11 @@ export async function rotationThroughput(opts: {
   try {
     const names = await seedKeyVaultSecrets(rig.store, 'tp', opts.rotations, opts.concurrency);
     await rotatedAndFollowedUp(rig, names, opts.concurrency);
+    // The floor's own secrets, tagged as a rotated one is (its PUTs on the rotated ones would add
+    // versions the rotations would then have to list and disable).
+    const tags = (await rig.store.get(names[0] ?? ''))?.tags ?? {};
+    const floorNames = names.map((name) => `floor-${name}`);
+    await inBatches(floorNames, opts.concurrency, (name) => rig.store.set(name, `Floor-${name}`, { tags }));
     const client = await rawClient(rig);
     await rig.startDaemon();
     const rounds = Array.from({ length: ROUNDS }, (_, r) => names.filter((_, i) => i % ROUNDS === r));
@@ -156,7 +161,11 @@ export async function rotationThroughput(opts: {
         slice.map((name) => `raw-${name}`),
         opts.concurrency,
       );
-      const pairs = await floorPairs(rig, slice, opts.concurrency);
+      const pairs = await floorPairs(
+        rig,
+        slice.map((name) => `floor-${name}`),
+        opts.concurrency,
+      );
       await rig.admin.resetCounters();
       queued += slice.length;
       const rotateRound = async (): Promise<void> => {
