@@ -33,8 +33,3 @@ export function checkApiVersion(raw: string | null): string {
   }
   return raw;
 }
-
-/** 2025-07-01 added `previousVersion` to secret bundles; date-named versions sort after the 7.x ones. */
-export function hasPreviousVersion(apiVersion: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}$/.test(apiVersion) && apiVersion >= '2025-07-01';
-}

@@ -1,4 +1,3 @@
-import { hasPreviousVersion } from './api-version';
 import type { BackupSealer } from './backup-blob';
 import { secretDisabled } from './errors';
 import { afterSortedKey, page, type PagedList, type PageRequest } from './paging';
@@ -90,20 +89,19 @@ function list(route: Route, ctx: OperationContext): OperationResult {
 
 export function execute(route: Route, ctx: OperationContext): OperationResult {
   const { store, wire } = ctx;
-  const previous = hasPreviousVersion(ctx.apiVersion);
   switch (route.op) {
     case 'setSecret': {
       const { record, version } = store.set(route.name, parseSetBody(ctx.body()));
-      return { status: 200, body: wire.bundle(record, version, true, previous) };
+      return { status: 200, body: wire.bundle(record, version, true) };
     }
     case 'getSecret': {
       const { record, version } = store.get(route.name, route.version);
       forbiddenIfDisabled(version.enabled);
-      return { status: 200, body: wire.bundle(record, version, true, previous) };
+      return { status: 200, body: wire.bundle(record, version, true) };
     }
     case 'updateSecret': {
       const { record, version } = store.update(route.name, route.version, parseUpdateBody(ctx.body()));
-      return { status: 200, body: wire.bundle(record, version, false, previous) };
+      return { status: 200, body: wire.bundle(record, version, false) };
     }
     case 'getSecrets':
     case 'getSecretVersions':
@@ -111,18 +109,18 @@ export function execute(route: Route, ctx: OperationContext): OperationResult {
       return list(route, ctx);
     case 'deleteSecret': {
       const record = store.delete(route.name);
-      return { status: 200, body: wire.deletedBundle(record, latestOf(record), record.deleted, previous) };
+      return { status: 200, body: wire.deletedBundle(record, latestOf(record), record.deleted) };
     }
     case 'getDeletedSecret': {
       const record = store.getDeleted(route.name);
       const latest = latestOf(record);
       // The service refuses to show a deleted secret whose latest version is disabled, as get does.
       forbiddenIfDisabled(latest.enabled);
-      return { status: 200, body: wire.deletedBundle(record, latest, record.deleted, previous) };
+      return { status: 200, body: wire.deletedBundle(record, latest, record.deleted) };
     }
     case 'recoverDeletedSecret': {
       const { record, version } = store.recover(route.name);
-      return { status: 200, body: wire.bundle(record, version, false, previous) };
+      return { status: 200, body: wire.bundle(record, version, false) };
     }
     case 'purgeDeletedSecret':
       store.purge(route.name);
@@ -131,7 +129,7 @@ export function execute(route: Route, ctx: OperationContext): OperationResult {
       return { status: 200, body: { value: ctx.sealer.seal(store.backup(route.name)) } };
     case 'restoreSecret': {
       const { record, version } = store.restore(ctx.sealer.open(parseRestoreBody(ctx.body())));
-      return { status: 200, body: wire.bundle(record, version, false, previous) };
+      return { status: 200, body: wire.bundle(record, version, false) };
     }
   }
 }

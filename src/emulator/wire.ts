@@ -33,12 +33,6 @@ function common(v: SecretVersionRecord): WireBundle {
   };
 }
 
-/** The version created just before `v`, which API 2025-07-01 and later report as `previousVersion`. */
-function previousOf(record: SecretRecord, v: SecretVersionRecord): string | undefined {
-  const i = record.versions.indexOf(v);
-  return i > 0 ? record.versions[i - 1]?.version : undefined;
-}
-
 export class Wire {
   constructor(private readonly baseUrl: string) {}
 
@@ -49,16 +43,11 @@ export class Wire {
 
   /**
    * Get and set carry the value; update, recover, restore and every deleted-secret answer do not,
-   * as with the service. `withPrevious` adds 2025-07-01's previousVersion where there is one.
+   * as with the service. No `previousVersion`: from API 2025-07-01 the service sets it only on
+   * secrets backing a certificate (created after June 2025), which the emulator does not have.
    */
-  bundle(record: SecretRecord, v: SecretVersionRecord, withValue: boolean, withPrevious = false): WireBundle {
-    const previous = withPrevious ? previousOf(record, v) : undefined;
-    return {
-      ...(withValue && { value: v.value }),
-      id: this.secretId(record, v),
-      ...common(v),
-      ...(previous !== undefined && { previousVersion: previous }),
-    };
+  bundle(record: SecretRecord, v: SecretVersionRecord, withValue: boolean): WireBundle {
+    return { ...(withValue && { value: v.value }), id: this.secretId(record, v), ...common(v) };
   }
 
   /** List items never carry a value; `versioned` picks between the list and list-versions id forms. */
@@ -75,13 +64,8 @@ export class Wire {
   }
 
   /** A deleted secret's value is not readable until it is recovered, so no deleted bundle carries it. */
-  deletedBundle(
-    record: SecretRecord,
-    v: SecretVersionRecord,
-    deleted: DeletionRecord,
-    withPrevious = false,
-  ): WireBundle {
-    return { ...this.deletion(record, deleted), ...this.bundle(record, v, false, withPrevious) };
+  deletedBundle(record: SecretRecord, v: SecretVersionRecord, deleted: DeletionRecord): WireBundle {
+    return { ...this.deletion(record, deleted), ...this.bundle(record, v, false) };
   }
 
   deletedItem(record: SecretRecord, v: SecretVersionRecord, deleted: DeletionRecord): WireBundle {

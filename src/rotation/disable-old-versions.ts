@@ -1,19 +1,28 @@
 import type { SecretStore, SecretWithValue } from '../vault';
+import { TAG } from '../tags';
 import { parseRetirement, RETIREMENT_TAG } from './retirement-record';
 
 /**
- * Whether `current` was committed by a rotation that recorded on it the retirement (pending, proven or
- * unproven) of the very version it replaced: the rotator then knows no older version is readable. The
- * record must name `current`'s predecessor as Key Vault reports it (`previousVersion`), so a version
- * written by hand with tags copied from a rotated one, or an answer without `previousVersion` (an API
- * version before 2025-07-01), still gets its versions listed.
+ * How far Key Vault's `createdOn` of a version the rotator committed may lie from the `rotated-at` it
+ * stamped on it: the PUT's own time and the clocks' skew, both far below a minute where clocks are
+ * synchronised.
+ */
+export const COMMIT_STAMP_SKEW_MS = 60_000;
+
+/**
+ * Whether `current` was committed by a rotation, which recorded on it the retirement (pending, proven
+ * or unproven) of the version it replaced: the rotator then knows no older version is readable. Tags
+ * can be copied, a version's creation time cannot: a value set by hand with a rotated version's tags
+ * copied carries a `rotated-at` older than its own creation, and gets its versions listed. (Key
+ * Vault's `previousVersion` would say it outright, but the service sets it only on secrets backing
+ * certificates.)
  */
 export function retiresItsPredecessor(current: SecretWithValue): boolean {
-  const record = parseRetirement(current.tags[RETIREMENT_TAG]);
+  if (parseRetirement(current.tags[RETIREMENT_TAG]) === undefined) return false;
+  const stamped = Date.parse(current.tags[TAG.rotatedAt] ?? '');
+  const created = current.createdOn?.getTime();
   return (
-    record !== undefined &&
-    current.previousVersion !== undefined &&
-    record.version === current.previousVersion
+    created !== undefined && Number.isFinite(stamped) && Math.abs(created - stamped) <= COMMIT_STAMP_SKEW_MS
   );
 }
 

@@ -65,7 +65,6 @@ function toProperties(vaultUrl: string, p: SdkProperties): SecretProperties {
     contentType: p.contentType,
     createdOn: p.createdOn,
     updatedOn: p.updatedOn,
-    ...(p.previousVersion !== undefined && { previousVersion: p.previousVersion }),
   };
 }
 

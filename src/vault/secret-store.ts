@@ -11,8 +11,6 @@ export interface SecretProperties {
   contentType: string | undefined;
   createdOn: Date | undefined;
   updatedOn: Date | undefined;
-  /** The version that was the latest when this one was created (Key Vault API 2025-07-01 and later). */
-  previousVersion?: string;
 }
 
 export interface SecretWithValue extends SecretProperties {

@@ -182,7 +182,7 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
     expect(readable).toContain('Set-By-Hand-2');
   });
 
-  it('lists versions behind a value set by hand with the tags of a rotated version copied', async () => {
+  it('lists versions behind a value set by hand later with the tags of a rotated version copied', async () => {
     await store.set('kv-copied', 'Copied-Initial-1', { tags: { 'rotation-target': 'keyvault' } });
     const { retirement } = await rotateSecret(request('kv-copied'), deps());
     const afterOverlap = { now: () => DateTime.utc().plus({ days: 3 }) };
@@ -191,8 +191,12 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
       deps({ clock: afterOverlap }),
     );
     const rotated = await store.get('kv-copied');
-    // Its rotation-retirement record names the rotated version's predecessor, not this one's.
-    await store.set('kv-copied', 'Copied-By-Hand-2', { tags: rotated?.tags ?? {} });
+    // The rotated version's tags, copied an hour after that rotation: its record names the rotated
+    // version's predecessor, not this one's.
+    const anHourEarlier = DateTime.fromISO(rotated?.tags['rotated-at'] ?? '').minus({ hours: 1 });
+    await store.set('kv-copied', 'Copied-By-Hand-2', {
+      tags: { ...rotated?.tags, 'rotated-at': anHourEarlier.toISO() ?? '' },
+    });
     await rotateSecret(request('kv-copied'), deps());
     expect(await readableValues(store, 'kv-copied')).toEqual(expect.arrayContaining(['Copied-By-Hand-2']));
     expect(await readableValues(store, 'kv-copied')).toHaveLength(2);
