@@ -50,7 +50,7 @@ describe('commands coalesced into one write', () => {
     expect(socket.writes()).toBe(3);
   });
 
-  it('sends the commands of one turn of the event loop in one write, replies in order', async () => {
+  it('sends the commands of one callback and its promise continuations in one write, replies in order', async () => {
     const socket = countWrites(redis);
     coalesceWrites(redis);
     const replies = await Promise.all([
