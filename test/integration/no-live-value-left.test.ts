@@ -120,6 +120,16 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
     expect((await store.get('kv-versions'))?.enabled).toBe(true);
   });
 
+  /** A rotation (through `rotationStore`), then its follow-up once the overlap has ended. */
+  async function rotateThenFollowUp(name: string, rotationStore: SecretStore = store): Promise<void> {
+    const { retirement } = await rotateSecret(request(name), deps({ store: rotationStore }));
+    const afterOverlap = { now: () => DateTime.utc().plus({ days: 3 }) };
+    await retirePending(
+      { secretName: name, retiredVersion: retirement?.version ?? '' },
+      deps({ clock: afterOverlap }),
+    );
+  }
+
   it('disables every readable version behind one the rotator did not commit, before its commit', async () => {
     for (let i = 1; i <= 4; i += 1) {
       await store.set('kv-by-hand', `By-Hand-Value-${i}`, { tags: { 'rotation-target': 'keyvault' } });
@@ -160,15 +170,9 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
         },
       },
     }) as SecretStore;
-    const afterOverlap = { now: () => DateTime.utc().plus({ days: 3 }) };
-    const rotateThenFollowUp = async (): Promise<void> => {
-      const { retirement } = await rotateSecret(request('kv-steady'), deps({ store: counting }));
-      const retiredVersion = retirement?.version ?? '';
-      await retirePending({ secretName: 'kv-steady', retiredVersion }, deps({ clock: afterOverlap }));
-    };
-    await rotateThenFollowUp();
+    await rotateThenFollowUp('kv-steady', counting);
     expect(listed).toEqual(['kv-steady']);
-    for (let i = 0; i < 3; i += 1) await rotateThenFollowUp();
+    for (let i = 0; i < 3; i += 1) await rotateThenFollowUp('kv-steady', counting);
     expect(listed).toEqual(['kv-steady']);
     expect(await readableValues(store, 'kv-steady')).toHaveLength(1);
     await rotateSecret(request('kv-steady'), deps({ store: counting }));
@@ -184,12 +188,7 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
 
   it('lists versions behind a value set by hand later with the tags of a rotated version copied', async () => {
     await store.set('kv-copied', 'Copied-Initial-1', { tags: { 'rotation-target': 'keyvault' } });
-    const { retirement } = await rotateSecret(request('kv-copied'), deps());
-    const afterOverlap = { now: () => DateTime.utc().plus({ days: 3 }) };
-    await retirePending(
-      { secretName: 'kv-copied', retiredVersion: retirement?.version ?? '' },
-      deps({ clock: afterOverlap }),
-    );
+    await rotateThenFollowUp('kv-copied');
     const rotated = await store.get('kv-copied');
     // The rotated version's tags, copied an hour after that rotation: its record names the rotated
     // version's predecessor, not this one's.

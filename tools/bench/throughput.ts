@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { SecretClient } from '@azure/keyvault-secrets';
+import { forEachBounded } from '../../src/scheduling/bounded';
 import { clientOptionsTrusting, staticTokenCredential } from '../../src/vault';
 import { inBatches, queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
 import { profiled } from './cpu-profile';
@@ -68,22 +69,13 @@ async function rawClient(rig: Rig): Promise<SecretClient> {
   return client;
 }
 
-/** `concurrency` loops calling `SecretClient.setSecret` back to back for `names`: seconds and CPU µs. */
-async function rawSets(
-  client: SecretClient,
-  names: readonly string[],
-  concurrency: number,
-): Promise<{ seconds: number; cpuUs: number }> {
-  let next = 0;
-  const loop = async (): Promise<void> => {
-    for (let i = next++; i < names.length; i = next++)
-      await client.setSecret(names[i] ?? '', `Raw-value-${i}`);
-  };
-  return measured(() => Promise.all(Array.from({ length: concurrency }, loop)));
+interface Phase {
+  seconds: number;
+  cpuUs: number;
 }
 
 /** Wall seconds and this process's CPU (user + system, all its threads) µs of `phase`. */
-async function measured(phase: () => Promise<unknown>): Promise<{ seconds: number; cpuUs: number }> {
+async function measured(phase: () => Promise<unknown>): Promise<Phase> {
   const start = performance.now();
   const cpu = process.cpuUsage();
   await phase();
@@ -91,32 +83,33 @@ async function measured(phase: () => Promise<unknown>): Promise<{ seconds: numbe
   return { seconds: (performance.now() - start) / 1000, cpuUs: used.user + used.system };
 }
 
-/** Rounds of raw sets, floor pairs and rotations, alternated so a drift in the machine's speed meets all three. */
-const ROUNDS = 10;
-
-/** A GET and a PUT of each secret through the rotator's own vault adapter, `concurrency` loops: no rotator. */
-async function floorPairs(rig: Rig, names: readonly string[], concurrency: number): Promise<Phase> {
-  let next = 0;
-  const loop = async (): Promise<void> => {
-    for (let i = next++; i < names.length; i = next++) {
-      const name = names[i] ?? '';
-      const current = await rig.store.get(name);
-      // Its tags kept, as a rotation's commit carries them.
-      await rig.store.set(name, `Floor-value-${i}`, { tags: current?.tags ?? {} });
-    }
-  };
-  return measured(() => Promise.all(Array.from({ length: concurrency }, loop)));
-}
-
-interface Phase {
-  seconds: number;
-  cpuUs: number;
-}
-
 const add = (sum: Phase, phase: Phase): void => {
   sum.seconds += phase.seconds;
   sum.cpuUs += phase.cpuUs;
 };
+
+/** `concurrency` loops calling `SecretClient.setSecret` back to back for `names`. */
+function rawSets(client: SecretClient, names: readonly string[], concurrency: number): Promise<Phase> {
+  return measured(() =>
+    forEachBounded([...names.entries()], concurrency, async ([i, name]) => {
+      await client.setSecret(name, `Raw-value-${i}`);
+    }),
+  );
+}
+
+/** Rounds of raw sets, floor pairs and rotations, alternated so a drift in the machine's speed meets all three. */
+const ROUNDS = 10;
+
+/** A GET and a PUT of each secret through the rotator's own vault adapter, `concurrency` loops: no rotator. */
+function floorPairs(rig: Rig, names: readonly string[], concurrency: number): Promise<Phase> {
+  return measured(() =>
+    forEachBounded([...names.entries()], concurrency, async ([i, name]) => {
+      const current = await rig.store.get(name);
+      // Its tags kept, as a rotation's commit carries them.
+      await rig.store.set(name, `Floor-value-${i}`, { tags: current?.tags ?? {} });
+    }),
+  );
+}
 
 /**
  * Rotation throughput against the emulator, next to the emulator's raw set-secret throughput and to
