@@ -6,6 +6,7 @@ import {
 import { isRotatorError, RotatorError } from '../errors';
 import { retryAfterMs } from '../http';
 import type { SecretProperties, SecretStore, SecretWithValue, SetSecretOptions } from './secret-store';
+import { untracedIteration } from './untraced-iteration';
 
 /** What the adapter needs from the SDK's errors; RestError has these fields. */
 interface RestLikeError {
@@ -117,7 +118,8 @@ export class KeyVaultSecretStore implements SecretStore {
 
   async *list(): AsyncIterable<SecretProperties> {
     try {
-      for await (const props of this.client.listPropertiesOfSecrets())
+      // Its pages untraced: a whole vault's listing is the sweep's (or the command's) one operation.
+      for await (const props of untracedIteration(this.client.listPropertiesOfSecrets()))
         yield toProperties(this.vaultUrl, props);
     } catch (error) {
       throw translateVaultError(error, this.vaultUrl, 'list secrets');

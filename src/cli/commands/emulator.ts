@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { runEmulatorCommand } from '../../emulator';
 import { parsePort } from '../arguments';
 import type { CliIo } from '../cli-io';
 
@@ -50,6 +49,8 @@ function parseEmptyPageRate(text: string): number {
 
 /** Runs the emulator with the faults asked for, until SIGINT or SIGTERM. */
 async function serveEmulator(io: CliIo, opts: EmulatorFlags): Promise<void> {
+  // Loaded only here: the emulator (and node-forge, for its certificates) is no part of a daemon's memory.
+  const { runEmulatorCommand } = await import('../../emulator/index.js');
   const emulator = await runEmulatorCommand({
     port: opts.port,
     dataFile: opts.data,

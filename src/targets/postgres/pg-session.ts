@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
-import { Client, type ClientConfig } from 'pg';
+import type { Client, ClientConfig } from 'pg';
 import type { PgEndpoint } from './connection-string';
 
 export interface SessionTimeouts {
@@ -89,13 +89,21 @@ function refuseCleartext(client: Client): void {
  * a rotation touches PostgreSQL a few times a fortnight, and a pooled session would outlive the
  * credential it was opened with.
  */
+/**
+ * pg is loaded by the first session: a daemon whose policy names no PostgreSQL server never holds it
+ * (BENCHMARKS.md, "Sweep at scale": what a daemon loads at rest).
+ */
+let pgLoaded: Promise<typeof import('pg')> | undefined;
+const pgClient = async (): Promise<typeof Client> => (await (pgLoaded ??= import('pg'))).Client;
+
 export async function withSession<T>(
   endpoint: PgEndpoint,
   login: { user: string; password: string | undefined },
   timeouts: SessionTimeouts,
   work: (client: Client) => Promise<T>,
 ): Promise<T> {
-  const client = new Client(clientConfig(endpoint, login, timeouts));
+  const PgClient = await pgClient();
+  const client = new PgClient(clientConfig(endpoint, login, timeouts));
   refuseCleartext(client);
   // A session that breaks after connecting emits 'error'; unheard, it would crash the process. The
   // pending call rejects with the same error, which is where it is handled.
