@@ -49,6 +49,29 @@ describe('metrics and audit records', () => {
     ]);
   });
 
+  it('gives a per-secret age series to the oldest secrets only, past its limit, while the oldest age and overdue count cover all', async () => {
+    const { meter, collect } = isolatedMeter();
+    const metrics = createRotatorMetrics(meter, { replica: 'pod-c', now: () => NOW, ageSeriesLimit: 2 });
+    metrics.readFleetFrom(() =>
+      Promise.resolve(
+        snapshot('2026-12-01T11:55:00Z', 2, [
+          ['fresh', '2026-12-01T11:00:00Z'],
+          ['oldest', '2026-10-01T12:00:00Z'],
+          ['recent', '2026-11-30T12:00:00Z'],
+          ['old', '2026-11-01T12:00:00Z'],
+        ]),
+      ),
+    );
+    const collected = await collect();
+    expect(
+      points(collected, METRIC.secretAge)
+        .map((p) => p.attributes[ATTR.secret])
+        .sort(),
+    ).toEqual(['old', 'oldest']);
+    expect(points(collected, METRIC.oldestSecretAge)).toEqual([{ value: 61 * 86400, attributes: {} }]);
+    expect(points(collected, METRIC.secretsOverdue)).toEqual([{ value: 2, attributes: {} }]);
+  });
+
   it('reports no fleet figure before the first sweep or when the snapshot cannot be read, but still a heartbeat', async () => {
     const { meter, collect } = isolatedMeter();
     const metrics = createRotatorMetrics(meter, { replica: 'pod-b' });

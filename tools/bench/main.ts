@@ -7,6 +7,7 @@ import { describeMachine } from './machine';
 import { renderReport, severalVaultsSection, sweepSection, type BenchResults } from './report';
 import { requestsPerRotation } from './requests-per-rotation';
 import { severalVaults, type SeveralVaultsOptions } from './several-vaults';
+import { sweepAsDeployed } from './sweep-as-deployed';
 import { idleDaemon, imageNodeOptions, sweepAtScale } from './sweep-scale';
 import { LIMIT_MODES, rotationThroughput, throttledThroughput } from './throughput';
 import { repoRoot } from '../repo-root';
@@ -72,10 +73,13 @@ export interface BenchOptions {
   log(line: string): void;
 }
 
+/** The secrets of the daemon measured at rest: a small vault, swept once. */
+const IDLE_SECRETS = 100;
+
 /** The daemon at rest, one sweep per size, and the million over ten vaults: issue 17's memory figures. */
 export async function runSweeps(
   opts: Pick<BenchOptions, 'size' | 'log'>,
-): Promise<Pick<BenchResults, 'idle' | 'sweeps' | 'million' | 'millionTuned'>> {
+): Promise<Pick<BenchResults, 'idle' | 'sweeps' | 'million' | 'millionTuned' | 'deployed'>> {
   const size = SIZES[opts.size];
   opts.log('idle daemon…');
   const idle = await idleDaemon({ redisDb: REDIS_DBS.sweep, nodeOptions: imageNodeOptions() });
@@ -108,7 +112,16 @@ export async function runSweeps(
     daemonEnv: { NODE_OPTIONS: TUNED_NODE_OPTIONS },
   });
   opts.log(JSON.stringify(tunedMillion));
+  // As deployed: the image's NODE_OPTIONS and Azure Monitor on (in a network namespace), at rest and at the biggest size.
+  const deployed = [];
+  for (const count of [IDLE_SECRETS, biggest]) {
+    opts.log(`sweep over ${count} secrets as deployed (Azure Monitor exporting)…`);
+    const result = await sweepAsDeployed(count);
+    opts.log(JSON.stringify(result));
+    deployed.push(result);
+  }
   return {
+    deployed,
     idle,
     sweeps: [...sweeps, { ...tuned, nodeOptions: TUNED_NODE_OPTIONS }],
     million,

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFakeIngestion } from './fake-ingestion';
+import { imageNodeOptions, sweepAtScale, type SweepScale } from './sweep-scale';
+
+/** A sweep measured with the daemon exporting to Azure Monitor, as the image runs in Azure. */
+export interface DeployedSweep extends SweepScale {
+  /** Telemetry items the local ingestion endpoint accepted from the daemon. */
+  telemetryItems: number;
+  /** Those items by kind, most first. */
+  telemetryKinds: Record<string, number>;
+}
+
+/** The child's own Redis, inside the namespace (the machine's 6379 is not reachable from there). */
+const OWN_REDIS_DB = 0;
+
+/** Runs in the namespace: a local ingestion endpoint, then one sweep with the daemon exporting to it. */
+async function child(secrets: number): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rotator-deployed-'));
+  const ingestion = await startFakeIngestion(dir);
+  try {
+    const result = await sweepAtScale({
+      redisDb: OWN_REDIS_DB,
+      secrets,
+      daemonEnv: {
+        NODE_OPTIONS: imageNodeOptions(),
+        APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
+        NODE_EXTRA_CA_CERTS: ingestion.caFile,
+        // As the Dockerfile sets it: what ingestion has not accepted yet is kept on disk.
+        ROTATOR_TELEMETRY_STORAGE_DIR: join(dir, 'telemetry'),
+      },
+    });
+    const deployed: DeployedSweep = {
+      ...result,
+      nodeOptions: `${imageNodeOptions()}, Azure Monitor`,
+      telemetryItems: ingestion.accepted(),
+      telemetryKinds: ingestion.kinds(),
+    };
+    process.stdout.write(`${JSON.stringify(deployed)}\n`);
+  } finally {
+    await ingestion.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * One sweep of `secrets` with the daemon as deployed: the image's NODE_OPTIONS and Azure Monitor on,
+ * its telemetry accepted by a local ingestion endpoint. Azure Monitor's distro probes the instance
+ * metadata address (169.254.169.254), so the whole run (emulated vaults, a Redis of its own, the
+ * daemon and the endpoint) happens in a network namespace where only loopback exists.
+ */
+export async function sweepAsDeployed(secrets: number): Promise<DeployedSweep> {
+  const shell = [
+    'ip link set lo up',
+    'redis-server --port 6379 --save "" --appendonly no --daemonize yes --logfile /dev/null',
+    'for i in $(seq 1 50); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done',
+    `node ${JSON.stringify(__filename)} --child ${secrets}`,
+    'code=$?',
+    'redis-cli shutdown nosave >/dev/null 2>&1',
+    'exit $code',
+  ].join('; ');
+  const proc = spawn('unshare', ['-rn', 'sh', '-c', shell], {
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  const line = stdout.trim().split('\n').pop() ?? '';
+  if (code !== 0 || !line.startsWith('{')) {
+    throw new Error(`the sweep as deployed failed (${code ?? 'signal'}):\n${stdout}\n${stderr}`);
+  }
+  return JSON.parse(line) as DeployedSweep;
+}
+
+if (require.main === module && process.argv[2] === '--child') {
+  child(Number(process.argv[3])).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
