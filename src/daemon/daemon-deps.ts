@@ -7,7 +7,7 @@ import type { Clock } from '../clock';
 import type { Config } from '../config';
 import type { RetirementResult, RotationDeps, RotationLock, RotationResult, TargetLookup } from '../rotation';
 import type {
-  FleetSnapshot,
+  FleetFigures,
   RotateFn,
   RotationScheduler,
   SweepDeps,
@@ -68,7 +68,7 @@ export interface DaemonDeps {
   observe?: SweepDeps['observe'];
   onDecision?: SweepDeps['onDecision'];
   /** Hands telemetry the reader of the last sweep's snapshot in Redis, for the fleet gauges. */
-  observeFleet?(read: () => Promise<FleetSnapshot | undefined>): void;
+  observeFleet?(read: () => Promise<FleetFigures | undefined>): void;
   instrumentUsage?: UsageListenerDeps['around'];
   currentTraceparent?: UsageListenerDeps['currentTraceparent'];
   /** How long a job waits when another worker holds the lock. */

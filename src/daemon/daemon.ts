@@ -38,7 +38,7 @@ function fleetHandoff(deps: DaemonDeps, queues: QueuesPart): DaemonPart {
   return {
     name: 'fleet-handoff',
     stop: async () => {
-      const last = await queues.fleet.read().catch(() => undefined);
+      const last = await queues.fleet.readFigures().catch(() => undefined);
       deps.observeFleet?.(() => Promise.resolve(last));
     },
   };
@@ -85,7 +85,7 @@ async function startParts(deps: DaemonDeps, lifecycle: Lifecycle, parts: DaemonP
   parts.push(bindBudget(deps, redis));
   const queues = openQueues(redis, config, clock);
   parts.push(queues);
-  deps.observeFleet?.(() => queues.fleet.read());
+  deps.observeFleet?.(() => queues.fleet.readFigures());
   parts.push(fleetHandoff(deps, queues));
   parts.push(startWorkers({ deps, redis, queues, defaults }));
   parts.push(await startSweepSchedule(queues.sweeps, config, logger));

@@ -1,7 +1,9 @@
 import type { Redis } from 'ioredis';
-import { PackedFleet, type FleetSecrets } from './fleet-packing';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { SweptFleet, type FleetSecret } from './fleet-tally';
+import type { AgedSecret } from './oldest-secrets';
 
-export type { FleetSecret, FleetSecrets } from './fleet-packing';
+export type { FleetSecret } from './fleet-tally';
 
 /** What the schedule held in Redis at the sweep: jobs only for rotations due within the horizon. */
 export interface FleetSchedule {
@@ -28,11 +30,32 @@ export interface FleetSnapshot {
   /** Vaults the sweep could not list: their secrets are missing from `secrets`. */
   unreachableVaults: number;
   schedule?: FleetSchedule;
-  secrets: FleetSecrets;
+  /** What the sweep kept of them (SweptFleet), or the secrets themselves (tests, small fleets). */
+  secrets: SweptFleet | Iterable<FleetSecret>;
 }
 
-/** The snapshot without its secrets: small, readable without decompressing anything. */
+/** The snapshot without its secrets. */
 export type FleetHeader = Omit<FleetSnapshot, 'secrets'>;
+
+/**
+ * What the fleet gauges export every minute: the header, how many secrets the sweep saw and the
+ * oldest of them (oldest first, OLDEST_KEPT at most): an export costs the same at a million secrets
+ * as at ten.
+ */
+export interface FleetFigures extends FleetHeader {
+  count: number;
+  oldest: readonly AgedSecret[];
+}
+
+function parseOldest(packed: Buffer | null | undefined): AgedSecret[] | undefined {
+  if (packed === null || packed === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(gunzipSync(packed).toString('utf8')) as unknown;
+    return Array.isArray(parsed) ? (parsed as AgedSecret[]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 interface StoredHeader extends FleetHeader {
   vaults: readonly string[];
@@ -68,14 +91,30 @@ export class FleetSnapshotStore {
 
   async write(snapshot: FleetSnapshot): Promise<void> {
     const { secrets, ...rest } = snapshot;
-    const packed = secrets instanceof PackedFleet ? secrets : PackedFleet.of(secrets);
-    const header: StoredHeader = { ...rest, vaults: packed.vaults, count: packed.length };
-    // DEL first: a snapshot written by an older version is a plain string under the same key.
+    const fleet = secrets instanceof SweptFleet ? secrets : SweptFleet.of(secrets);
+    const header: StoredHeader = { ...rest, vaults: fleet.vaults, count: fleet.length };
+    // DEL first: a snapshot written by an older version is a plain string, or a hash with a body of
+    // every secret, under the same key.
     await this.redis
       .multi()
       .del(this.key)
-      .hset(this.key, 'header', JSON.stringify(header), 'body', packed.body)
+      // Compressed: a thousand names and times are ~85 KB as JSON, ~15 KB gzipped.
+      .hset(this.key, 'header', JSON.stringify(header), 'oldest', gzipSync(JSON.stringify(fleet.oldest)))
       .exec();
+  }
+
+  /**
+   * The gauges' figures; undefined before the first sweep, and also for a snapshot an older version
+   * wrote without its oldest secrets (no figures is honest; the next sweep writes them). An older
+   * version's plain-string snapshot answers WRONGTYPE: an error, so the gauges export nothing.
+   */
+  async readFigures(): Promise<FleetFigures | undefined> {
+    const [text, packedOldest] = await this.redis.hmgetBuffer(this.key, 'header', 'oldest');
+    const header = parseHeader(text === null || text === undefined ? null : text.toString('utf8'));
+    const oldest = parseOldest(packedOldest);
+    if (header === undefined || oldest === undefined) return undefined;
+    const { vaults: _vaults, ...rest } = header;
+    return { ...rest, oldest };
   }
 
   /** The figures without the secrets (`rotator jobs`); undefined before the first sweep. */
@@ -84,18 +123,5 @@ export class FleetSnapshotStore {
     if (header === undefined) return undefined;
     const { vaults: _vaults, count: _count, ...rest } = header;
     return rest;
-  }
-
-  /**
-   * Undefined before the first sweep, or when what is stored is not a snapshot. Until the first sweep
-   * of this version rewrites it, an older version's plain-string snapshot answers WRONGTYPE: an error,
-   * so the gauges export nothing rather than a guess.
-   */
-  async read(): Promise<FleetSnapshot | undefined> {
-    const [text, body] = await this.redis.hmgetBuffer(this.key, 'header', 'body');
-    const header = parseHeader(text === null || text === undefined ? null : text.toString('utf8'));
-    if (header === undefined || body === null || body === undefined) return undefined;
-    const { vaults, count, ...rest } = header;
-    return { ...rest, secrets: new PackedFleet(vaults, count, body) };
   }
 }

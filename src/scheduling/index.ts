@@ -4,11 +4,13 @@ export { type RotationJobData, type RotationJobResult, type UsageEvent } from '.
 export { failureOutcome, type AttemptInfo, type FailureOutcome } from './failure-outcome';
 export {
   FleetSnapshotStore,
+  type FleetFigures,
   type FleetHeader,
   type FleetSchedule,
   type FleetSnapshot,
   type FleetSecret,
 } from './fleet-snapshot';
+export { OLDEST_KEPT, OldestSecrets, type AgedSecret } from './oldest-secrets';
 export { HORIZON_SWEEPS, scheduleHorizon, withinHorizon } from './horizon';
 export { secretKey } from './job-ids';
 export { OutcomeStore, type SecretOutcome } from './outcome-store';

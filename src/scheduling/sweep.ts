@@ -6,7 +6,7 @@ import type { SecretProperties, SecretStore } from '../vault';
 import { classifySecret, type DueDecision } from './due-time';
 import { secretKey, vaultSuffix } from './job-ids';
 import { forEachBounded } from './bounded';
-import { FleetPacker, type PackedFleet } from './fleet-packing';
+import { FleetTally, type SweptFleet } from './fleet-tally';
 import type { FleetSnapshot } from './fleet-snapshot';
 import { withinHorizon } from './horizon';
 import type { OutcomeStore } from './outcome-store';
@@ -70,7 +70,7 @@ interface SweepRun {
   /** The near-future index: secret key → its scheduled job id. */
   index: Record<string, string>;
   summary: SweepSummary;
-  fleet: FleetPacker;
+  fleet: FleetTally;
   nextBeyond: DateTime | undefined;
 }
 
@@ -107,7 +107,7 @@ function emptySummary(vaults: number): SweepSummary {
  * queues them), a forced job for each recorded checkout not yet satisfied, a recovery job for each
  * interrupted rotation, and no job for secrets that are gone or no longer managed. Vaults are listed
  * a few at once and streamed: what a sweep holds grows with the near future, not with the fleet
- * (apart from the packed snapshot). Safe to run on any replica at any time; every job id is
+ * (its snapshot keeps a count and the oldest secrets only). Safe to run on any replica at any time; every job id is
  * deterministic.
  */
 export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
@@ -116,12 +116,12 @@ export async function sweepVaults(deps: SweepDeps): Promise<SweepSummary> {
     now: deps.clock.now(),
     index: await deps.scheduler.scheduledIndex(),
     summary: emptySummary(deps.stores.length),
-    fleet: new FleetPacker(deps.stores.map((s) => s.vaultUrl)),
+    fleet: new FleetTally(deps.stores.map((s) => s.vaultUrl)),
     nextBeyond: undefined,
   };
   await forEachBounded(deps.stores, VAULTS_AT_ONCE, (store) => sweepVault(run, store));
   deps.observe?.(run.summary);
-  const secrets = await run.fleet.finish();
+  const secrets = run.fleet.finish();
   if (deps.publish !== undefined) await deps.publish(await fleetSnapshot(run, secrets));
   return run.summary;
 }
@@ -165,7 +165,7 @@ async function sweepVault(run: SweepRun, store: SecretStore): Promise<void> {
   summary.removed += gone.length;
 }
 
-async function fleetSnapshot(run: SweepRun, secrets: PackedFleet): Promise<FleetSnapshot> {
+async function fleetSnapshot(run: SweepRun, secrets: SweptFleet): Promise<FleetSnapshot> {
   const { summary } = run;
   const outcomes = await run.deps.outcomes.all();
   const quarantined = [...outcomes.values()].filter((o) => o.outcome === 'quarantined').length;

@@ -1,10 +1,11 @@
 import { hostname } from 'node:os';
 import { metrics, type BatchObservableResult, type Meter, type ObservableGauge } from '@opentelemetry/api';
-import type { FleetSnapshot } from '../scheduling/fleet-snapshot';
+import type { FleetFigures } from '../scheduling/fleet-snapshot';
+import { OLDEST_KEPT } from '../scheduling/oldest-secrets';
 import { counter, gauge, histogram } from './instruments';
 import { ATTR, SCOPE } from './names';
 
-export type FleetReader = () => Promise<FleetSnapshot | undefined>;
+export type FleetReader = () => Promise<FleetFigures | undefined>;
 
 export interface RotatorMetrics {
   rotationFinished(attributes: { reason: string; outcome: string; target?: string }, seconds: number): void;
@@ -19,17 +20,9 @@ export interface RotatorMetricsOptions {
   replica?: string;
   /** Milliseconds since the epoch, for ages (tests inject a clock). */
   now?: () => number;
-  /** How many secrets get a `rotator.secret.age` series: the oldest ones (default AGE_SERIES_LIMIT). */
+  /** How many secrets get a `rotator.secret.age` series: the oldest ones (default and most: OLDEST_KEPT). */
   ageSeriesLimit?: number;
 }
-
-/**
- * The metrics SDK keeps at most 2,000 series per instrument and folds the rest into one overflow
- * series, whichever secrets those are; a fleet of 100,000 would also cost as many series a minute in
- * Azure Monitor. So a per-secret age goes out for the oldest secrets only, the ones an operator looks
- * for; `rotator.secret.oldest_age` and `rotator.secrets.overdue` still cover every secret.
- */
-export const AGE_SERIES_LIMIT = 1_000;
 
 /**
  * The contract's instruments. The fleet gauges (overdue, quarantined, ages) come from one shared
@@ -42,7 +35,7 @@ export function createRotatorMetrics(
   options: RotatorMetricsOptions = {},
 ): RotatorMetrics {
   const now = options.now ?? Date.now;
-  const ageSeriesLimit = options.ageSeriesLimit ?? AGE_SERIES_LIMIT;
+  const ageSeriesLimit = options.ageSeriesLimit ?? OLDEST_KEPT;
   const replica = options.replica ?? hostname();
   const rotations = counter(meter, 'rotations');
   const duration = histogram(meter, 'rotationDuration');
@@ -82,7 +75,7 @@ export function createRotatorMetrics(
   };
 }
 
-async function readQuietly(read: FleetReader | undefined): Promise<FleetSnapshot | undefined> {
+async function readQuietly(read: FleetReader | undefined): Promise<FleetFigures | undefined> {
   try {
     return await read?.();
   } catch {
@@ -91,38 +84,22 @@ async function readQuietly(read: FleetReader | undefined): Promise<FleetSnapshot
   }
 }
 
-/** The last-rotation time (epoch ms) of the `count`-th oldest secret: secrets at or before it are shown. */
-function lastRotatedCutoff(secrets: FleetSnapshot['secrets'], count: number): number {
-  if (secrets.length <= count) return Infinity;
-  const times = new Float64Array(secrets.length);
-  let i = 0;
-  for (const s of secrets) times[i++] = Date.parse(s.lastRotated);
-  return times.sort()[count - 1] ?? Infinity;
-}
-
 type Gauges = Record<'age' | 'overdue' | 'quarantined' | 'oldest' | 'sweepAge', ObservableGauge>;
 
 function observeFleet(
   result: BatchObservableResult,
   gauges: Gauges,
-  snapshot: FleetSnapshot,
+  snapshot: FleetFigures,
   { nowMs, ageSeriesLimit }: { nowMs: number; ageSeriesLimit: number },
 ): void {
-  const seconds = (iso: string): number => Math.max(0, (nowMs - Date.parse(iso)) / 1000);
-  // The packed fleet yields one secret at a time; the oldest are found in two passes over it, the
-  // first keeping only timestamps, so the fleet is never held as objects.
-  const limit = lastRotatedCutoff(snapshot.secrets, ageSeriesLimit);
-  let shown = 0;
-  let oldest = 0;
-  for (const s of snapshot.secrets) {
-    const age = seconds(s.lastRotated);
-    oldest = Math.max(oldest, age);
-    if (shown >= ageSeriesLimit || Date.parse(s.lastRotated) > limit) continue;
-    shown += 1;
-    result.observe(gauges.age, age, { [ATTR.secret]: s.secret, [ATTR.vault]: s.vault });
+  const seconds = (ms: number): number => Math.max(0, (nowMs - ms) / 1000);
+  // The sweep kept the oldest secrets (oldest first) as it packed the fleet: nothing is decompressed here.
+  for (const s of snapshot.oldest.slice(0, ageSeriesLimit)) {
+    result.observe(gauges.age, seconds(s.lastRotatedMs), { [ATTR.secret]: s.secret, [ATTR.vault]: s.vault });
   }
   result.observe(gauges.overdue, snapshot.overdue);
   result.observe(gauges.quarantined, snapshot.quarantined);
-  if (snapshot.secrets.length > 0) result.observe(gauges.oldest, oldest);
-  result.observe(gauges.sweepAge, seconds(snapshot.at));
+  const oldest = snapshot.oldest[0];
+  if (oldest !== undefined) result.observe(gauges.oldest, seconds(oldest.lastRotatedMs));
+  result.observe(gauges.sweepAge, seconds(Date.parse(snapshot.at)));
 }

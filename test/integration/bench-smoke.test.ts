@@ -84,6 +84,12 @@ describe('npm run bench, at smoke size', () => {
     expect(results.idle?.idleRssMb).toBeGreaterThan(0);
     expect(results.sweeps[0]?.daemonPeakRssMb).toBeGreaterThan(0);
     expect(results.sweeps[0]?.redisBytesPerSecret).toBeGreaterThan(0);
+    // As deployed: the daemon exported to the local ingestion endpoint, at rest and after its sweep.
+    expect(results.deployed?.map((d) => d.secrets)).toEqual([100, results.sweeps[0]?.secrets]);
+    for (const deployed of results.deployed ?? []) {
+      expect(deployed.telemetryKinds['RequestData schedule.sweep']).toBeGreaterThan(0);
+      expect(deployed.daemonPeakRssMb).toBeGreaterThan(0);
+    }
     // Three replicas, one lease per interval: far from three queries per poll.
     expect(results.audit?.queriesPerPoll).toBeLessThan(2);
     expect(results.audit?.secretsForced).toBe(5);

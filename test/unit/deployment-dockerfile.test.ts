@@ -9,7 +9,7 @@ import {
   repoFile,
   type DockerInstruction,
 } from '../support/deployment-files';
-import { imageNodeOptions } from '../../tools/bench/sweep-scale';
+import { imageNodeOptions, launcherNodeFlags } from '../../tools/bench/sweep-scale';
 
 const dockerfile = repoFile('Dockerfile');
 const instructions = dockerInstructions(dockerfile);
@@ -43,6 +43,13 @@ describe('Dockerfile', () => {
       .join(' ');
     expect(env).toMatch(/NODE_OPTIONS=--max-semi-space-size=1\b/);
     expect(imageNodeOptions(REPO_ROOT)).toBe('--max-semi-space-size=1');
+  });
+
+  it('starts node through the launcher with --optimize-for-size, the flags the bench runs the daemon with', () => {
+    expect(readFileSync(join(REPO_ROOT, 'bin', 'rotator.js'), 'utf8').split('\n')[0]).toBe(
+      '#!/usr/bin/env -S node --optimize-for-size',
+    );
+    expect(launcherNodeFlags(REPO_ROOT)).toEqual(['--optimize-for-size']);
   });
 
   it('builds in one stage with dev dependencies and runs with production ones only', () => {

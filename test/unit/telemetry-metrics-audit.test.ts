@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { ATTR, createRotatorMetrics, emitAudit, METRIC, type AuditRecord } from '../../src/telemetry';
 import { RootSpanSummary } from '../../src/telemetry/root-span-summary';
-import type { FleetSnapshot } from '../../src/scheduling/fleet-snapshot';
+import { SweptFleet } from '../../src/scheduling/fleet-tally';
+import type { FleetFigures } from '../../src/scheduling/fleet-snapshot';
 import { installMemoryTelemetry, isolatedMeter, points, type MemoryTelemetry } from '../support/otel-memory';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
 
@@ -15,13 +16,13 @@ describe('metrics and audit records', () => {
   afterAll(() => otel.shutdown());
   beforeEach(() => otel.reset());
 
-  const snapshot = (at: string, overdue: number, secrets: Array<[string, string]>): FleetSnapshot => ({
-    at,
-    overdue,
-    quarantined: 2,
-    unreachableVaults: 0,
-    secrets: secrets.map(([secret, lastRotated]) => ({ secret, vault: 'https://kv.test', lastRotated })),
-  });
+  /** The figures a sweep of these secrets leaves: packed as the sweep packs them, oldest kept. */
+  const snapshot = (at: string, overdue: number, secrets: Array<[string, string]>): FleetFigures => {
+    const packed = SweptFleet.of(
+      secrets.map(([secret, lastRotated]) => ({ secret, vault: 'https://kv.test', lastRotated })),
+    );
+    return { at, overdue, quarantined: 2, unreachableVaults: 0, count: packed.length, oldest: packed.oldest };
+  };
   const NOW = Date.parse('2026-12-01T12:00:00Z');
 
   it('reports the fleet gauges from the shared snapshot, ages as of the export, and how old the sweep is', async () => {
@@ -36,9 +37,10 @@ describe('metrics and audit records', () => {
       ),
     );
     const collected = await collect();
+    // Oldest first.
     expect(points(collected, METRIC.secretAge)).toEqual([
-      { value: 3600, attributes: { [ATTR.secret]: 'a', [ATTR.vault]: 'https://kv.test' } },
       { value: 30 * 86400, attributes: { [ATTR.secret]: 'b', [ATTR.vault]: 'https://kv.test' } },
+      { value: 3600, attributes: { [ATTR.secret]: 'a', [ATTR.vault]: 'https://kv.test' } },
     ]);
     expect(points(collected, METRIC.secretsOverdue)).toEqual([{ value: 1, attributes: {} }]);
     expect(points(collected, METRIC.secretsQuarantined)).toEqual([{ value: 2, attributes: {} }]);
@@ -70,6 +72,19 @@ describe('metrics and audit records', () => {
     ).toEqual(['old', 'oldest']);
     expect(points(collected, METRIC.oldestSecretAge)).toEqual([{ value: 61 * 86400, attributes: {} }]);
     expect(points(collected, METRIC.secretsOverdue)).toEqual([{ value: 2, attributes: {} }]);
+  });
+
+  it('finds exactly the oldest secrets among many, whatever order the snapshot holds them in', async () => {
+    const { meter, collect } = isolatedMeter();
+    const metrics = createRotatorMetrics(meter, { replica: 'pod-d', now: () => NOW, ageSeriesLimit: 7 });
+    // 1,000 distinct ages in a shuffled order (a fixed permutation: i * 389 mod 1000).
+    const fleet = Array.from({ length: 1000 }, (_, i): [string, string] => {
+      const minutes = (i * 389) % 1000;
+      return [`s-${minutes}`, new Date(NOW - minutes * 60_000).toISOString()];
+    });
+    metrics.readFleetFrom(() => Promise.resolve(snapshot('2026-12-01T11:55:00Z', 0, fleet)));
+    const shown = points(await collect(), METRIC.secretAge).map((p) => p.attributes[ATTR.secret]);
+    expect(shown).toEqual(['s-999', 's-998', 's-997', 's-996', 's-995', 's-994', 's-993']);
   });
 
   it('reports no fleet figure before the first sweep or when the snapshot cannot be read, but still a heartbeat', async () => {

@@ -8,7 +8,7 @@ import { renderReport, severalVaultsSection, sweepSection, type BenchResults } f
 import { requestsPerRotation } from './requests-per-rotation';
 import { severalVaults, type SeveralVaultsOptions } from './several-vaults';
 import { sweepAsDeployed } from './sweep-as-deployed';
-import { idleDaemon, imageNodeOptions, sweepAtScale } from './sweep-scale';
+import { idleDaemon, imageRun, sweepAtScale } from './sweep-scale';
 import { LIMIT_MODES, rotationThroughput, throttledThroughput } from './throughput';
 import { repoRoot } from '../repo-root';
 
@@ -82,7 +82,8 @@ export async function runSweeps(
 ): Promise<Pick<BenchResults, 'idle' | 'sweeps' | 'million' | 'millionTuned' | 'deployed'>> {
   const size = SIZES[opts.size];
   opts.log('idle daemon…');
-  const idle = await idleDaemon({ redisDb: REDIS_DBS.sweep, nodeOptions: imageNodeOptions() });
+  const image = imageRun();
+  const idle = await idleDaemon({ redisDb: REDIS_DBS.sweep, image });
   opts.log(JSON.stringify(idle));
   const sweeps = [];
   for (const secrets of size.sweeps) {
@@ -92,24 +93,23 @@ export async function runSweeps(
     sweeps.push(result);
   }
   const biggest = size.sweeps[size.sweeps.length - 1] ?? 0;
-  const TUNED_NODE_OPTIONS = imageNodeOptions();
-  opts.log(`sweep over ${biggest} secrets, daemon with NODE_OPTIONS=${TUNED_NODE_OPTIONS}…`);
+  opts.log(`sweep over ${biggest} secrets, daemon run as the image runs it (${image.label})…`);
   const tuned = await sweepAtScale({
     redisDb: REDIS_DBS.sweep,
     secrets: biggest,
-    daemonEnv: { NODE_OPTIONS: TUNED_NODE_OPTIONS },
+    image,
   });
   opts.log(JSON.stringify(tuned));
   const { secrets, vaults } = size.million;
   opts.log(`sweep over ${secrets} secrets in ${vaults} vaults…`);
   const million = await sweepAtScale({ redisDb: REDIS_DBS.sweep, secrets, vaults });
   opts.log(JSON.stringify(million));
-  opts.log(`the same, daemon with NODE_OPTIONS=${TUNED_NODE_OPTIONS}…`);
+  opts.log(`the same, daemon run as the image runs it…`);
   const tunedMillion = await sweepAtScale({
     redisDb: REDIS_DBS.sweep,
     secrets,
     vaults,
-    daemonEnv: { NODE_OPTIONS: TUNED_NODE_OPTIONS },
+    image,
   });
   opts.log(JSON.stringify(tunedMillion));
   // As deployed: the image's NODE_OPTIONS and Azure Monitor on (in a network namespace), at rest and at the biggest size.
@@ -123,9 +123,9 @@ export async function runSweeps(
   return {
     deployed,
     idle,
-    sweeps: [...sweeps, { ...tuned, nodeOptions: TUNED_NODE_OPTIONS }],
+    sweeps: [...sweeps, tuned],
     million,
-    millionTuned: { ...tunedMillion, nodeOptions: TUNED_NODE_OPTIONS },
+    millionTuned: tunedMillion,
   };
 }
 

@@ -29,8 +29,9 @@ export interface Child {
 export function startRotator(
   args: string[],
   env: Record<string, string>,
+  nodeFlags: readonly string[] = [],
 ): { child: Child; firstJsonLine: Promise<Record<string, unknown>> } {
-  const proc = spawn(process.execPath, [ROTATOR_BIN, ...args], {
+  const proc = spawn(process.execPath, [...nodeFlags, ROTATOR_BIN, ...args], {
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

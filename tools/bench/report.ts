@@ -344,7 +344,7 @@ function deployedRows(deployed: readonly DeployedSweep[]): Array<Array<string | 
   const rows: Array<Array<string | number>> = [];
   if (rest !== undefined) {
     rows.push([
-      `daemon idle RSS (${rest.secrets} secrets, swept, at rest), as deployed: the image's NODE_OPTIONS, Azure Monitor exporting`,
+      `daemon idle RSS (${rest.secrets} secrets, swept, at rest), as deployed: run as the image runs it, Azure Monitor exporting`,
       `${rest.daemonRestRssMb} MB`,
       'reported',
       'not measured',
@@ -352,7 +352,7 @@ function deployedRows(deployed: readonly DeployedSweep[]): Array<Array<string | 
   }
   if (big !== undefined) {
     rows.push([
-      `daemon peak RSS, ${big.secrets} secrets, as deployed: the image's NODE_OPTIONS, Azure Monitor exporting (${big.telemetryItems} items accepted)`,
+      `daemon peak RSS, ${big.secrets} secrets, as deployed: run as the image runs it, Azure Monitor exporting (${big.telemetryItems} items accepted)`,
       `${big.daemonPeakRssMb} MB`,
       '≤ 150 MB',
       big.secrets === 100_000 ? "not measured (~181 MB before the listing's pages went untraced)" : '-',
@@ -381,7 +381,7 @@ function targetsTable(
     ]);
     if (tuned !== undefined) {
       rows.push([
-        `daemon peak RSS, ${tuned.secrets} secrets, as the image runs it (\`NODE_OPTIONS=${tuned.nodeOptions ?? ''}\`)`,
+        `daemon peak RSS, ${tuned.secrets} secrets, as the image runs it (\`${tuned.nodeOptions ?? ''}\`)`,
         `${tuned.daemonPeakRssMb} MB`,
         '≤ 150 MB',
         before(BEFORE_17.peak100k),
@@ -418,7 +418,7 @@ function targetsTable(
     ]);
     if (r.millionTuned !== undefined) {
       rows.push([
-        `daemon peak RSS, ${m.secrets} secrets, as the image runs it (\`NODE_OPTIONS=${r.millionTuned.nodeOptions ?? ''}\`)`,
+        `daemon peak RSS, ${m.secrets} secrets, as the image runs it (\`${r.millionTuned.nodeOptions ?? ''}\`)`,
         `${r.millionTuned.daemonPeakRssMb} MB`,
         'reported',
         'not measured',
@@ -469,7 +469,7 @@ ${table(
   all.map((s) => [
     s.secrets,
     s.vaults,
-    s.nodeOptions === undefined ? 'default' : `NODE_OPTIONS=${s.nodeOptions}`,
+    s.nodeOptions ?? "Node's defaults",
     `${s.sweepSeconds} s`,
     s.queued,
     s.beyondHorizon,
@@ -488,11 +488,15 @@ ${table(
   the sweep time is the budget's, not the rotator's.
 - Redis per secret: \`MEMORY USAGE\` of the run's own keys (a dedicated database and key prefix) ÷
   secrets: the delayed jobs of the secrets due within the horizon, the near-future index, the sweep's
-  own queue and the fleet snapshot (gzip-packed lines, ~6 B a secret), which is what grows with the fleet.
-- Peak RSS is the daemon process's VmHWM (Linux), sampled while it sweeps and 5 s after. The daemon's
+  own queue and the fleet snapshot (its counts and the 1,000 oldest secrets, ~15 KB gzipped, whatever
+  the fleet's size; before, it also held every secret as a gzip-packed line, ~6 B a secret).
+- Peak RSS is the daemon process's VmHWM (Linux), sampled while it sweeps, 5 s after and through its
+  stop, whose final export of spans and metrics (the fleet gauges included) is the work every
+  minute's export does; "RSS 5 s after" is read before the stop. The daemon's
   live heap stays near 30 MB through a sweep; its RSS above that is V8 sizing the heap for a 24 GB
   machine (a young generation grown to 128 MB), which the image caps with the \`NODE_OPTIONS\` its
-  \`Dockerfile\` sets (read from it by the bench): the rows "as the image runs it".
+  \`Dockerfile\` sets, and V8's compilers' own memory, which the launcher's \`--optimize-for-size\`
+  trims (both read by the bench from the files): the rows "as the image runs it".
 - "As deployed" adds what a daemon in Azure also runs: Azure Monitor's OpenTelemetry distro, loaded
   only when \`APPLICATIONINSIGHTS_CONNECTION_STRING\` is set, exporting to a local ingestion endpoint
   that accepts every item (offline storage on, as the image sets it). The distro probes the instance
@@ -500,9 +504,10 @@ ${table(
   network namespace with only loopback. The distro and its instrumentations are ~18 MB of the daemon
   at rest. A sweep's listing pages are not traced one by one (\`src/vault/untraced-iteration.ts\`):
   with a span per page's request the same sweep peaked at ~181 MB; the sweep keeps its one
-  \`schedule.sweep\` span. Most accepted items are \`rotator.secret.age\` points, one per managed
-  secret up to the metrics SDK's limit of 2,000 series per instrument.
-  What the sweep keeps grows with the near future and the packed snapshot only (live heap ~28 MB with
+  \`schedule.sweep\` span. Most accepted items are \`rotator.secret.age\` points, one per secret for
+  the 1,000 oldest, which the sweep keeps in the snapshot, so an export reads those and no more
+  (before, each export decompressed a line per secret: ~10 MB more at the stop at 100,000 secrets).
+  What the sweep keeps grows with the near future only (live heap ~28 MB with
   300,000 secrets listed, measured with forced GCs); a loop that only lists the vault through
   \`SecretClient\` and keeps nothing reaches the same resident size, so what is left at a million is
   V8 and native memory of the listing itself, not returned to the system.`;

@@ -2,8 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repoRoot } from '../repo-root';
 import { startFakeIngestion } from './fake-ingestion';
-import { imageNodeOptions, sweepAtScale, type SweepScale } from './sweep-scale';
+import { imageRun, sweepAtScale, type SweepScale } from './sweep-scale';
 
 /** A sweep measured with the daemon exporting to Azure Monitor, as the image runs in Azure. */
 export interface DeployedSweep extends SweepScale {
@@ -16,16 +17,20 @@ export interface DeployedSweep extends SweepScale {
 /** The child's own Redis, inside the namespace (the machine's 6379 is not reachable from there). */
 const OWN_REDIS_DB = 0;
 
+/** The compiled child (npm run build:tools), also when the bench itself runs from source under jest. */
+const CHILD = join(repoRoot(), 'build', 'tools', 'bench', 'sweep-as-deployed.js');
+
 /** Runs in the namespace: a local ingestion endpoint, then one sweep with the daemon exporting to it. */
 async function child(secrets: number): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'rotator-deployed-'));
   const ingestion = await startFakeIngestion(dir);
   try {
+    const image = imageRun();
     const result = await sweepAtScale({
       redisDb: OWN_REDIS_DB,
       secrets,
+      image,
       daemonEnv: {
-        NODE_OPTIONS: imageNodeOptions(),
         APPLICATIONINSIGHTS_CONNECTION_STRING: ingestion.connectionString,
         NODE_EXTRA_CA_CERTS: ingestion.caFile,
         // As the Dockerfile sets it: what ingestion has not accepted yet is kept on disk.
@@ -34,7 +39,7 @@ async function child(secrets: number): Promise<void> {
     });
     const deployed: DeployedSweep = {
       ...result,
-      nodeOptions: `${imageNodeOptions()}, Azure Monitor`,
+      nodeOptions: `${image.label}, Azure Monitor`,
       telemetryItems: ingestion.accepted(),
       telemetryKinds: ingestion.kinds(),
     };
@@ -46,7 +51,7 @@ async function child(secrets: number): Promise<void> {
 }
 
 /**
- * One sweep of `secrets` with the daemon as deployed: the image's NODE_OPTIONS and Azure Monitor on,
+ * One sweep of `secrets` with the daemon as deployed: run as the image runs it and Azure Monitor on,
  * its telemetry accepted by a local ingestion endpoint. Azure Monitor's distro probes the instance
  * metadata address (169.254.169.254), so the whole run (emulated vaults, a Redis of its own, the
  * daemon and the endpoint) happens in a network namespace where only loopback exists.
@@ -56,7 +61,7 @@ export async function sweepAsDeployed(secrets: number): Promise<DeployedSweep> {
     'ip link set lo up',
     'redis-server --port 6379 --save "" --appendonly no --daemonize yes --logfile /dev/null',
     'for i in $(seq 1 50); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done',
-    `node ${JSON.stringify(__filename)} --child ${secrets}`,
+    `node ${JSON.stringify(CHILD)} --child ${secrets}`,
     'code=$?',
     'redis-cli shutdown nosave >/dev/null 2>&1',
     'exit $code',

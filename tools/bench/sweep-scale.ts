@@ -22,6 +22,7 @@ export interface SweepScale {
   /** Secrets due later: no job, no index entry. */
   beyondHorizon: number;
   vaultRequests: number;
+  /** VmHWM over the sweep, 5 s at rest and the stop (its final export of spans and metrics). */
   daemonPeakRssMb: number;
   /** The daemon's resident memory a few seconds after the sweep, at rest. */
   daemonRestRssMb: number;
@@ -30,7 +31,7 @@ export interface SweepScale {
   redisKeys: number;
   /** The instance's used_memory delta ÷ secrets: allocator overhead included, but so is any concurrent work. */
   redisUsedMemoryDeltaPerSecret: number;
-  /** NODE_OPTIONS the daemon ran with, when not the default. */
+  /** How node ran the daemon (ImageRun's label), when not with Node's defaults. */
   nodeOptions?: string;
 }
 
@@ -47,6 +48,30 @@ export function imageNodeOptions(root: string = repoRoot()): string {
       'the Dockerfile sets no NODE_OPTIONS: the bench measures the daemon as the image runs it',
     );
   return match[1].replace(/^"|"$/g, '');
+}
+
+/**
+ * The V8 flags the `rotator` launcher starts node with (its `#!/usr/bin/env -S node …` line), which
+ * NODE_OPTIONS may not carry: the image runs the launcher, so the bench passes them as it does.
+ */
+export function launcherNodeFlags(root: string = repoRoot()): string[] {
+  const first = readFileSync(join(root, 'bin', 'rotator.js'), 'utf8').split('\n')[0] ?? '';
+  const match = /^#!\/usr\/bin\/env -S node\b(.*)$/.exec(first);
+  return (match?.[1] ?? '').split(/\s+/).filter((flag) => flag !== '');
+}
+
+/** How the image runs the daemon: the Dockerfile's NODE_OPTIONS and the launcher's node flags. */
+export interface ImageRun {
+  nodeOptions: string;
+  nodeFlags: string[];
+  /** For the report: `NODE_OPTIONS=… node …`. */
+  label: string;
+}
+
+export function imageRun(root: string = repoRoot()): ImageRun {
+  const nodeOptions = imageNodeOptions(root);
+  const nodeFlags = launcherNodeFlags(root);
+  return { nodeOptions, nodeFlags, label: `NODE_OPTIONS=${nodeOptions} node ${nodeFlags.join(' ')}`.trim() };
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,6 +175,27 @@ async function finishedSweep(
   }
 }
 
+/** Stops the daemon, reading its peak resident memory until it is gone; the last reading before exit. */
+async function peakThroughStop(child: ReturnType<typeof startRotator>['child']): Promise<number> {
+  const pid = child.process.pid ?? 0;
+  let peak = peakRss(pid);
+  const stopped = child.stop();
+  let done = false;
+  void stopped.then(() => (done = true));
+  while (!done) {
+    try {
+      const now = peakRss(pid);
+      // A process that has exited but not been reaped has no VmHWM line any more.
+      if (Number.isFinite(now)) peak = Math.max(peak, now);
+    } catch {
+      break; // gone between two readings
+    }
+    await sleep(20);
+  }
+  await stopped;
+  return peak;
+}
+
 /**
  * One sweep of `rotator daemon` (a process of its own) over `vaults` emulated vaults (processes of
  * their own) holding `secrets` managed secrets between them.
@@ -158,8 +204,10 @@ export async function sweepAtScale(opts: {
   redisDb: number;
   secrets: number;
   vaults?: number;
-  /** More environment for the daemon (e.g. NODE_OPTIONS to look into its memory). */
+  /** More environment for the daemon. */
   daemonEnv?: Record<string, string>;
+  /** Runs the daemon as the image does (its NODE_OPTIONS and the launcher's node flags). */
+  image?: ImageRun;
 }): Promise<SweepScale> {
   const vaultCount = opts.vaults ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'rotator-bench-'));
@@ -173,17 +221,22 @@ export async function sweepAtScale(opts: {
     vaults = await startVaults(dir, vaultCount, Math.ceil(opts.secrets / vaultCount));
     const before = await usedMemory(redis);
     await Promise.all(vaults.admins.map((a) => a.resetCounters()));
-    daemon = startRotator(['daemon'], {
-      ROTATOR_VAULT_URL: vaults.urls.join(','),
-      ROTATOR_VAULT_CA_FILE: vaults.caFile,
-      ROTATOR_VAULT_TOKEN: 'bench',
-      REDIS_URL: redisUrl,
-      ROTATOR_QUEUE_PREFIX: prefix,
-      ROTATOR_SWEEP_INTERVAL: SWEEP_INTERVAL,
-      ROTATOR_HEALTH_PORT: String(await freePort()),
-      ROTATOR_LOG_LEVEL: 'warn',
-      ...opts.daemonEnv,
-    });
+    daemon = startRotator(
+      ['daemon'],
+      {
+        ROTATOR_VAULT_URL: vaults.urls.join(','),
+        ROTATOR_VAULT_CA_FILE: vaults.caFile,
+        ROTATOR_VAULT_TOKEN: 'bench',
+        REDIS_URL: redisUrl,
+        ROTATOR_QUEUE_PREFIX: prefix,
+        ROTATOR_SWEEP_INTERVAL: SWEEP_INTERVAL,
+        ROTATOR_HEALTH_PORT: String(await freePort()),
+        ROTATOR_LOG_LEVEL: 'warn',
+        ...opts.daemonEnv,
+        ...(opts.image !== undefined && { NODE_OPTIONS: opts.image.nodeOptions }),
+      },
+      opts.image?.nodeFlags,
+    );
     const pid = daemon.child.process.pid ?? 0;
     let peak = 0;
     const { seconds, summary } = await finishedSweep(sweeps, daemon, () => {
@@ -193,7 +246,10 @@ export async function sweepAtScale(opts: {
     const after = await usedMemory(redis);
     const own = await memoryUnder(redis, prefix);
     await sleep(REST_S * 1000);
-    peak = Math.max(peak, peakRss(pid));
+    const restRss = currentRss(pid);
+    // The stop exports what is buffered, the metrics' fleet gauges included, as every minute's export
+    // does: its memory is part of the daemon's peak.
+    peak = Math.max(peak, await peakThroughStop(daemon.child));
     return {
       secrets: opts.secrets,
       vaults: vaultCount,
@@ -202,10 +258,11 @@ export async function sweepAtScale(opts: {
       beyondHorizon: summary.beyondHorizon ?? 0,
       vaultRequests: counters.reduce((sum, c) => sum + requestCount(c), 0),
       daemonPeakRssMb: megabytes(peak),
-      daemonRestRssMb: megabytes(currentRss(pid)),
+      daemonRestRssMb: megabytes(restRss),
       redisBytesPerSecret: Math.round(own.bytes / opts.secrets),
       redisKeys: own.keys,
       redisUsedMemoryDeltaPerSecret: Math.round((after - before) / opts.secrets),
+      ...(opts.image !== undefined && { nodeOptions: opts.image.label }),
     };
   } finally {
     await daemon?.child.stop();
@@ -220,10 +277,8 @@ export async function sweepAtScale(opts: {
 /** The daemon at rest: started over a small vault (100 secrets), swept once, then left alone. */
 export async function idleDaemon(opts: {
   redisDb: number;
-  nodeOptions?: string;
+  image?: ImageRun;
 }): Promise<{ secrets: number; idleRssMb: number; nodeOptions?: string }> {
-  const daemonEnv: Record<string, string> =
-    opts.nodeOptions === undefined ? {} : { NODE_OPTIONS: opts.nodeOptions };
-  const result = await sweepAtScale({ redisDb: opts.redisDb, secrets: 100, daemonEnv });
-  return { secrets: result.secrets, idleRssMb: result.daemonRestRssMb, nodeOptions: opts.nodeOptions };
+  const result = await sweepAtScale({ redisDb: opts.redisDb, secrets: 100, image: opts.image });
+  return { secrets: result.secrets, idleRssMb: result.daemonRestRssMb, nodeOptions: opts.image?.label };
 }
