@@ -51,6 +51,9 @@ function optionalParts(config: Config, credential: TokenCredential, logger: Logg
 
 async function runDaemon(io: CliIo): Promise<void> {
   const config = loadConfig(io.env);
+  // Listening before anything starts: a supervisor may signal as soon as /healthz answers (or during
+  // start-up), and a SIGTERM before a handler existed would end the process at once, nothing stopped.
+  const stopping = stopSignal();
   const logger = createLogger({ level: config.logLevel }, pino.destination({ dest: 1, sync: false }));
   const credential = createVaultCredential(config);
   // Every request to a vault is counted against its budget; the daemon binds it to Redis.
@@ -73,7 +76,7 @@ async function runDaemon(io: CliIo): Promise<void> {
     parts: optionalParts(config, credential, logger),
     ...daemonTelemetryHooks(logger),
   });
-  const signal = await stopSignal();
+  const signal = await stopping;
   logger.info({ signal }, 'stopping: no new work; running rotations get the shutdown timeout to finish');
   await daemon.stop();
   // Flushes the last spans, metrics and audit records before the process exits.

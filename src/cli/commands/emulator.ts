@@ -47,8 +47,19 @@ function parseEmptyPageRate(text: string): number {
   return value;
 }
 
+/** Resolves on the first SIGINT or SIGTERM, listening from now on. */
+function stopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+}
+
 /** Runs the emulator with the faults asked for, until SIGINT or SIGTERM. */
 async function serveEmulator(io: CliIo, opts: EmulatorFlags): Promise<void> {
+  // Listening before anything else: the JSON line tells a supervisor it may signal, and a SIGTERM
+  // that arrived before a handler existed would end the process at once, exit code none, nothing closed.
+  const stopped = stopSignal();
   // Loaded only here: the emulator (and node-forge, for its certificates) is no part of a daemon's memory.
   const { runEmulatorCommand } = await import('../../emulator/index.js');
   const emulator = await runEmulatorCommand({
@@ -72,13 +83,8 @@ async function serveEmulator(io: CliIo, opts: EmulatorFlags): Promise<void> {
     ...(opts.emptyPages !== undefined && { emptyPageRate: opts.emptyPages }),
   });
   // Serve until told to stop; closing lets an in-flight write finish before exit.
-  await new Promise<void>((resolve) => {
-    const stop = (): void => {
-      void emulator.close().then(resolve, resolve);
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await stopped;
+  await emulator.close().catch(() => undefined);
 }
 
 /** Throttling and injected failures, as a vault under load answers. */
