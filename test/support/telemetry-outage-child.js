@@ -38,17 +38,29 @@ async function main() {
     env: { ROTATOR_SWEEP_INTERVAL: 'PT1H' },
     secrets: ['svc-a', 'svc-b', 'svc-c'].map((name) => [name, `initial-${name}`, kit.overdueTags()]),
   });
-  await kit.checkout(usage, 'svc-a', 'INC-9 outage test', 'checkout-outage-1');
   const auditIds = () =>
     logLines
       .map((l) => JSON.parse(l))
       .filter((l) => l.audit !== undefined)
       .map((l) => l.audit.audit_id);
-  // Three scheduled rotations, the checkout and the rotation it forces: five audit records. A bound, not
-  // a timing claim: a loaded 2-core machine has needed more than 30 s for them.
+  // The checkout waits for the three scheduled rotations: recorded before the sweep listed svc-a, it
+  // would make one rotation satisfy both triggers (rightly) and leave four records, not five, which a
+  // loaded machine did. Then the checkout and the rotation it forces: five audit records. A bound,
+  // not a timing claim: a loaded 2-core machine has needed more than 30 s for them.
   const deadline = Date.now() + 120_000;
+  while (auditIds().length < 3) {
+    if (Date.now() > deadline) throw new Error(`only ${auditIds().length} audit records before the checkout`);
+    await kit.sleep(200);
+  }
+  await kit.checkout(usage, 'svc-a', 'INC-9 outage test', 'checkout-outage-1');
   while (auditIds().length < 5) {
-    if (Date.now() > deadline) throw new Error(`only ${auditIds().length} audit records`);
+    if (Date.now() > deadline) {
+      const seen = logLines
+        .map((l) => JSON.parse(l))
+        .filter((l) => l.audit !== undefined)
+        .map((l) => `${l.audit.action} ${l.audit.secret} ${l.audit.reason ?? ''} ${l.audit.outcome}`);
+      throw new Error(`only ${auditIds().length} audit records: ${seen.join('; ')}`);
+    }
     await kit.sleep(200);
   }
   // Ingestion is down: wait until the exporter has stored every audit record it could not send.
