@@ -38,12 +38,10 @@ export interface FleetSnapshot {
 export type FleetHeader = Omit<FleetSnapshot, 'secrets'>;
 
 /**
- * What the fleet gauges export every minute: the header, how many secrets the sweep saw and the
- * oldest of them (oldest first, OLDEST_KEPT at most): an export costs the same at a million secrets
- * as at ten.
+ * What the fleet gauges export every minute: the header and the oldest secrets the sweep saw (oldest
+ * first, OLDEST_KEPT at most): an export costs the same at a million secrets as at ten.
  */
 export interface FleetFigures extends FleetHeader {
-  count: number;
   oldest: readonly AgedSecret[];
 }
 
@@ -113,7 +111,7 @@ export class FleetSnapshotStore {
     const header = parseHeader(text === null || text === undefined ? null : text.toString('utf8'));
     const oldest = parseOldest(packedOldest);
     if (header === undefined || oldest === undefined) return undefined;
-    const { vaults: _vaults, ...rest } = header;
+    const { vaults: _vaults, count: _count, ...rest } = header;
     return { ...rest, oldest };
   }
 

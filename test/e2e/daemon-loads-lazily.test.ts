@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { deletePrefix } from '../support/redis-scan';
 import { freePort, startDaemonProcess } from '../support/cli-process';
 import { emulatorStore, startTestEmulator, vaultEnv, type TestEmulator } from '../support/emulator';
 import { waitFor } from '../support/wait';
@@ -29,10 +30,7 @@ describe('a daemon holds in memory only what its configuration uses', () => {
   });
 
   afterAll(async () => {
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deletePrefix(redisUrl, prefix);
     await emulator?.close();
     rmSync(dir, { recursive: true, force: true });
   });

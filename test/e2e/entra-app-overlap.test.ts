@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { deletePrefix } from '../support/redis-scan';
 import { parseRetirement, RETIREMENT_TAG } from '../../src/rotation';
 import { createEntraAppTarget } from '../../src/targets/entra-app';
 import { GraphClient } from '../../src/targets/graph/graph-client';
@@ -33,10 +33,7 @@ describe('entra-app with a daemon process: a scheduled rotation’s overlap, the
     writeFileSync(join(caDir, 'ca.pem'), fake.caPem);
   });
   afterAll(async () => {
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deletePrefix(redisUrl, prefix);
     await emulator?.close();
     await fake?.stop();
     rmSync(caDir, { recursive: true, force: true });

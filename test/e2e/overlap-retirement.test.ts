@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { deletePrefix } from '../support/redis-scan';
 import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
 import { startTestEmulator, type TestEmulator, emulatorStore, vaultEnv } from '../support/emulator';
@@ -77,10 +77,7 @@ describe('overlap and retirement with a daemon process', () => {
   });
 
   afterAll(async () => {
-    const redis = new Redis(redisUrl);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
+    await deletePrefix(redisUrl, prefix);
     await emulator?.close();
     await new Promise((resolve) => collector?.server.close(resolve));
   });

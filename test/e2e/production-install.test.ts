@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { Redis } from 'ioredis';
 import { REPO_ROOT } from '../support/deployment-files';
 import { freePort } from '../support/cli-process';
+import { deleteKeys } from '../support/redis-scan';
 
 jest.setTimeout(240_000);
 
@@ -119,8 +120,7 @@ describe('the packed package installed with production dependencies alone', () =
       if (daemon.exitCode === null) daemon.kill('SIGKILL');
       await emulator.stop();
       const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await deleteKeys(redis, `${prefix}:*`);
       await redis.quit();
     }
   });

@@ -5,6 +5,7 @@ import type { SecretStore } from '../../src/vault';
 import { freePort, runRotator, startDaemonProcess } from '../support/cli-process';
 import { emulatorStore, startTestEmulator, vaultEnv, type TestEmulator } from '../support/emulator';
 import { writePolicyFile } from '../support/target-policy';
+import { deleteKeys } from '../support/redis-scan';
 
 /** DB 3 is this test's own; keys carry a random prefix and are deleted afterwards. */
 const REDIS_URL = 'redis://127.0.0.1:6379/3';
@@ -26,8 +27,7 @@ describe('refusals are permanent and visible in rotator status (daemon process, 
   });
   afterAll(async () => {
     const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     redis.disconnect();
     const pg = new Client({ connectionString: TRUSTING });
     await pg.connect();

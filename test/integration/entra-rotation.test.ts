@@ -21,6 +21,7 @@ import { GraphClient } from '../../src/targets/graph';
 import { staticTokenCredential, type SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { FakeEntra } from '../support/fake-entra';
+import { deleteKeys } from '../support/redis-scan';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 
@@ -86,8 +87,7 @@ describe('Entra rotations end to end: engine, emulated Key Vault, fake Graph and
   });
 
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     redis.disconnect();
     await emulator.close();
     await fake.stop();

@@ -11,6 +11,7 @@ import type { TargetContext } from '../../src/rotation';
 import type { SecretStore } from '../../src/vault';
 import { emulatorStore } from '../support/emulator';
 import { FakePasswordTarget } from '../support/fake-password-target';
+import { deleteKeys } from '../support/redis-scan';
 
 /** Every enabled version of a secret, with its value (what anyone with read access could get). */
 async function readableValues(store: SecretStore, name: string): Promise<string[]> {
@@ -67,8 +68,7 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
     target = new FakePasswordTarget();
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     await redis.quit();
     await emulator.close();
     await adminEmulator.close();

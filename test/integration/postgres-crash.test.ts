@@ -12,6 +12,7 @@ import { pendingSecretName, type RotationStep } from '../../src/rotation';
 import type { SecretStore } from '../../src/vault';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import { clusterPolicy } from '../support/target-policy';
+import { deleteKeys } from '../support/redis-scan';
 
 const run = promisify(execFile);
 // The child loads dist/: `npm test` builds first (pretest); run `npm run build` before running this alone.
@@ -128,8 +129,7 @@ describe('postgres rotations killed with SIGKILL at step boundaries (compiled bu
   });
   afterAll(async () => {
     const redis = new Redis('redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     await redis.quit();
     await emulator?.close();
     await pg?.stop();

@@ -11,6 +11,7 @@ import type { TargetPolicy } from '../../src/policy';
 import type { SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { dumpRedis } from '../support/redis-scan';
 
 const ADMIN_SECRET = 'pg-admin';
 
@@ -50,21 +51,7 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
   const applied = new Set<string>();
   const errors: RotatorError[] = [];
 
-  async function redisDump(): Promise<string> {
-    const keys = await redis.keys(`${prefix}:*`);
-    const values = await Promise.all(
-      keys.map(async (key) => {
-        const type = await redis.type(key);
-        if (type === 'string') return (await redis.get(key)) ?? '';
-        if (type === 'hash') return JSON.stringify(await redis.hgetall(key));
-        if (type === 'list') return JSON.stringify(await redis.lrange(key, 0, -1));
-        if (type === 'set') return JSON.stringify(await redis.smembers(key));
-        if (type === 'zset') return JSON.stringify(await redis.zrange(key, 0, -1));
-        return type;
-      }),
-    );
-    return [...keys, ...values].join('\n');
-  }
+  const redisDump = (): Promise<string> => dumpRedis(redis, `${prefix}:*`);
 
   /** Redis is checked at every step boundary, while the lease and anything else of ours is there. */
   const redisSnapshots: string[] = [];

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import type { AccessRequest } from '../../src/access/access-request';
 import { RedisAccessStore } from '../../src/access-store/redis-access-store';
+import { deleteKeys } from '../support/redis-scan';
 
 const request = (id: string, createdAt: string): AccessRequest => ({
   id,
@@ -23,8 +24,7 @@ describe('the Redis access store', () => {
   const store = new RedisAccessStore(redis, prefix);
 
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     redis.disconnect();
   });
 

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import { coalesceWrites } from '../../src/redis';
+import { deleteKeys } from '../support/redis-scan';
 
 /** Counts the writes that leave the connection's socket (one per system call). */
 function countWrites(redis: Redis): { writes: () => number } {
@@ -35,8 +36,7 @@ describe('commands coalesced into one write', () => {
     await redis.ping();
   });
   afterEach(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     redis.disconnect();
   });
 

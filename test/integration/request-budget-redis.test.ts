@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import type { BudgetLimits, RequestClass } from '../../src/budget';
 import type { Clock } from '../../src/clock';
 import { RedisRequestBudget } from '../../src/redis';
+import { deleteKeys } from '../support/redis-scan';
 
 const A = 'https://a.vault.azure.net';
 const B = 'https://b.vault.azure.net';
@@ -42,8 +43,7 @@ describe('the request budget in Redis, shared by two replicas', () => {
   beforeEach(async () => {
     const [admin] = connections;
     if (admin !== undefined) {
-      const keys = await admin.keys(`${prefix}:*`);
-      if (keys.length > 0) await admin.del(...keys);
+      await deleteKeys(admin, `${prefix}:*`);
     }
     clock = new TestClock();
     one = replica();

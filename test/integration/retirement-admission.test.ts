@@ -16,6 +16,7 @@ import {
 } from '../../src/scheduling/retirement-jobs';
 import { MemoryRequestBudget } from '../support/memory-request-budget';
 import { MemorySecretStore } from '../support/memory-secret-store';
+import { deleteKeys } from '../support/redis-scan';
 
 const A = 'https://a.vault.azure.net';
 const WINDOW = 10_000;
@@ -44,8 +45,7 @@ describe('retirement follow-ups under the vault request budget (real Redis and B
   afterAll(async () => {
     await worker.close();
     await queue.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     redis.disconnect();
   });
 

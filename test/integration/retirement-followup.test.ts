@@ -25,6 +25,7 @@ import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import type { RotationTarget } from '../../src/rotation';
 import type { SecretProperties, SecretStore } from '../../src/vault';
 import { startTestEmulator, emulatorStore, type TestEmulator } from '../support/emulator';
+import { deleteKeys } from '../support/redis-scan';
 
 class SimulatedCrash extends Error {}
 
@@ -86,8 +87,7 @@ describe('retirement after an overlap: durable, crash-safe, proven', () => {
   });
   afterAll(async () => {
     await queue.close();
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     redis.disconnect();
     await emulator.close();
   });

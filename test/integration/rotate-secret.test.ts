@@ -11,6 +11,7 @@ import { pendingSecretName, rotateSecret, type RotationDeps, type RotationStep }
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import type { SecretStore } from '../../src/vault';
 import { FakePasswordTarget } from '../support/fake-password-target';
+import { deleteKeys } from '../support/redis-scan';
 
 class SimulatedCrash extends Error {}
 
@@ -57,8 +58,7 @@ describe('rotateSecret against the emulator and a real Redis lock', () => {
     redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     await redis.quit();
     await emulator.close();
   });

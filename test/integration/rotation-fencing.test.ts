@@ -17,6 +17,7 @@ import {
 import type { SecretStore } from '../../src/vault';
 import { emulatorStore } from '../support/emulator';
 import { FakePasswordTarget } from '../support/fake-password-target';
+import { deleteKeys } from '../support/redis-scan';
 
 /**
  * Replays of the interleavings SPIN found (model/rotation.pml, README "The protocol, proven") against
@@ -137,8 +138,7 @@ describe('fencing: the interleavings the model checker found, replayed against t
     redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: 1 });
   });
   afterAll(async () => {
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     await redis.quit();
     await emulator.close();
   });

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import type { SecretStore } from '../../src/vault';
+import { deleteKeys } from '../support/redis-scan';
 
 const run = promisify(execFile);
 const CHILD = join(__dirname, '..', 'support', 'rotate-child.js');
@@ -54,8 +55,7 @@ describe('rotations in separate processes (compiled build)', () => {
   });
   afterAll(async () => {
     const redis = new Redis('redis://127.0.0.1:6379');
-    const keys = await redis.keys(`${prefix}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await deleteKeys(redis, `${prefix}:*`);
     await redis.quit();
     await emulator.close();
   });

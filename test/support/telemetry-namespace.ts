@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { createCertificates } from '../../src/emulator/certificates';
+import { runInLoopbackNamespace } from '../../tools/netns/loopback-namespace';
 
 /** An Application Insights envelope as the Azure Monitor exporter sends it to ingestion. */
 export interface Envelope {
@@ -36,33 +36,21 @@ export async function runTelemetryChild<T>(
   const certs = await createCertificates(dir);
   writeFileSync(join(dir, 'cert.pem'), certs.certPem);
   writeFileSync(join(dir, 'key.pem'), certs.keyPem);
-  const shell = [
-    'ip link set lo up',
-    `redis-server --port ${redisPort} --save "" --appendonly no --daemonize yes --logfile /dev/null`,
-    `node ${JSON.stringify(join(__dirname, script))}`,
-    'code=$?',
-    `redis-cli -p ${redisPort} shutdown nosave >/dev/null 2>&1`,
-    'exit $code',
-  ].join('; ');
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn('unshare', ['-rn', 'sh', '-c', shell], {
-      env: {
-        PATH: process.env.PATH ?? '',
-        NODE_EXTRA_CA_CERTS: certs.caFile,
-        APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
-        REDIS_URL: `redis://127.0.0.1:${redisPort}`,
-        INGEST_CERT: join(dir, 'cert.pem'),
-        INGEST_KEY: join(dir, 'key.pem'),
-        OUT: join(dir, 'out.json'),
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let text = '';
-    child.stdout.on('data', (d: Buffer) => (text += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (text += d.toString()));
-    child.once('exit', (exitCode) => resolve({ code: exitCode, output: text }));
+  const run = await runInLoopbackNamespace({
+    script: join(__dirname, script),
+    redisPort,
+    env: {
+      NODE_EXTRA_CA_CERTS: certs.caFile,
+      APPLICATION_INSIGHTS_NO_STATSBEAT: 'true',
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      INGEST_CERT: join(dir, 'cert.pem'),
+      INGEST_KEY: join(dir, 'key.pem'),
+      OUT: join(dir, 'out.json'),
+      ...env,
+    },
   });
+  const { code } = run;
+  const output = run.stdout + run.stderr;
   if (code !== 0) throw new Error(`${basename(script, '.js')} failed (${code}):\n${output}`);
   return { result: JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')) as T, output };
 }

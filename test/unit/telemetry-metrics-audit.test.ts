@@ -21,7 +21,7 @@ describe('metrics and audit records', () => {
     const packed = SweptFleet.of(
       secrets.map(([secret, lastRotated]) => ({ secret, vault: 'https://kv.test', lastRotated })),
     );
-    return { at, overdue, quarantined: 2, unreachableVaults: 0, count: packed.length, oldest: packed.oldest };
+    return { at, overdue, quarantined: 2, unreachableVaults: 0, oldest: packed.oldest };
   };
   const NOW = Date.parse('2026-12-01T12:00:00Z');
 

@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runInLoopbackNamespace } from '../netns/loopback-namespace';
 import { repoRoot } from '../repo-root';
 import { startFakeIngestion } from './fake-ingestion';
 import { imageRun, sweepAtScale, type SweepScale } from './sweep-scale';
@@ -57,24 +57,12 @@ async function child(secrets: number): Promise<void> {
  * daemon and the endpoint) happens in a network namespace where only loopback exists.
  */
 export async function sweepAsDeployed(secrets: number): Promise<DeployedSweep> {
-  const shell = [
-    'ip link set lo up',
-    'redis-server --port 6379 --save "" --appendonly no --daemonize yes --logfile /dev/null',
-    'for i in $(seq 1 50); do redis-cli ping >/dev/null 2>&1 && break; sleep 0.1; done',
-    `node ${JSON.stringify(CHILD)} --child ${secrets}`,
-    'code=$?',
-    'redis-cli shutdown nosave >/dev/null 2>&1',
-    'exit $code',
-  ].join('; ');
-  const proc = spawn('unshare', ['-rn', 'sh', '-c', shell], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const { code, stdout, stderr } = await runInLoopbackNamespace({
+    script: CHILD,
+    args: ['--child', String(secrets)],
+    redisPort: 6379,
+    env: { HOME: process.env.HOME ?? '/tmp' },
   });
-  let stdout = '';
-  let stderr = '';
-  proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-  proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
   const line = stdout.trim().split('\n').pop() ?? '';
   if (code !== 0 || !line.startsWith('{')) {
     throw new Error(`the sweep as deployed failed (${code ?? 'signal'}):\n${stdout}\n${stderr}`);
