@@ -22,6 +22,7 @@ describe('npm run bench, at smoke size', () => {
     for (const heading of [
       '## Key Vault requests per rotation',
       '## Rotation throughput',
+      '### Where the ratio goes, layer by layer',
       "### Under a vault's request budget",
       '### Several vaults, each at its own budget',
       '## Forced-rotation lateness',
@@ -64,6 +65,10 @@ describe('npm run bench, at smoke size', () => {
   it('reports finite figures for throughput, lateness and the sweep, with no rotation started early', () => {
     expect(Number.isFinite(results.throughput.ratio)).toBe(true);
     expect(Number.isFinite(results.throughput.floorRatio)).toBe(true);
+    // The layers a rotation is made of, measured in the same rounds: the engine alone and an empty job.
+    expect(Number.isFinite(results.throughput.engineRatio)).toBe(true);
+    expect(Number.isFinite(results.throughput.ceilingRatio)).toBe(true);
+    expect(results.throughput.emptyJobsPerSecond).toBeGreaterThan(0);
     expect(results.throttled.map((t) => t.mode)).toEqual(['none', 'per-window', 'smoothed', 'fitted']);
     expect(results.throttled.every((t) => Number.isFinite(t.budgetUsedPercent))).toBe(true);
     // Three vaults at once under their own budgets: every rotation done, none of them met a 429.

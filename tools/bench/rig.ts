@@ -106,17 +106,7 @@ export async function startRig(options: RigOptions): Promise<Rig> {
       await sweeps.close();
       return daemon;
     },
-    waitForRotations: async (count, { timeoutMs = 300_000, pollMs = 20 } = {}) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const counts = await rotations.getJobCounts('completed', 'failed');
-        const done = { completed: counts.completed ?? 0, failed: counts.failed ?? 0 };
-        if (done.completed + done.failed >= count) return done;
-        if (Date.now() > deadline)
-          throw new Error(`only ${done.completed + done.failed}/${count} rotations finished`);
-        await sleep(pollMs);
-      }
-    },
+    waitForRotations: (count, options) => waitForJobs(rotations, count, options),
     close: async () => {
       for (const daemon of daemons) await daemon.stop();
       await rotations.close();
@@ -128,12 +118,32 @@ export async function startRig(options: RigOptions): Promise<Rig> {
   };
 }
 
+/** Waits until `count` jobs of `queue` have completed or failed, polling Redis every `pollMs`. */
+export async function waitForJobs(
+  queue: Queue,
+  count: number,
+  { timeoutMs = 300_000, pollMs = 20 }: { timeoutMs?: number; pollMs?: number } = {},
+): Promise<{ completed: number; failed: number }> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const counts = await queue.getJobCounts('completed', 'failed');
+    const done = { completed: counts.completed ?? 0, failed: counts.failed ?? 0 };
+    if (done.completed + done.failed >= count) return done;
+    if (Date.now() > deadline) throw new Error(`only ${done.completed + done.failed}/${count} jobs finished`);
+    await sleep(pollMs);
+  }
+}
+
 /** Queues one manual rotation per secret, as `rotator rotate` does. */
-export async function queueManualRotations(rig: Rig, names: readonly string[]): Promise<void> {
+export async function queueManualRotations(
+  rig: Rig,
+  names: readonly string[],
+  scheduler: RotationScheduler = rig.scheduler,
+): Promise<void> {
   const now = systemClock.now();
-  await rig.scheduler.add(
+  await scheduler.add(
     names.map((name) =>
-      rig.scheduler.plan('manual', rig.store.vaultUrl, name, {
+      scheduler.plan('manual', rig.store.vaultUrl, name, {
         triggeredAt: now,
         dueAt: now,
         idStamp: now,

@@ -6,6 +6,21 @@ import { retirePending, rotateSecret, type RotationDeps } from '../../src/rotati
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import { inBatches, type Rig } from './rig';
 
+/** The rotation engine's dependencies for keyvault secrets, with the rotator's Redis lock: no queue, no worker. */
+export function engineDeps(rig: Rig): RotationDeps {
+  const keyvault = createKeyVaultTarget();
+  return {
+    store: rig.store,
+    target: (kind) => (kind === 'keyvault' ? keyvault : undefined),
+    lock: new RedisRotationLock(rig.redis, { prefix: rig.prefix }),
+    clock: systemClock,
+    newRotationId: randomUUID,
+    verifyAttempts: 1,
+    verifyDelayMs: 0,
+    sleep: () => Promise.resolve(),
+  };
+}
+
 /**
  * Brings keyvault secrets to the state a scheduled rotation meets in production: rotated once by the
  * rotator, and that rotation's follow-up done once its overlap ended (the replaced version disabled,
@@ -18,17 +33,7 @@ export async function rotatedAndFollowedUp(
   concurrency: number,
 ): Promise<void> {
   const later: Clock = { now: () => systemClock.now().plus(Duration.fromObject({ years: 1 })) };
-  const keyvault = createKeyVaultTarget();
-  const deps: RotationDeps = {
-    store: rig.store,
-    target: (kind) => (kind === 'keyvault' ? keyvault : undefined),
-    lock: new RedisRotationLock(rig.redis, { prefix: rig.prefix }),
-    clock: systemClock,
-    newRotationId: randomUUID,
-    verifyAttempts: 1,
-    verifyDelayMs: 0,
-    sleep: () => Promise.resolve(),
-  };
+  const deps = engineDeps(rig);
   const triggeredAt = systemClock.now();
   await inBatches(names, concurrency, async (secretName) => {
     const first = await rotateSecret({ secretName, reason: 'manual', triggeredAt }, deps);

@@ -1,10 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { SecretClient } from '@azure/keyvault-secrets';
+import { Queue, Worker } from 'bullmq';
+import { Duration } from 'luxon';
+import { systemClock } from '../../src/clock';
+import { rotateSecret } from '../../src/rotation';
+import { RotationScheduler, scheduleHorizon, type RotationJobData } from '../../src/scheduling';
 import { forEachBounded } from '../../src/scheduling/bounded';
+import { TAG } from '../../src/tags';
 import { clientOptionsTrusting, staticTokenCredential } from '../../src/vault';
-import { inBatches, queueManualRotations, seedKeyVaultSecrets, startRig, type Rig } from './rig';
+import { inBatches, queueManualRotations, seedKeyVaultSecrets, startRig, waitForJobs, type Rig } from './rig';
 import { profiled } from './cpu-profile';
-import { rotatedAndFollowedUp } from './steady-state';
+import { engineDeps, rotatedAndFollowedUp } from './steady-state';
 import { percentile, requestCount, round } from './stats';
 
 export interface Throughput {
@@ -27,6 +33,17 @@ export interface Throughput {
   ratioRange: [number, number];
   /** Floor pairs/s ÷ raw sets/s (median of rounds): the most any rotation of a GET and a PUT can reach. */
   floorRatio: number;
+  /** The rotation engine with its Redis lock called directly, `concurrency` loops, no queue: per second. */
+  engineRotationsPerSecond: number;
+  /** Engine rotations/s ÷ raw sets/s (median of rounds): the most a rotation that is queued can reach. */
+  engineRatio: number;
+  /** BullMQ jobs queued and run as rotations are (same options, `concurrency` at once) doing nothing: per second. */
+  emptyJobsPerSecond: number;
+  /**
+   * Raw sets/s ÷ the rate of an engine rotation and an empty job done one after the other (their times
+   * per secret added; median of rounds): the ceiling of a design with one queue job per rotation.
+   */
+  ceilingRatio: number;
   /** Rotations/s ÷ floor pairs/s (median of rounds): 1 would be a rotator adding no work of its own. */
   ofFloor: number;
   /**
@@ -36,6 +53,8 @@ export interface Throughput {
   cpuUsPerRawSet: number;
   cpuUsPerFloorPair: number;
   cpuUsPerRotation: number;
+  cpuUsPerEngineRotation: number;
+  cpuUsPerEmptyJob: number;
   cpuRatio: number;
 }
 
@@ -111,6 +130,46 @@ function floorPairs(rig: Rig, names: readonly string[], concurrency: number): Pr
   );
 }
 
+/** The engine with its Redis lock, called directly for each secret, `concurrency` loops: no queue, no worker. */
+function engineRotations(rig: Rig, names: readonly string[], concurrency: number): Promise<Phase> {
+  const deps = engineDeps(rig);
+  const triggeredAt = systemClock.now();
+  return measured(() =>
+    forEachBounded([...names], concurrency, async (secretName) => {
+      await rotateSecret({ secretName, reason: 'manual', triggeredAt }, deps);
+    }),
+  );
+}
+
+/** A queue whose jobs are planned and run as rotations are, by a worker that does nothing. */
+interface EmptyJobs {
+  scheduler: RotationScheduler;
+  queue: Queue<RotationJobData>;
+  close(): Promise<void>;
+}
+
+function emptyJobs(rig: Rig, concurrency: number): EmptyJobs {
+  const connection = { connection: rig.redis, prefix: rig.prefix };
+  const queue = new Queue<RotationJobData>('bench-empty-jobs', connection);
+  const worker = new Worker<RotationJobData>(
+    'bench-empty-jobs',
+    () => Promise.resolve({ outcome: 'satisfied', rotationId: undefined, version: undefined }),
+    { ...connection, concurrency, lockDuration: 60_000 },
+  );
+  const scheduler = new RotationScheduler(queue, rig.redis, rig.prefix, systemClock, {
+    attempts: rig.config.maxAttempts,
+    horizon: scheduleHorizon(Duration.fromMillis(rig.config.sweepInterval.ms)),
+  });
+  return {
+    scheduler,
+    queue,
+    close: async () => {
+      await worker.close();
+      await queue.close();
+    },
+  };
+}
+
 /**
  * Rotation throughput against the emulator, next to the emulator's raw set-secret throughput and to
  * the floor (a GET and a PUT of the same secrets with no rotator around them). The secrets are in the
@@ -130,6 +189,7 @@ export async function rotationThroughput(opts: {
     redisDb: opts.redisDb,
     env: { ROTATOR_WORKER_CONCURRENCY: String(opts.concurrency), ROTATOR_RATE_LIMIT: 'off' },
   });
+  let empty: EmptyJobs | undefined;
   try {
     const names = await seedKeyVaultSecrets(rig.store, 'tp', opts.rotations, opts.concurrency);
     await rotatedAndFollowedUp(rig, names, opts.concurrency);
@@ -138,13 +198,28 @@ export async function rotationThroughput(opts: {
     const tags = (await rig.store.get(names[0] ?? ''))?.tags ?? {};
     const floorNames = names.map((name) => `floor-${name}`);
     await inBatches(floorNames, opts.concurrency, (name) => rig.store.set(name, `Floor-${name}`, { tags }));
+    // The engine's own secrets, in the same state as the rotated ones.
+    const engineNames = names.map((name) => `eng-${name}`);
+    await inBatches(engineNames, opts.concurrency, (name) =>
+      rig.store.set(name, `Initial-${name}`, { tags: { [TAG.target]: 'keyvault' } }),
+    );
+    await rotatedAndFollowedUp(rig, engineNames, opts.concurrency);
     const client = await rawClient(rig);
     await rig.startDaemon();
+    empty = emptyJobs(rig, opts.concurrency);
     const rounds = Array.from({ length: ROUNDS }, (_, r) => names.filter((_, i) => i % ROUNDS === r));
     const raw = { seconds: 0, cpuUs: 0 };
     const floor = { seconds: 0, cpuUs: 0 };
     const rotated = { seconds: 0, cpuUs: 0 };
-    const perRound = { ratio: [] as number[], floor: [] as number[], ofFloor: [] as number[] };
+    const engine = { seconds: 0, cpuUs: 0 };
+    const jobs = { seconds: 0, cpuUs: 0 };
+    const perRound = {
+      ratio: [] as number[],
+      floor: [] as number[],
+      ofFloor: [] as number[],
+      engine: [] as number[],
+      ceiling: [] as number[],
+    };
     let queued = 0;
     let failed = 0;
     let requests = 0;
@@ -159,6 +234,16 @@ export async function rotationThroughput(opts: {
         slice.map((name) => `floor-${name}`),
         opts.concurrency,
       );
+      const direct = await engineRotations(
+        rig,
+        slice.map((name) => `eng-${name}`),
+        opts.concurrency,
+      );
+      const jobsOf = empty;
+      const nothing = await measured(async () => {
+        await queueManualRotations(rig, slice, jobsOf.scheduler);
+        await waitForJobs(jobsOf.queue, queued + slice.length, { pollMs: 10 });
+      });
       await rig.admin.resetCounters();
       queued += slice.length;
       const rotateRound = async (): Promise<void> => {
@@ -177,7 +262,11 @@ export async function rotationThroughput(opts: {
       add(raw, set);
       add(floor, pairs);
       add(rotated, run);
+      add(engine, direct);
+      add(jobs, nothing);
       perRound.ratio.push(set.seconds / run.seconds);
+      perRound.engine.push(set.seconds / direct.seconds);
+      perRound.ceiling.push(set.seconds / (direct.seconds + nothing.seconds));
       perRound.floor.push(set.seconds / pairs.seconds);
       perRound.ofFloor.push(pairs.seconds / run.seconds);
     }
@@ -197,12 +286,19 @@ export async function rotationThroughput(opts: {
       ratioRange: [round(Math.min(...perRound.ratio), 2), round(Math.max(...perRound.ratio), 2)],
       floorRatio: median(perRound.floor),
       ofFloor: median(perRound.ofFloor),
+      engineRotationsPerSecond: rate(engine),
+      engineRatio: median(perRound.engine),
+      emptyJobsPerSecond: rate(jobs),
+      ceilingRatio: median(perRound.ceiling),
       cpuUsPerRawSet: cpu(raw),
       cpuUsPerFloorPair: cpu(floor),
       cpuUsPerRotation: cpu(rotated),
+      cpuUsPerEngineRotation: cpu(engine),
+      cpuUsPerEmptyJob: cpu(jobs),
       cpuRatio: round(raw.cpuUs / rotated.cpuUs, 2),
     };
   } finally {
+    await empty?.close();
     await rig.close();
   }
 }
