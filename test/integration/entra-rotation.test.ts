@@ -3,7 +3,6 @@ import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
 import { systemClock, type Clock } from '../../src/clock';
 import { isRotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking';
 import {
   parseRetirement,
   pendingSecretName,
@@ -22,6 +21,7 @@ import { staticTokenCredential, type SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { FakeEntra } from '../support/fake-entra';
 import { deleteKeys } from '../support/redis-scan';
+import { engineTestDeps } from '../support/engine-deps';
 
 const TENANT = '11111111-2222-3333-4444-555555555555';
 
@@ -37,17 +37,20 @@ describe('Entra rotations end to end: engine, emulated Key Vault, fake Graph and
   const prefix = `t-entra-${randomUUID().slice(0, 8)}`;
 
   function deps(onStep?: RotationDeps['onStep'], clock: Clock = systemClock): RotationDeps {
-    return {
-      store,
-      target: (kind) => (kind === 'entra-app' ? appTarget : kind === 'entra-user' ? userTarget : undefined),
-      lock: new RedisRotationLock(redis, { prefix, leaseMs: 5_000 }),
-      clock,
-      newRotationId: () => randomUUID(),
-      verifyAttempts: 2,
-      verifyDelayMs: 10,
-      sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-      onStep,
-    };
+    return engineTestDeps(
+      {
+        store,
+        redis,
+        prefix,
+        target: (kind) => (kind === 'entra-app' ? appTarget : kind === 'entra-user' ? userTarget : undefined),
+      },
+      {
+        clock,
+        verifyDelayMs: 10,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+        onStep,
+      },
+    );
   }
 
   const request = (secretName: string, reason: 'manual' | 'usage' | 'scheduled' = 'manual') => ({

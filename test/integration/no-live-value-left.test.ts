@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock } from '../../src/clock/clock';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { isRotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import { pendingSecretName, retirePending, rotateSecret, type RotationDeps } from '../../src/rotation';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import type { TargetContext } from '../../src/rotation';
@@ -12,6 +10,7 @@ import type { SecretStore } from '../../src/vault';
 import { emulatorStore } from '../support/emulator';
 import { FakePasswordTarget } from '../support/fake-password-target';
 import { deleteKeys } from '../support/redis-scan';
+import { engineTestDeps, targetsByKind } from '../support/engine-deps';
 
 /** Every enabled version of a secret, with its value (what anyone with read access could get). */
 async function readableValues(store: SecretStore, name: string): Promise<string[]> {
@@ -34,18 +33,18 @@ describe('no live value left behind, and verdicts that could have been "no"', ()
   let target: FakePasswordTarget;
 
   function deps(overrides: Partial<RotationDeps> = {}): RotationDeps {
-    return {
-      store,
-      target: (kind) =>
-        kind === 'postgres' ? target : kind === 'keyvault' ? createKeyVaultTarget() : undefined,
-      lock: new RedisRotationLock(redis, { prefix, leaseMs: 5_000 }),
-      clock: systemClock,
-      newRotationId: () => randomUUID(),
-      verifyAttempts: 1,
-      verifyDelayMs: 1,
-      sleep: () => Promise.resolve(),
-      ...overrides,
-    };
+    return engineTestDeps(
+      {
+        store,
+        redis,
+        prefix,
+        target: targetsByKind({ postgres: target, keyvault: createKeyVaultTarget() }),
+      },
+      {
+        verifyAttempts: 1,
+        ...overrides,
+      },
+    );
   }
   const request = (secretName: string) => ({
     secretName,

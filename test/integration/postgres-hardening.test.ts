@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock } from '../../src/clock/clock';
 import { isRotatorError, type RotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import { parseTargetPolicy, type TargetPolicy } from '../../src/policy';
 import { pendingSecretName, rotateSecret, type RotationDeps } from '../../src/rotation';
 import { createPostgresTarget, parseConnectionString } from '../../src/targets/postgres';
@@ -12,6 +10,7 @@ import { clientConfig } from '../../src/targets/postgres/pg-session';
 import type { SecretStore } from '../../src/vault';
 import { emulatorStore, startTestEmulator, type TestEmulator } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { engineTestDeps } from '../support/engine-deps';
 
 /** The machine's own server: it trusts every login on 127.0.0.1, so no verification there can fail. */
 const TRUSTING = 'postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable';
@@ -27,17 +26,18 @@ describe('postgres target: target policy, privileged roles, TLS by default, no c
   let policy: TargetPolicy;
 
   function deps(): RotationDeps {
-    return {
-      store,
-      target: (kind) =>
-        kind === 'postgres' ? createPostgresTarget({ connectTimeoutMs: 3_000, policy }) : undefined,
-      lock: new RedisRotationLock(redis, { prefix, leaseMs: 5_000 }),
-      clock: systemClock,
-      newRotationId: () => randomUUID(),
-      verifyAttempts: 1,
-      verifyDelayMs: 1,
-      sleep: () => Promise.resolve(),
-    };
+    return engineTestDeps(
+      {
+        store,
+        redis,
+        prefix,
+        target: (kind) =>
+          kind === 'postgres' ? createPostgresTarget({ connectTimeoutMs: 3_000, policy }) : undefined,
+      },
+      {
+        verifyAttempts: 1,
+      },
+    );
   }
   const request = (secretName: string) => ({
     secretName,

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock, type Clock } from '../../src/clock/clock';
+import { type Clock } from '../../src/clock/clock';
 import { isRotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import {
   parseRetirement,
   retirePending,
@@ -16,6 +15,7 @@ import { createPostgresTarget } from '../../src/targets/postgres';
 import type { SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
+import { engineTestDeps } from '../support/engine-deps';
 
 const ADMIN_SECRET = 'pg-admin';
 const later: Clock = { now: () => DateTime.utc().plus({ days: 3 }) };
@@ -33,17 +33,12 @@ describe('postgres overlap with two alternating logins (real scram-sha-256 Postg
   const target = createPostgresTarget({ connectTimeoutMs: 2_000, policy });
 
   function deps(overrides: Partial<RotationDeps> = {}): RotationDeps {
-    return {
-      store,
-      target: (kind) => (kind === 'postgres' ? target : undefined),
-      lock: new RedisRotationLock(redis, { prefix, leaseMs: 5_000 }),
-      clock: systemClock,
-      newRotationId: () => randomUUID(),
-      verifyAttempts: 2,
-      verifyDelayMs: 1,
-      sleep: () => Promise.resolve(),
-      ...overrides,
-    };
+    return engineTestDeps(
+      { store, redis, prefix, target: (kind) => (kind === 'postgres' ? target : undefined) },
+      {
+        ...overrides,
+      },
+    );
   }
   const request = (secretName: string, reason: 'scheduled' | 'usage' | 'manual') => ({
     secretName,

@@ -2,9 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock } from '../../src/clock';
 import { isRotatorError, type RotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking';
 import { pendingSecretName, rotateSecret, type RotationDeps, type TargetContext } from '../../src/rotation';
 import { createPostgresTarget, parseConnectionString } from '../../src/targets/postgres';
 import type { TargetPolicy } from '../../src/policy';
@@ -12,6 +10,7 @@ import type { SecretStore } from '../../src/vault';
 import { startTestEmulator, type TestEmulator, emulatorStore } from '../support/emulator';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster';
 import { dumpRedis } from '../support/redis-scan';
+import { engineTestDeps } from '../support/engine-deps';
 
 const ADMIN_SECRET = 'pg-admin';
 
@@ -57,20 +56,15 @@ describe('postgres target against a real scram-sha-256 PostgreSQL, the emulator 
   const redisSnapshots: string[] = [];
 
   function deps(overrides: Partial<RotationDeps> = {}): RotationDeps {
-    return {
-      store,
-      target: (kind) => (kind === 'postgres' ? target : undefined),
-      lock: new RedisRotationLock(redis, { prefix, leaseMs: 5_000 }),
-      clock: systemClock,
-      newRotationId: () => randomUUID(),
-      verifyAttempts: 2,
-      verifyDelayMs: 1,
-      sleep: () => Promise.resolve(),
-      onStep: async () => {
-        redisSnapshots.push(await redisDump());
+    return engineTestDeps(
+      { store, redis, prefix, target: (kind) => (kind === 'postgres' ? target : undefined) },
+      {
+        onStep: async () => {
+          redisSnapshots.push(await redisDump());
+        },
+        ...overrides,
       },
-      ...overrides,
-    };
+    );
   }
 
   const request = (secretName: string) => ({

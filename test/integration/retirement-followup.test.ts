@@ -5,7 +5,6 @@ import { DateTime, Duration } from 'luxon';
 import pino from 'pino';
 import { ManualClock, systemClock, type Clock } from '../../src/clock/clock';
 import { isRotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking/redis-rotation-lock';
 import {
   parseRetirement,
   retirePending,
@@ -26,6 +25,7 @@ import type { RotationTarget } from '../../src/rotation';
 import type { SecretProperties, SecretStore } from '../../src/vault';
 import { startTestEmulator, emulatorStore, type TestEmulator } from '../support/emulator';
 import { deleteKeys } from '../support/redis-scan';
+import { engineTestDeps } from '../support/engine-deps';
 
 class SimulatedCrash extends Error {}
 
@@ -40,17 +40,12 @@ describe('retirement after an overlap: durable, crash-safe, proven', () => {
   let keyvault: RotationTarget = createKeyVaultTarget();
 
   function deps(overrides: Partial<RotationDeps> = {}): RotationDeps {
-    return {
-      store,
-      target: (kind) => (kind === 'keyvault' ? keyvault : undefined),
-      lock: new RedisRotationLock(redis, { prefix, leaseMs: 5_000 }),
-      clock: systemClock,
-      newRotationId: () => randomUUID(),
-      verifyAttempts: 2,
-      verifyDelayMs: 1,
-      sleep: () => Promise.resolve(),
-      ...overrides,
-    };
+    return engineTestDeps(
+      { store, redis, prefix, target: (kind) => (kind === 'keyvault' ? keyvault : undefined) },
+      {
+        ...overrides,
+      },
+    );
   }
   const request = (secretName: string, reason: 'manual' | 'usage' | 'scheduled' = 'scheduled') => ({
     secretName,

@@ -3,15 +3,14 @@ import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { systemClock } from '../../src/clock';
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { isRotatorError } from '../../src/errors';
-import { RedisRotationLock } from '../../src/locking';
 import { pendingSecretName, rotateSecret, type RotationDeps, type RotationStep } from '../../src/rotation';
 import { createKeyVaultTarget } from '../../src/targets/keyvault';
 import type { SecretStore } from '../../src/vault';
 import { FakePasswordTarget } from '../support/fake-password-target';
 import { deleteKeys } from '../support/redis-scan';
+import { engineTestDeps, targetsByKind } from '../support/engine-deps';
 
 class SimulatedCrash extends Error {}
 
@@ -23,18 +22,17 @@ describe('rotateSecret against the emulator and a real Redis lock', () => {
   const target = new FakePasswordTarget();
 
   function deps(overrides: Partial<RotationDeps> = {}): RotationDeps {
-    return {
-      store,
-      target: (kind) =>
-        kind === 'postgres' ? target : kind === 'keyvault' ? createKeyVaultTarget() : undefined,
-      lock: new RedisRotationLock(redis, { prefix, leaseMs: 5_000 }),
-      clock: systemClock,
-      newRotationId: () => randomUUID(),
-      verifyAttempts: 2,
-      verifyDelayMs: 1,
-      sleep: () => Promise.resolve(),
-      ...overrides,
-    };
+    return engineTestDeps(
+      {
+        store,
+        redis,
+        prefix,
+        target: targetsByKind({ postgres: target, keyvault: createKeyVaultTarget() }),
+      },
+      {
+        ...overrides,
+      },
+    );
   }
 
   async function managed(
