@@ -3,6 +3,7 @@ import { BatchLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BatchSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { OtlpProtocol } from './otlp-exporters';
+import { isPlatformCall } from './platform-calls';
 import { startProviders } from './providers';
 import { RootSpanSummary } from './root-span-summary';
 
@@ -62,7 +63,10 @@ export function startTelemetry(options: TelemetryOptions): Telemetry {
   });
   if (options.connectionString !== undefined) {
     const { useAzureMonitor, shutdownAzureMonitor } = azureMonitor();
+    // The distro's http option is typed as the base config; the HTTP instrumentation reads the hook.
+    const http = { enabled: true, ignoreOutgoingRequestHook: isPlatformCall };
     useAzureMonitor({
+      instrumentationOptions: { http },
       azureMonitorExporterOptions: {
         connectionString: options.connectionString,
         // Audit records must survive an ingestion outage: the exporter keeps failed batches on disk
