@@ -1,7 +1,7 @@
 /**
  * Hosts only the Azure Monitor distro itself calls: the instance metadata service (its resource
- * detector's VM probe) and its settings service. Where they do not answer (Container Apps has no VM
- * metadata; a locked-down network), each daemon start exported a failed dependency and an exception
+ * detector's VM probe) and its settings service. Where they do not answer (a platform without VM
+ * metadata, a locked-down network), each daemon start exported a failed dependency and an exception
  * that the rotator never made, noise an operator at 3 a.m. would have to rule out.
  */
 const PLATFORM_HOSTS = new Set(['169.254.169.254', 'settings.sdk.monitor.azure.com']);
