@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { DateTime } from 'luxon';
-import { type Clock } from '../../src/clock/clock';
+import type { Clock } from '../../src/clock/clock';
 import { isRotatorError } from '../../src/errors';
 import {
   parseRetirement,
@@ -35,9 +35,7 @@ describe('postgres overlap with two alternating logins (real scram-sha-256 Postg
   function deps(overrides: Partial<RotationDeps> = {}): RotationDeps {
     return engineTestDeps(
       { store, redis, prefix, target: (kind) => (kind === 'postgres' ? target : undefined) },
-      {
-        ...overrides,
-      },
+      overrides,
     );
   }
   const request = (secretName: string, reason: 'scheduled' | 'usage' | 'manual') => ({

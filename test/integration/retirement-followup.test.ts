@@ -42,9 +42,7 @@ describe('retirement after an overlap: durable, crash-safe, proven', () => {
   function deps(overrides: Partial<RotationDeps> = {}): RotationDeps {
     return engineTestDeps(
       { store, redis, prefix, target: (kind) => (kind === 'keyvault' ? keyvault : undefined) },
-      {
-        ...overrides,
-      },
+      overrides,
     );
   }
   const request = (secretName: string, reason: 'manual' | 'usage' | 'scheduled' = 'scheduled') => ({

@@ -29,9 +29,7 @@ describe('rotateSecret against the emulator and a real Redis lock', () => {
         prefix,
         target: targetsByKind({ postgres: target, keyvault: createKeyVaultTarget() }),
       },
-      {
-        ...overrides,
-      },
+      overrides,
     );
   }
 

@@ -6,7 +6,6 @@ import { systemClock } from '../../src/clock';
 import { rotateSecret } from '../../src/rotation';
 import { RotationScheduler, scheduleHorizon, type RotationJobData } from '../../src/scheduling';
 import { forEachBounded } from '../../src/scheduling/bounded';
-import { TAG } from '../../src/tags';
 import { clientOptionsTrusting, staticTokenCredential } from '../../src/vault';
 import { inBatches, queueManualRotations, seedKeyVaultSecrets, startRig, waitForJobs, type Rig } from './rig';
 import { profiled } from './cpu-profile';
@@ -189,7 +188,7 @@ export async function rotationThroughput(opts: {
     redisDb: opts.redisDb,
     env: { ROTATOR_WORKER_CONCURRENCY: String(opts.concurrency), ROTATOR_RATE_LIMIT: 'off' },
   });
-  let empty: EmptyJobs | undefined;
+  const empty = emptyJobs(rig, opts.concurrency);
   try {
     const names = await seedKeyVaultSecrets(rig.store, 'tp', opts.rotations, opts.concurrency);
     await rotatedAndFollowedUp(rig, names, opts.concurrency);
@@ -199,15 +198,12 @@ export async function rotationThroughput(opts: {
     const floorNames = names.map((name) => `floor-${name}`);
     await inBatches(floorNames, opts.concurrency, (name) => rig.store.set(name, `Floor-${name}`, { tags }));
     // The engine's own secrets, in the same state as the rotated ones.
-    const engineNames = names.map((name) => `eng-${name}`);
-    await inBatches(engineNames, opts.concurrency, (name) =>
-      rig.store.set(name, `Initial-${name}`, { tags: { [TAG.target]: 'keyvault' } }),
-    );
+    const engineNames = await seedKeyVaultSecrets(rig.store, 'eng', opts.rotations, opts.concurrency);
     await rotatedAndFollowedUp(rig, engineNames, opts.concurrency);
     const client = await rawClient(rig);
     await rig.startDaemon();
-    empty = emptyJobs(rig, opts.concurrency);
-    const rounds = Array.from({ length: ROUNDS }, (_, r) => names.filter((_, i) => i % ROUNDS === r));
+    const inRound = <T>(items: readonly T[], r: number): T[] => items.filter((_, i) => i % ROUNDS === r);
+    const rounds = Array.from({ length: ROUNDS }, (_, r) => inRound(names, r));
     const raw = { seconds: 0, cpuUs: 0 };
     const floor = { seconds: 0, cpuUs: 0 };
     const rotated = { seconds: 0, cpuUs: 0 };
@@ -234,15 +230,10 @@ export async function rotationThroughput(opts: {
         slice.map((name) => `floor-${name}`),
         opts.concurrency,
       );
-      const direct = await engineRotations(
-        rig,
-        slice.map((name) => `eng-${name}`),
-        opts.concurrency,
-      );
-      const jobsOf = empty;
+      const direct = await engineRotations(rig, inRound(engineNames, r), opts.concurrency);
       const nothing = await measured(async () => {
-        await queueManualRotations(rig, slice, jobsOf.scheduler);
-        await waitForJobs(jobsOf.queue, queued + slice.length, { pollMs: 10 });
+        await queueManualRotations(rig, slice, empty.scheduler);
+        await waitForJobs(empty.queue, queued + slice.length, { pollMs: 10 });
       });
       await rig.admin.resetCounters();
       queued += slice.length;
@@ -298,7 +289,7 @@ export async function rotationThroughput(opts: {
       cpuRatio: round(raw.cpuUs / rotated.cpuUs, 2),
     };
   } finally {
-    await empty?.close();
+    await empty.close();
     await rig.close();
   }
 }
